@@ -1,0 +1,46 @@
+// The `gpt-lab` command: one subcommand per stage of the pipeline.
+//
+// Each subcommand lives in src/cli/<name>.ts and exports `run(argv): Promise<number>` (the exit code).
+// Errors the user can fix (GptLabError) print as one line; anything else is a bug and keeps its stack.
+
+import { GptLabError } from './util/assert';
+
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  backend: { summary: 'print the tfjs backend gpt-lab picks here, and why', load: () => import('./cli/backend.js') },
+  lab: { summary: 'register the tslab kernel in the project and start Jupyter', load: () => import('./cli/lab.js') },
+  notebooks: { summary: 'execute the notebooks headlessly (--profile ci|full, --html)', load: () => import('./cli/notebooks.js') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return ['usage: gpt-lab <command> [options]', '', 'commands:', ...lines].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 1 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    console.error(`gpt-lab: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (e) {
+    if (e instanceof GptLabError) {
+      console.error(`gpt-lab ${name}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

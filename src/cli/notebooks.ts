@@ -1,0 +1,38 @@
+// `gpt-lab notebooks`: execute the lab's notebooks headlessly (the test suite's last step), and
+// optionally render them to HTML for reading.
+//
+//   gpt-lab notebooks --profile ci            # every notebook, small settings (what npm test runs)
+//   gpt-lab notebooks --html 03-pretraining   # one notebook, full settings, plus HTML
+
+import * as path from 'path';
+import { PROJECT_ROOT, listNotebooks } from '../notebook/jupyter';
+import { runNotebook } from '../notebook/run';
+import { assert } from '../util/assert';
+import { parseArgs } from './args';
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['profile', 'out'], ['html']);
+  const profile = args.options.profile ?? process.env.GPTLAB_PROFILE ?? 'full';
+  assert(['ci', 'full'].includes(profile), () => `--profile must be ci or full, got '${profile}'`);
+  const outDir = path.resolve(args.options.out ?? path.join(PROJECT_ROOT, 'out', 'notebooks'));
+  const all = listNotebooks();
+  const chosen = args.positional.length === 0 ? all : args.positional.map((name) => {
+    const hit = all.find((nb) => path.basename(nb, '.ipynb') === name || path.basename(nb) === name || path.basename(nb).startsWith(`${name}-`));
+    assert(hit, () => `no notebook named '${name}'; the notebooks are: ${all.map((n) => path.basename(n, '.ipynb')).join(', ')}`);
+    return hit;
+  });
+  console.log(`executing ${chosen.length} notebook(s) with GPTLAB_PROFILE=${profile}; outputs in ${outDir}`);
+  let passed = 0;
+  for (const nb of chosen) {
+    const r = await runNotebook(nb, { outDir, html: args.options.html === 'true', env: { GPTLAB_PROFILE: profile } });
+    const name = path.basename(nb, '.ipynb');
+    if (r.ok) {
+      passed++;
+      console.log(`  ok    ${name} (${r.seconds.toFixed(1)} s)${r.html ? ` → ${path.relative(process.cwd(), r.html)}` : ''}`);
+    } else {
+      console.log(`  FAIL  ${name} (${r.seconds.toFixed(1)} s)\n${r.errors.map((e) => '        ' + e.replace(/\n/g, '\n        ')).join('\n')}`);
+    }
+  }
+  console.log(`notebooks: ${passed} passed, ${chosen.length - passed} failed`);
+  return passed === chosen.length ? 0 : 1;
+}

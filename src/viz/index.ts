@@ -1,0 +1,5 @@
+// Plots and tables for the notebooks: build a figure (charts.ts), show it (plot), or grow one live.
+export { Figure, Trace, plot, figureHtml, figureText, renderFigure, ensurePlotly, plotlyLoaderHtml } from './plotly';
+export { ChartOptions, Series, HeatmapOptions, lineChart, heatmap, barChart, histogram } from './charts';
+export { LiveLineChart } from './live';
+export { Rows, tableHtml, tableText, renderTable, showTable } from './table';
