@@ -35,16 +35,16 @@ function works(cmd: string, args: string[]): boolean {
 }
 
 /**
- * The jupyter executable that has `sub` (e.g. 'nbconvert' or 'notebook'). Candidates in order:
- * GPTLAB_JUPYTER, each `jupyter` on PATH, then Debian's /usr/bin/jupyter. subtle: a pyenv shim
- * named `jupyter` can sit first on PATH without Jupyter behind it, so each is tried, not just found.
+ * The jupyter executable that has `sub` (e.g. 'nbconvert' or 'notebook'): GPTLAB_JUPYTER when set
+ * (and then only it), else each `jupyter` on PATH, then Debian's /usr/bin/jupyter. subtle: a pyenv
+ * shim named `jupyter` can sit first on PATH without Jupyter behind it, so each is tried, not just found.
  */
 export function findJupyter(sub: 'nbconvert' | 'notebook'): string {
+  const forced = process.env.GPTLAB_JUPYTER;
   const fromPath = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'jupyter'));
-  const candidates = [process.env.GPTLAB_JUPYTER, ...fromPath, '/usr/bin/jupyter']
-    .filter((c): c is string => !!c && fs.existsSync(c));
-  const found = [...new Set(candidates)].find((c) => works(c, [sub, '--version']));
-  assert(found !== undefined, () => `${INSTALL_HINT}\n(no jupyter with '${sub}' among: ${candidates.join(', ') || 'none found'})`);
+  const candidates = forced ? [forced] : [...new Set([...fromPath, '/usr/bin/jupyter'])].filter((c) => fs.existsSync(c));
+  const found = candidates.find((c) => works(c, [sub, '--version']));
+  assert(found !== undefined, () => `${INSTALL_HINT}\n(no working 'jupyter ${sub}' among: ${candidates.join(', ') || 'none found'})`);
   return found;
 }
 
