@@ -1,0 +1,94 @@
+// Kernels a backend lacks, filled in so the same training code runs on every backend.
+//
+// Every kernel that the cpu backend registers but the active backend does not gets one of:
+//   - a direct JavaScript implementation, where one is short and much faster (UnsortedSegmentSum,
+//     which the gradient of tf.gather needs and wasm lacks);
+//   - otherwise the cpu bridge (bridge.ts): copy the inputs to cpu, run the cpu kernel, copy back.
+// A kernel a backend has but runs far too slowly to train with is replaced by the direct one too:
+// the cpu backend's UnsortedSegmentSum builds one mask per segment, so the embedding gradient for
+// 2048 positions, width 128, vocabulary 512 took 47 s there, against 6 ms in segment-sum.ts.
+// initBackend (src/backend.ts) calls installFallbackKernels for the backend it picks.
+// Leaves out: kernels that cannot cross backends (complex numbers, browser canvases); they are listed
+// as skipped. subtle: on webgpu in Node, readSync of a tensor that lives on the GPU fails (tfjs reads
+// back through an OffscreenCanvas), so a bridged kernel there works only on host-resident inputs;
+// the kernels webgpu lacks are rare ones (Unique, string and sparse ops), none used in training.
+
+import * as tf from '@tensorflow/tfjs';
+import { cpuBridge } from './bridge';
+import { unsortedSegmentSum } from './segment-sum';
+
+/** What installFallbackKernels did for one backend. */
+export interface FallbackReport {
+  /** The backend the kernels were registered for. */
+  backend: string;
+  /** Kernels the backend lacked, given a direct JavaScript implementation. */
+  direct: string[];
+  /** Kernels the backend had, replaced by a much faster direct implementation. */
+  replaced: string[];
+  /** Kernels that run through the cpu bridge. */
+  bridged: string[];
+  /** Kernels the backend lacks that no fallback can carry, with the reason. */
+  skipped: { kernel: string; why: string }[];
+}
+
+/** Direct implementations, preferred over the cpu bridge. */
+const DIRECT: Record<string, tf.KernelFunc> = { UnsortedSegmentSum: unsortedSegmentSum };
+
+/** Per backend, kernels of its own to replace by the direct implementation (see the header). */
+const REPLACE: Record<string, string[]> = { cpu: ['UnsortedSegmentSum'] };
+
+/** Kernels the cpu bridge cannot carry, and why. */
+const UNBRIDGEABLE: Record<string, string> = {
+  Complex: 'complex64 tensors cannot be copied between backends',
+  ComplexAbs: 'complex64 tensors cannot be copied between backends',
+  Real: 'complex64 tensors cannot be copied between backends',
+  Imag: 'complex64 tensors cannot be copied between backends',
+  FFT: 'complex64 tensors cannot be copied between backends',
+  IFFT: 'complex64 tensors cannot be copied between backends',
+  Draw: 'draws on a browser canvas',
+};
+
+const reports = new Map<string, FallbackReport>();
+
+/** Kernel names the cpu backend registers and `backendName` does not, sorted. */
+export function missingKernels(backendName: string): string[] {
+  const have = new Set(tf.getKernelsForBackend(backendName).map((k) => k.kernelName));
+  return tf.getKernelsForBackend('cpu').map((k) => k.kernelName).filter((k) => !have.has(k)).sort();
+}
+
+/**
+ * Registers a fallback for every kernel `backendName` lacks, and the replacements above.
+ * Idempotent: a second call returns the first report without registering anything.
+ *
+ *   installFallbackKernels('wasm') → { direct: ['UnsortedSegmentSum'], bridged: ['Einsum', ...], skipped: [...] }
+ */
+export function installFallbackKernels(backendName: string): FallbackReport {
+  const done = reports.get(backendName);
+  if (done !== undefined) return done;
+  const report: FallbackReport = { backend: backendName, direct: [], replaced: [], bridged: [], skipped: [] };
+  for (const kernelName of REPLACE[backendName] ?? []) {
+    if (tf.getKernel(kernelName, backendName) != null) tf.unregisterKernel(kernelName, backendName);
+    tf.registerKernel({ kernelName, backendName, kernelFunc: DIRECT[kernelName] });
+    report.replaced.push(kernelName);
+  }
+  for (const kernelName of missingKernels(backendName)) {
+    const direct = DIRECT[kernelName];
+    const why = UNBRIDGEABLE[kernelName];
+    if (direct !== undefined) {
+      tf.registerKernel({ kernelName, backendName, kernelFunc: direct });
+      report.direct.push(kernelName);
+    } else if (why !== undefined) {
+      report.skipped.push({ kernel: kernelName, why });
+    } else {
+      tf.registerKernel({ kernelName, backendName, kernelFunc: cpuBridge(kernelName) });
+      report.bridged.push(kernelName);
+    }
+  }
+  reports.set(backendName, report);
+  return report;
+}
+
+/** The report of installFallbackKernels for `backendName` (default: the active backend), if it ran. */
+export function fallbackKernels(backendName: string = tf.getBackend()): FallbackReport | undefined {
+  return reports.get(backendName);
+}

@@ -1,0 +1,144 @@
+// Fallback kernels: the same forward + backward pass gives the same numbers on cpu and on wasm
+// (whose missing UnsortedSegmentSum, needed by the gradient of tf.gather, gpt-lab supplies), the cpu
+// reference itself agrees with finite differences, and nothing leaks on either backend.
+
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs';
+import { withBackend } from '../src/backend';
+import { cpuBackend, cpuBridge } from '../src/kernels/bridge';
+import { fallbackKernels, installFallbackKernels } from '../src/kernels/fallback';
+import { segmentSum } from '../src/kernels/segment-sum';
+
+const V = 7; // vocabulary
+const C = 4; // embedding width
+const IDS = [[1, 3, 1], [5, 1, 3]]; // [B=2, T=3]; ids 1 and 3 repeat, so their gradient rows add up
+const TARGETS = [3, 1, 5, 1, 3, 0]; // [B*T]
+
+/** Deterministic parameter values in [-0.5, 0.5]. */
+const fill = (n: number, seed: number) => Array.from({ length: n }, (_, i) => 0.5 * Math.sin(1.7 * i + seed));
+
+type Params = [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor2D]; // emb [V,C], gamma [C], beta [C], W [C,V]
+
+function makeParams(embValues = fill(V * C, 1)): Params {
+  return [tf.tensor2d(embValues, [V, C]), tf.tensor1d(fill(C, 2).map((g) => 1 + g)), tf.tensor1d(fill(C, 3)), tf.tensor2d(fill(C * V, 4), [C, V])];
+}
+
+/** Embedding → layer norm → linear → softmax cross-entropy; a scalar. */
+function loss(emb: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, w: tf.Tensor): tf.Scalar {
+  const x = tf.gather(emb, tf.tensor2d(IDS, undefined, 'int32').flatten()); // [N, C]
+  const { mean, variance } = tf.moments(x, -1, true);                       // [N, 1] each
+  const xn = x.sub(mean).div(variance.add(1e-5).sqrt()).mul(gamma).add(beta); // [N, C]
+  const logits = xn.matMul(w);                                               // [N, V]
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(TARGETS, 'int32'), V), logits) as tf.Scalar;
+}
+
+/** Loss and gradients (emb, gamma, beta, W) on `backend`, checking that no tensor outlives the pass. */
+function pass(backend: 'cpu' | 'wasm'): Promise<{ loss: number; grads: Float32Array[] }> {
+  return withBackend(backend, () => {
+    const before = tf.memory().numTensors;
+    const params = makeParams();
+    const { value, grads } = tf.tidy(() => tf.valueAndGrads((...p: tf.Tensor[]) => loss(p[0], p[1], p[2], p[3]))(params));
+    const out = { loss: value.dataSync()[0], grads: grads.map((g) => g.dataSync() as Float32Array) };
+    tf.dispose([value, grads, params]);
+    expect(tf.memory().numTensors, `tensors leaked on ${backend}`).to.equal(before);
+    return out;
+  });
+}
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, what: string): void {
+  expect(actual.length, what).to.equal(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const tol = rel * Math.max(Math.abs(actual[i]), Math.abs(expected[i])) + 1e-6;
+    expect(Math.abs(actual[i] - expected[i]), `${what}[${i}]: ${actual[i]} vs ${expected[i]}`).to.be.at.most(tol);
+  }
+}
+
+describe('fallback kernels', () => {
+  before(async () => { await withBackend('wasm', () => undefined); });
+
+  it('gives wasm a JavaScript UnsortedSegmentSum and bridges the rest to cpu', () => {
+    const report = installFallbackKernels('wasm');
+    expect(report.direct).to.include('UnsortedSegmentSum');
+    expect(report.bridged).to.include('Einsum');
+    expect(report.skipped.map((s) => s.kernel)).to.include('Complex');
+    expect(installFallbackKernels('wasm')).to.equal(report); // idempotent: nothing registered twice
+    expect(fallbackKernels('wasm')).to.equal(report);
+  });
+
+  it('segmentSum adds rows into their segments and drops out-of-range ids', () => {
+    expect(Array.from(segmentSum(new Float32Array([1, 2, 3, 4, 5, 6]), [1, 0, 1], 2, 2))).to.deep.equal([3, 4, 6, 8]);
+    expect(Array.from(segmentSum(new Int32Array([1, 2, 3]), [2, -1, 2], 3, 1))).to.deep.equal([0, 0, 4]);
+  });
+
+  it('computes UnsortedSegmentSum on wasm as worked by hand', async () => {
+    const out = await withBackend('wasm', () => tf.tidy(() => {
+      const x = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);                      // [3, 2]
+      return tf.unsortedSegmentSum(x, tf.tensor1d([2, 0, 2], 'int32'), 3).arraySync();
+    }));
+    expect(out).to.deep.equal([[3, 4], [0, 0], [6, 8]]);
+  });
+
+  it('sums segments like oneHot(ids)ᵀ · x, on wasm and on cpu (whose own kernel is replaced)', async () => {
+    const ids = [4, 0, 4, 2, 4, 0, 1];                                     // [N=7], segment 3 empty
+    const x = fill(7 * 3, 5);                                              // [N, 3]
+    const expected = await withBackend('cpu', () => tf.tidy(() =>
+      tf.matMul(tf.oneHot(tf.tensor1d(ids, 'int32'), 5), tf.tensor2d(x, [7, 3]), true, false).dataSync())); // [5, 3]
+    for (const backend of ['wasm', 'cpu'] as const) {
+      const got = await withBackend(backend, () => tf.tidy(() =>
+        tf.unsortedSegmentSum(tf.tensor2d(x, [7, 3]), tf.tensor1d(ids, 'int32'), 5).dataSync()));
+      expectClose(got, expected, 1e-6, `segment sum on ${backend}`);
+    }
+    expect(fallbackKernels('cpu')?.replaced).to.deep.equal(['UnsortedSegmentSum']);
+  });
+
+  it('gives the same loss and gradients on wasm as on cpu', async () => {
+    const cpu = await pass('cpu');
+    const wasm = await pass('wasm');
+    expectClose([wasm.loss], [cpu.loss], 1e-4, 'loss');
+    ['emb', 'gamma', 'beta', 'W'].forEach((name, i) => expectClose(wasm.grads[i], cpu.grads[i], 1e-4, `d${name}`));
+    expect(cpu.grads[0].slice(0, C).every((g) => g === 0), 'row 0 of dEmb (id 0 unused) is zero').to.equal(true);
+  });
+
+  it('has a cpu embedding gradient that matches central finite differences', async () => {
+    const { grads } = await pass('cpu');
+    const base = fill(V * C, 1);
+    const lossAt = (values: number[]) => withBackend('cpu', () => tf.tidy(() => {
+      const [emb, gamma, beta, w] = makeParams(values);
+      return loss(emb, gamma, beta, w).dataSync()[0];
+    }));
+    const h = 1e-2;
+    for (const [row, col] of [[1, 0], [3, 2], [5, 1], [0, 3]]) {   // ids 1, 3 repeat; 5 once; 0 unused
+      const i = row * C + col;
+      const plus = base.slice(); plus[i] += h;
+      const minus = base.slice(); minus[i] -= h;
+      const numeric = ((await lossAt(plus)) - (await lossAt(minus))) / (2 * h);
+      expect(Math.abs(grads[0][i] - numeric), `dEmb[${row},${col}]: ${grads[0][i]} vs ${numeric}`).to.be.at.most(2e-4 + 1e-2 * Math.abs(numeric));
+    }
+  });
+
+  it('bridges Einsum on wasm to cpu without leaking on either backend', async () => {
+    const expected = await withBackend('cpu', () => tf.tidy(() => tf.einsum('ij,jk->ik', tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).arraySync()));
+    await withBackend('wasm', () => {
+      const cpuIds = cpuBackend().numDataIds();
+      const before = tf.memory().numTensors;
+      const out = tf.tidy(() => tf.einsum('ij,jk->ik', tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).arraySync());
+      expect(out).to.deep.equal(expected).and.to.deep.equal([[17], [39]]);
+      expect(tf.memory().numTensors).to.equal(before);
+      expect(cpuBackend().numDataIds(), 'cpu copies freed').to.equal(cpuIds);
+    });
+  });
+
+  it('frees the cpu copies when a bridged output shares its input (Reshape)', async () => {
+    await withBackend('wasm', () => {
+      const wasm = tf.backend();
+      const cpuIds = cpuBackend().numDataIds();
+      const x = tf.tensor1d([1, 2, 3, 4]);
+      const out = cpuBridge('Reshape')({ inputs: { x }, backend: wasm, attrs: { shape: [2, 2] } }) as tf.TensorInfo;
+      expect(out.shape).to.deep.equal([2, 2]);
+      expect(Array.from(wasm.readSync(out.dataId) as Float32Array)).to.deep.equal([1, 2, 3, 4]);
+      wasm.disposeData(out.dataId);
+      x.dispose();
+      expect(cpuBackend().numDataIds()).to.equal(cpuIds);
+    });
+  });
+});
