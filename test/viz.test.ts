@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DataFrame } from 'danfojs-node';
-import { barChart, figureHtml, figureText, heatmap, histogram, lineChart, plotlyLoaderHtml, tableHtml, tableText } from '../src/viz';
+import { barChart, figureHtml, figureText, heatmap, histogram, LiveLineChart, lineChart, plotlyLoaderHtml, tableHtml, tableText } from '../src/viz';
 
 describe('viz: figures', () => {
   it('builds one line trace per series', () => {
@@ -73,5 +73,25 @@ describe('viz: tables', () => {
     const html = tableHtml(df);
     expect(html).to.contain('<th style="text-align:left">backend</th><th style="text-align:left">available</th>');
     expect(html).to.contain('<td style="text-align:left">cpu</td><td style="text-align:left">true</td>');
+  });
+});
+
+describe('viz: live line chart', () => {
+  it('collects points per series and prints a summary only when flushed (terminal)', () => {
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (s: string) => { printed.push(s); };
+    try {
+      const chart = new LiveLineChart({ title: 'loss', minIntervalMs: 0 });
+      chart.push(0, { train: 4 });
+      chart.push(1, { train: 3, val: 3.5 });
+      expect(printed).to.deep.equal([]);
+      chart.flush();
+      expect(chart.values('train')).to.deep.equal({ name: 'train', x: [0, 1], y: [4, 3] });
+      expect(chart.values('val')).to.deep.equal({ name: 'val', x: [1], y: [3.5] });
+      expect(printed).to.deep.equal(['[plot] loss\n  train: 2 points, last 3\n  val: 1 points, last 3.500']);
+    } finally {
+      console.log = log;
+    }
   });
 });
