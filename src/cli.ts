@@ -11,6 +11,7 @@ const commands: Record<string, Command> = {
   backend: { summary: 'print the tfjs backend gpt-lab picks here, and why', load: () => import('./cli/backend.js') },
   lab: { summary: 'register the tslab kernel in the project and start Jupyter', load: () => import('./cli/lab.js') },
   notebooks: { summary: 'execute the notebooks headlessly (--profile ci|full, --html)', load: () => import('./cli/notebooks.js') },
+  tokenizer: { summary: 'train a BPE tokenizer, or encode/decode stdin with one (cl100k_base, ...)', load: () => import('./cli/tokenizer.js') },
 };
 
 function usage(): string {

@@ -1,0 +1,128 @@
+// Tokenizer speed: encode throughput of gpt-lab's cl100k_base against js-tiktoken, tiktoken (wasm)
+// and gpt-tokenizer on Tiny Shakespeare repeated 4x, all in this one run (so the ratios hold even on a
+// busy machine), with the ids checked identical; then training a 4096-token vocabulary with the GPT-4
+// pattern on Tiny Shakespeare, with its time and peak memory.
+//
+//   npx tsc -p . && node dist/bench/tokenizer.js            (prints JSON)
+//
+// The text comes through the project's dataset code: the download cache, GPTLAB_MIRROR, or the offline
+// mirror beside the project; it is never copied into the project.
+
+import * as fs from 'fs';
+import { getEncoding, train, type Tokenizer } from '../src/tokenizer';
+import { fetchDataset } from '../src/data';
+import { mirrorDir } from '../test/helpers/shakespeare';
+import { gptTokenizer, jsTiktoken, wasmTiktoken } from '../test/tokenizer/references';
+
+
+export interface TokenizerBenchOptions {
+  /** The text file (default: Tiny Shakespeare, fetched as the tests do). */
+  path?: string;
+  /** How many copies of the text to encode as one string (default 4). */
+  repeat?: number;
+  /** Timed encodes per library, after one warm-up; the best is kept (default 5). */
+  rounds?: number;
+  /** Vocabulary size for the training benchmark (default 4096; 0 skips it). */
+  trainVocabSize?: number;
+}
+
+/** One library's encode result. */
+interface EncodeResult {
+  loadMs: number;
+  bestMs: number;
+  mbPerS: number;
+  tokens: number;
+  idsIdenticalToGptLab?: boolean;
+}
+
+/** Runs the benchmark and returns its results (see the file header). */
+export async function runTokenizerBench(opts: TokenizerBenchOptions = {}): Promise<Record<string, unknown>> {
+  const path = opts.path ?? (await fetchDataset('tinyshakespeare', { mirror: mirrorDir() })).path;
+  const repeat = opts.repeat ?? 4, rounds = opts.rounds ?? 5;
+  // One flat string, as a file read gives (String.prototype.repeat would build a rope).
+  const raw = fs.readFileSync(path);
+  const text = Buffer.concat(Array.from({ length: repeat }, () => raw)).toString('utf8');
+  const mb = Buffer.byteLength(text) / 1e6;
+  // Training first, so its memory is measured before the four encoders are loaded.
+  const trainVocabSize = opts.trainVocabSize ?? 4096;
+  const trainResult = trainVocabSize > 0 ? timeTraining(raw.toString('utf8'), trainVocabSize) : 'skipped';
+  const encode: Record<string, EncodeResult> = {};
+  const ids: Record<string, ArrayLike<number>> = {};
+  for (const [name, e] of Object.entries(makeEncoders())) [encode[name], ids[name]] = timeEncoder(e, text, mb, rounds);
+  for (const name of Object.keys(encode)) encode[name].idsIdenticalToGptLab = sameIds(ids[name], ids['gpt-lab']);
+  const ours = encode['gpt-lab'].mbPerS;
+  const ratios = Object.fromEntries(Object.entries(encode).filter(([n]) => n !== 'gpt-lab')
+    .map(([n, r]) => [n, round(ours / r.mbPerS, 2)]));
+  return {
+    machine: { cpus: require('os').cpus().length, node: process.version },
+    text: { path, repeat, megabytes: round(mb, 3) },
+    encode,
+    speedRatio: ratios,
+    train: trainResult,
+  };
+}
+
+interface Encoder { load(): { encode(text: string): ArrayLike<number> } }
+
+/** The contestants, each loaded lazily so load time is measured too. */
+function makeEncoders(): Record<string, Encoder> {
+  return {
+    'gpt-lab': { load: () => { const t: Tokenizer = getEncoding('cl100k_base'); return { encode: (s: string) => t.encode(s) }; } },
+    'js-tiktoken': { load: () => jsTiktoken('cl100k_base') },
+    'tiktoken (wasm)': { load: () => wasmTiktoken('cl100k_base') },
+    'gpt-tokenizer': { load: () => gptTokenizer('cl100k_base') },
+  };
+}
+
+function timeEncoder(e: Encoder, text: string, mb: number, rounds: number): [EncodeResult, ArrayLike<number>] {
+  let t0 = performance.now();
+  const enc = e.load();
+  const loadMs = performance.now() - t0;
+  const ids = enc.encode(text);
+  let bestMs = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    t0 = performance.now();
+    enc.encode(text);
+    bestMs = Math.min(bestMs, performance.now() - t0);
+  }
+  return [{ loadMs: round(loadMs, 1), bestMs: round(bestMs, 1), mbPerS: round(mb / (bestMs / 1000), 2), tokens: ids.length }, ids];
+}
+
+function sameIds(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Trains once, sampling memory after every 64 merges: the heap's peak growth, and the process's peak RSS. */
+function timeTraining(text: string, vocabSize: number): Record<string, number> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const start = process.memoryUsage();
+  let peakHeap = start.heapUsed, peakRss = start.rss;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    peakRss = Math.max(peakRss, m.rss);
+  };
+  const t0 = performance.now();
+  const tok = train(text, { vocabSize, pattern: 'gpt4', onMerge: (e) => { if (e.index % 64 === 0) sample(); } });
+  const ms = performance.now() - t0;
+  sample();
+  return {
+    vocabSize: tok.learnedSize,
+    ms: round(ms, 0),
+    heapBeforeMB: round(start.heapUsed / 1e6, 1),
+    peakHeapDeltaMB: round((peakHeap - start.heapUsed) / 1e6, 1),
+    peakRssMB: round(peakRss / 1e6, 1),
+    peakRssDeltaMB: round((peakRss - start.rss) / 1e6, 1),
+    tokensOnText: tok.encodeOrdinary(text).length,
+  };
+}
+
+function round(x: number, digits: number): number {
+  return Number(x.toFixed(digits));
+}
+
+if (require.main === module) {
+  runTokenizerBench().then((r) => console.log(JSON.stringify(r, null, 2)));
+}
