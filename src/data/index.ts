@@ -9,6 +9,7 @@
 //   tensors.ts       batches → tfjs int32 tensors
 //   conversation.ts  conversations (a typed union) → ids and loss mask
 //   padding.ts       variable-length examples → padded batches with attention and loss masks
+//   char-tokenizer.ts  one id per character plus <|endoftext|> and chat tokens: batches that read as text
 //   world/           the generated world and its tasks:
 //     world.ts         towns, people, animals with invented names
 //     answers.ts       scoring free-text replies ('####', last number, words)
@@ -30,6 +31,7 @@ export * from './batch';
 export * from './tensors';
 export * from './conversation';
 export * from './padding';
+export * from './char-tokenizer';
 export * from './world/world';
 export * from './world/answers';
 export * from './world/facts';

@@ -78,7 +78,7 @@ export function heatmap(z: number[][], o: HeatmapOptions = {}): Figure {
   };
   if (o.text) Object.assign(trace, { text: o.text, texttemplate: '%{text}', hoverinfo: 'text+z' });
   const axis = (labels: (string | number)[] | undefined, title: string | undefined, reversed: boolean) => ({
-    title: { text: title ?? '' },
+    title: { text: title ?? '' }, zeroline: false, showgrid: false,
     ...(labels ? { tickmode: 'array', tickvals: labels.map((_, i) => i), ticktext: labels.map(String) } : {}),
     ...(reversed ? { autorange: 'reversed' } : {}),
   });

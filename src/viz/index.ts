@@ -3,3 +3,4 @@ export { Figure, Trace, plot, figureHtml, figureText, renderFigure, ensurePlotly
 export { ChartOptions, Series, HeatmapOptions, lineChart, heatmap, barChart, histogram } from './charts';
 export { LiveLineChart } from './live';
 export { Rows, tableHtml, tableText, renderTable, showTable } from './table';
+export { Cell, BatchGridOptions, MaskGridOptions, DOC_COLORS, EOT_COLOR, CONTEXT_COLOR, TARGET_COLOR, MASK_COLORS, cellLabel, docCategories, maskCategories, batchGrid, maskGrid } from './batch-grid';
