@@ -4,12 +4,13 @@
 // vocabulary of the 65 characters that occur in it) or with a BPE tokenizer. This file gives both
 // views: a char-level vocabulary with encode/decode, and the plain train/val text a BPE tokenizer
 // takes, split as nanoGPT splits it (the first 90% of the characters for training, the rest for
-// validation: 1,003,854 / 111,540).
+// validation: 1,003,854 / 111,540); `shakespeareStreams` turns either into token streams.
 //
 // Left out: the BPE itself (src/tokenizer) and batching (src/data/batch.ts).
 
 import { assert } from '../util/assert';
 import { FetchOptions, readDatasetText } from './download';
+import { StreamSplit, streamFromIds } from './stream';
 
 /** A character-level vocabulary: id i is the i-th character in code-point order. */
 export interface CharVocab {
@@ -89,4 +90,16 @@ export interface Shakespeare {
 export async function loadShakespeare(options: FetchOptions = {}): Promise<Shakespeare> {
   const text = await readDatasetText('tinyshakespeare', options);
   return { text, vocab: charVocab(text), split: splitText(text, 0.9) };
+}
+
+/**
+ * Tiny Shakespeare as train/val token streams, through any tokenizer: the char view
+ * (`s.vocab.encode`, 65 ids) or a BPE one. Each half is encoded on its own, as nanoGPT does, so no
+ * token straddles the split.
+ *
+ *   shakespeareStreams(s, s.vocab.encode, 65).train.tokens.length → 1003854
+ *   shakespeareStreams(s, gpt2.encode, 50257): train 301,966 tokens, val 36,059 (nanoGPT's prepare.py)
+ */
+export function shakespeareStreams(s: Shakespeare, encode: (text: string) => ArrayLike<number>, vocabSize: number): StreamSplit {
+  return { train: streamFromIds(encode(s.split.train), vocabSize), val: streamFromIds(encode(s.split.val), vocabSize) };
 }

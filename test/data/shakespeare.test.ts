@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { charVocab, isUrl, loadShakespeare, splitText } from '../../src/data';
+import { charVocab, loadShakespeare, shakespeareStreams, splitText } from '../../src/data';
+import { getEncoding } from '../../src/tokenizer';
 import { GptLabError } from '../../src/util/assert';
 import { mirrorDir } from '../helpers/shakespeare';
 
@@ -52,6 +53,14 @@ describe('data/shakespeare', () => {
       expect(s.split.val.length).to.equal(111540);
       expect(s.vocab.decode(s.vocab.encode(s.split.val))).to.equal(s.split.val);
       expect(s.text.startsWith('First Citizen:\nBefore we proceed any further, hear me speak.')).to.equal(true);
+      // The char view as streams, and the BPE view: GPT-2's tokens per half as nanoGPT's
+      // data/shakespeare/prepare.py reports them (train 301,966, val 36,059).
+      const chars = shakespeareStreams(s, s.vocab.encode, 65);
+      expect([chars.train.tokens.length, chars.val.tokens.length]).to.deep.equal([1003854, 111540]);
+      expect(chars.train.tokens).to.be.instanceOf(Uint16Array);
+      const gpt2 = getEncoding('r50k_base');
+      const bpe = shakespeareStreams(s, (t) => gpt2.encodeOrdinary(t), gpt2.vocabSize);
+      expect([bpe.train.tokens.length, bpe.val.tokens.length]).to.deep.equal([301966, 36059]);
     } finally {
       fs.rmSync(cacheDir, { recursive: true, force: true });
     }
