@@ -1,7 +1,8 @@
 // The tokenizer lessons, in order: bytes → base (BPE by hand) → patterns → queue + train (fast
 // training) → bpe (fast merging) → special → cache + tokenizer (the Tokenizer class) → pretrained
-// (OpenAI's encodings) → io (files). This index re-exports what notebooks and other stages use;
-// the internals (PairTable, ChunkCache, PairQueue) stay importable from their own files.
+// (OpenAI's encodings) → io (files) → stats (bytes and words per token). This index re-exports what
+// notebooks and other stages use; the internals (PairTable, ChunkCache, PairQueue) stay importable
+// from their own files.
 
 export { utf8Encode, utf8Decode, toWellFormed, bytesKey } from './bytes';
 export { type Pair, getStats, merge, bestPair, trainBasic, encodeBasic, decodeBasic, vocabBytes } from './base';
@@ -11,3 +12,4 @@ export { type SpecialSet, type EncodeOptions } from './special';
 export { Tokenizer, type MergeRule, type TrainOptions, train } from './tokenizer';
 export { type EncodingName, ENCODING_NAMES, getEncoding } from './pretrained';
 export { type TokenizerFile, type TiktokenOptions, saveTokenizer, loadTokenizer, trainFiles, toJSON, fromJSON, exportTiktoken, importTiktoken } from './io';
+export { type TextStats, countWords, measure, bytesPerToken, truncateVocab, longestTokens } from './stats';
