@@ -11,6 +11,8 @@ const commands: Record<string, Command> = {
   backend: { summary: 'print the tfjs backend gpt-lab picks here, and why', load: () => import('./cli/backend.js') },
   lab: { summary: 'register the tslab kernel in the project and start Jupyter', load: () => import('./cli/lab.js') },
   notebooks: { summary: 'execute the notebooks headlessly (--profile ci|full, --html)', load: () => import('./cli/notebooks.js') },
+  pretrain: { summary: 'train a char-level GPT on Tiny Shakespeare (--preset tiny|baby|shakespeare-char --out DIR); resumes from DIR', load: () => import('./cli/pretrain.js') },
+  sample: { summary: 'write text with a pretrained checkpoint (--checkpoint DIR --prompt TEXT)', load: () => import('./cli/sample.js') },
   tokenizer: { summary: 'train a BPE tokenizer, or encode/decode stdin with one (cl100k_base, ...)', load: () => import('./cli/tokenizer.js') },
 };
 

@@ -1,0 +1,124 @@
+// Pretraining quality and speed: nanoGPT's baby GPT on char-level Tiny Shakespeare (4 layers, 4 heads,
+// 128 dims, block 64, batch 12, 2000 steps, lr 1e-3 → 1e-4, dropout 0). nanoGPT's published
+// validation loss for this run is 1.88; ours should be at most that.
+//
+//   node dist/bench/pretrain.js                             # the full 2000 steps (about 45 min on wasm)
+//   node dist/bench/pretrain.js --steps 20 --backend cpu --eval-iters 1   # speed only: ms/step, tokens/s
+//   runPretrainBench({ steps: 20 })                         # the same from code
+// Reports JSON on stdout (through bench/index.ts); progress goes to stderr.
+
+import { initBackend, BackendName } from '../src/backend';
+import { paramCount, flopsPerToken } from '../src/model';
+import { pretrain } from '../src/train';
+import { mirrorDir } from '../test/helpers/shakespeare';
+import * as tf from '@tensorflow/tfjs';
+import { Batch } from '../src/data/batch';
+import { toTensors } from '../src/data/tensors';
+
+/** Options of the pretraining benchmark. */
+export interface PretrainBenchOptions {
+  /** Optimizer steps (default 2000, nanoGPT's). Fewer measures speed; the loss then is not comparable. */
+  steps?: number;
+  /** Backend to force (default: the fastest available). */
+  backend?: BackendName;
+  /** Evaluate every this many steps (default 250, or only at the end for short runs). */
+  evalEvery?: number;
+  /** Batches per evaluation (default 20, nanoGPT's CPU setting). */
+  evalIters?: number;
+  /** Checkpoint directory, if any. */
+  out?: string;
+  /** Batches for a final, less noisy validation loss (default 200, nanoGPT's GPU eval_iters; 0: skip). */
+  finalEvalIters?: number;
+}
+
+/** Mean validation loss of a trained run over n fixed batches (the trainer's eval batches 0..n-1). */
+function validationLoss(run: { model: { loss(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar }; trainer: { evalBatch(split: 'val', i: number): Batch } }, n: number): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const loss = tf.tidy(() => {
+      const { x, y } = toTensors(run.trainer.evalBatch('val', i));
+      return run.model.loss(x, y);
+    });
+    total += loss.dataSync()[0];
+    loss.dispose();
+  }
+  return total / n;
+}
+
+/** nanoGPT's validation loss for the baby config after 2000 steps. */
+export const NANOGPT_BABY_VAL_LOSS = 1.88;
+
+export async function runPretrainBench(opts: PretrainBenchOptions = {}): Promise<Record<string, unknown>> {
+  const steps = opts.steps ?? 2000;
+  const choice = await initBackend({ backend: opts.backend, source: 'runPretrainBench({ backend })' });
+  const evalEvery = opts.evalEvery ?? (steps >= 500 ? 250 : 0);
+  const evals: { step: number; trainLoss: number; valLoss: number }[] = [];
+  let firstStepMs = 0;
+  let stepsTimed = 0;
+  let msTimed = 0;
+  let prev: number | undefined;
+  let evaluated = false;
+  const start = performance.now();
+  const run = await pretrain({
+    preset: 'baby', steps, out: opts.out,
+    fetch: { mirror: mirrorDir() },
+    train: { evalEvery, evalIters: opts.evalIters ?? 20, logEvery: 1 },
+    onStep: (s) => {
+      // Time each step from the previous one's end; skip the first (kernel warm-up) and any interval
+      // that holds an evaluation.
+      const now = performance.now();
+      if (prev === undefined) firstStepMs = s.elapsedMs;
+      else if (!evaluated) { stepsTimed += 1; msTimed += now - prev; }
+      prev = now;
+      evaluated = false;
+      if (s.step % 50 === 0 || s.step === steps) console.error(`bench pretrain: step ${s.step}/${steps} loss ${s.loss.toFixed(4)} (${(msTimed / Math.max(1, stepsTimed)).toFixed(0)} ms/step)`);
+    },
+    onEval: (e) => {
+      evals.push(e);
+      evaluated = true;
+      console.error(`bench pretrain: step ${e.step} train ${e.trainLoss.toFixed(4)} val ${e.valLoss.toFixed(4)}`);
+    },
+  });
+  const wallMs = performance.now() - start;
+  const finalEvalIters = opts.finalEvalIters ?? 200;
+  const valLossFinal = finalEvalIters > 0 ? validationLoss(run, finalEvalIters) : null;
+  const c = run.model.config;
+  const t = run.trainer.config;
+  const msPerStep = stepsTimed > 0 ? msTimed / stepsTimed : firstStepMs;
+  const tokensPerStep = t.batchSize * t.gradAccumSteps * c.blockSize;
+  const result = {
+    backend: choice.name,
+    config: { nLayer: c.nLayer, nHead: c.nHead, nEmbd: c.nEmbd, blockSize: c.blockSize, vocabSize: c.vocabSize, dropout: c.dropout, batchSize: t.batchSize, steps, maxLr: t.schedule.maxLr, minLr: t.schedule.minLr },
+    params: paramCount(c).total,
+    trainFlopsPerToken: flopsPerToken(c).train,
+    valLoss: run.last.valLoss,
+    trainLoss: run.last.trainLoss,
+    // the same model on 10x the validation batches: the number to compare, with less sampling noise
+    valLossFinal, finalEvalIters,
+    nanoGptValLoss: NANOGPT_BABY_VAL_LOSS,
+    meetsNanoGpt: steps >= 2000 ? (valLossFinal ?? run.last.valLoss) <= NANOGPT_BABY_VAL_LOSS : null,
+    evals,
+    wallSeconds: wallMs / 1000,
+    firstStepMs,
+    msPerStep,
+    tokensPerSec: (tokensPerStep * 1000) / msPerStep,
+  };
+  run.trainer.optimizer.dispose();
+  run.model.dispose();
+  return result;
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const value = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+  const steps = value('steps');
+  const evalIters = value('eval-iters');
+  const finalEvalIters = value('final-eval-iters');
+  runPretrainBench({
+    steps: steps === undefined ? undefined : Number(steps), backend: value('backend') as BackendName | undefined, out: value('out'),
+    evalIters: evalIters === undefined ? undefined : Number(evalIters),
+    finalEvalIters: finalEvalIters === undefined ? undefined : Number(finalEvalIters),
+  })
+    .then((r) => console.log(JSON.stringify(r, null, 2)))
+    .catch((e) => { console.error(e instanceof Error ? e.message : e); process.exitCode = 1; });
+}

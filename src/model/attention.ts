@@ -1,0 +1,71 @@
+// Causal multi-head self-attention: each position mixes the values of itself and earlier positions,
+// weighted by softmax(q·k / sqrt(headSize)). One function, one place, so a fused kernel can replace it.
+//
+// It takes an optional cache of earlier keys and values (incremental decoding): the new tokens'
+// queries then attend to the cached positions plus themselves. Without a cache it is the plain
+// full-sequence attention of training.
+// Left out: flash attention (a later speed issue), rotary embeddings, grouped-query attention.
+
+import * as tf from '@tensorflow/tfjs';
+import { GPTConfig } from './config';
+import { BlockParams } from './params';
+import { applyDropout, DropoutContext } from './dropout';
+import { matMul2d } from './linear';
+
+/** Keys and values of the positions seen so far, per layer. */
+export interface LayerKV {
+  k: tf.Tensor4D; // [B, nHead, Tpast, headSize]
+  v: tf.Tensor4D; // [B, nHead, Tpast, headSize]
+}
+
+/** Large enough that exp() underflows to 0; finite so masked rows never produce NaN gradients. */
+const MASKED = -1e9;
+
+/**
+ * The additive causal mask for Tq new queries after `past` cached positions: query i (absolute
+ * position past + i) may see keys 0..past + i.
+ *
+ *   causalMask(2, 1) → [[0, 0, -1e9], [0, 0, 0]]
+ */
+export function causalMask(tq: number, past: number): tf.Tensor2D {
+  const tk = past + tq;
+  const m = new Float32Array(tq * tk);
+  for (let i = 0; i < tq; i++) for (let j = past + i + 1; j < tk; j++) m[i * tk + j] = MASKED;
+  return tf.tensor2d(m, [tq, tk]); // [Tq, Tk]
+}
+
+/** [B, T, C] → [B, nHead, T, headSize]. */
+function splitHeads(x: tf.Tensor, nHead: number): tf.Tensor4D {
+  const [B, T, C] = x.shape;
+  return tf.transpose(tf.reshape(x, [B, T, nHead, C / nHead]), [0, 2, 1, 3]); // [B, nHead, T, headSize]
+}
+
+/**
+ * Attention of one block on x (already LayerNormed). With `cache`, prepends the cached keys/values
+ * and returns the extended ones in `kv` (the caller keeps them).
+ *
+ *   causalSelfAttention(x [2, 8, 16], block, tiny config) → { y: [2, 8, 16], kv: { k: [2, 2, 8, 8], v: ... } }
+ */
+export function causalSelfAttention(
+  x: tf.Tensor3D, p: BlockParams, c: GPTConfig, layer: number, dropout?: DropoutContext, cache?: LayerKV,
+): { y: tf.Tensor3D; kv: LayerKV } {
+  const [B, T, C] = x.shape;
+  const hs = C / c.nHead;
+  const qkv = tf.add(matMul2d(tf.reshape(x, [B * T, C]), p.attnW as tf.Tensor2D), p.attnB); // [B*T, 3C]
+  const [q2, k2, v2] = tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2); // 3 x [B, T, C]
+  const q = splitHeads(q2, c.nHead); // [B, nHead, T, headSize]
+  let k = splitHeads(k2, c.nHead); // [B, nHead, T, headSize]
+  let v = splitHeads(v2, c.nHead); // [B, nHead, T, headSize]
+  const past = cache === undefined ? 0 : cache.k.shape[2];
+  if (cache !== undefined) {
+    k = tf.concat([cache.k, k], 2); // [B, nHead, past+T, headSize]
+    v = tf.concat([cache.v, v], 2); // [B, nHead, past+T, headSize]
+  }
+  const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hs)); // [B, nHead, T, past+T]
+  const att = applyDropout(tf.softmax(tf.add(scores, causalMask(T, past)), -1), dropout, layer, 'attnWeights'); // [B, nHead, T, past+T]
+  const heads = tf.matMul(att, v); // [B, nHead, T, headSize]
+  const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [B*T, C]
+  const out = tf.add(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB); // [B*T, C]
+  const y = applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'attnResid') as tf.Tensor3D; // [B, T, C]
+  return { y, kv: { k, v } };
+}

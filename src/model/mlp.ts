@@ -1,0 +1,34 @@
+// The feed-forward half of a block: widen 4x, GELU, project back. It works on each position alone.
+// Left out: SwiGLU and other gated variants.
+
+import * as tf from '@tensorflow/tfjs';
+import { BlockParams } from './params';
+import { applyDropout, DropoutContext } from './dropout';
+import { matMul2d } from './linear';
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/**
+ * GELU, the tanh approximation GPT-2 trained with (nanoGPT's nn.GELU() is the erf form; the two
+ * differ by < 1e-3). subtle: tanh is a kernel on every backend and cheap to differentiate.
+ *
+ *   gelu([-1, 0, 1]) → [-0.1588, 0, 0.8412]
+ */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), SQRT_2_OVER_PI); // [..., n]
+    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)); // [..., n]
+  });
+}
+
+/**
+ * c_fc → GELU → c_proj → dropout, on x [B, T, C].
+ *
+ *   mlp(x [2, 8, 16], block) → [2, 8, 16]
+ */
+export function mlp(x: tf.Tensor3D, p: BlockParams, layer: number, dropout?: DropoutContext): tf.Tensor3D {
+  const [B, T, C] = x.shape;
+  const h = gelu(tf.add(matMul2d(tf.reshape(x, [B * T, C]), p.fcW as tf.Tensor2D), p.fcB)); // [B*T, 4C]
+  const out = tf.add(matMul2d(h as tf.Tensor2D, p.mlpProjW as tf.Tensor2D), p.mlpProjB); // [B*T, C]
+  return applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'mlpResid') as tf.Tensor3D; // [B, T, C]
+}

@@ -1,0 +1,79 @@
+// AdamW, written out: per parameter, running means of the gradient (m) and of its square (v), a
+// step of lr · m̂ / (sqrt(v̂) + eps), and weight decay applied to the weight itself ("decoupled",
+// Loshchilov & Hutter), not added to the gradient.
+//
+// As nanoGPT: parameters with 2 or more dimensions (matmul weights and the embeddings) decay; biases
+// and LayerNorm gains do not. The state (m, v, step) is plain tf.Variables, so checkpoints save it
+// and a fused kernel can later replace `update`.
+// Left out: amsgrad, fused multi-tensor updates (a later speed issue).
+
+import * as tf from '@tensorflow/tfjs';
+import { assert } from '../util/assert';
+
+/** AdamW's hyperparameters (nanoGPT's defaults for Shakespeare: betas 0.9 / 0.99, decay 0.1). */
+export interface AdamWConfig {
+  /** Decay of the gradient's running mean. */
+  beta1: number;
+  /** Decay of the squared gradient's running mean. */
+  beta2: number;
+  /** Added to sqrt(v̂) so the step stays finite. */
+  eps: number;
+  /** Weight decay coefficient, applied as w -= lr · weightDecay · w to parameters of rank >= 2. */
+  weightDecay: number;
+}
+
+export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1 };
+
+/** Whether a parameter of this shape decays: nanoGPT's rule, rank >= 2. */
+export function decays(shape: readonly number[]): boolean {
+  return shape.length >= 2;
+}
+
+export class AdamW {
+  /** Steps taken so far (the t of bias correction). */
+  step = 0;
+  /** First and second moments, by parameter name. */
+  readonly m = new Map<string, tf.Variable>();
+  readonly v = new Map<string, tf.Variable>();
+
+  constructor(readonly params: Map<string, tf.Variable>, readonly config: AdamWConfig = DEFAULT_ADAMW) {
+    assert(config.beta1 >= 0 && config.beta1 < 1 && config.beta2 >= 0 && config.beta2 < 1, () => `betas (${config.beta1}, ${config.beta2}) must be in [0, 1)`);
+    for (const [name, p] of params) {
+      this.m.set(name, tf.variable(tf.zerosLike(p), false));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+    }
+  }
+
+  /**
+   * One update with gradients by name at learning rate lr. Gradients are not disposed.
+   *
+   *   first step, g = 0.1, lr = 0.01, no decay: m̂ = g, v̂ = g², so p -= 0.01 · 0.1 / (0.1 + 1e-8) ≈ 0.01
+   */
+  update(grads: Map<string, tf.Tensor>, lr: number): void {
+    this.step += 1;
+    const { beta1, beta2, eps, weightDecay } = this.config;
+    const bc1 = 1 - beta1 ** this.step;
+    const bc2 = 1 - beta2 ** this.step;
+    tf.tidy(() => {
+      for (const [name, p] of this.params) {
+        const g = grads.get(name);
+        assert(g !== undefined, () => `AdamW.update: no gradient for ${name}`);
+        const m = this.m.get(name)!;
+        const v = this.v.get(name)!;
+        const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)); // shape of p
+        const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)); // shape of p
+        const stepDir = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), eps)); // shape of p
+        // subtle: decay uses the weight before this step, as PyTorch's AdamW (p *= 1 - lr·wd first).
+        const decayed = decays(p.shape) && weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
+        p.assign(tf.sub(decayed, tf.mul(stepDir, lr)));
+        m.assign(m1);
+        v.assign(v1);
+      }
+    });
+  }
+
+  /** Frees the moment variables. */
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+  }
+}

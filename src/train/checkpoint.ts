@@ -1,0 +1,198 @@
+// Checkpoints: everything needed to continue a run exactly, written so a crash never leaves a half
+// checkpoint as the latest.
+//
+//   OUT/latest.json              { "dir": "step-000500" }: the newest complete checkpoint
+//   OUT/step-000500/model.safetensors      the weights, by nanoGPT's names
+//   OUT/step-000500/optimizer.safetensors  AdamW's m.<name> and v.<name>
+//   OUT/step-000500/state.json   format version, step, model config, train config, seeds, vocabulary
+//
+// Writing: the step directory is filled under a temporary name, fsynced and renamed into place; then
+// latest.json is written to a temporary file and renamed over the old one (rename is atomic on POSIX).
+// Only then are older step directories removed. A crash at any point leaves latest.json pointing at
+// a complete checkpoint. Data batches and dropout masks are functions of (seed, step), so the seed and
+// the step are the whole RNG state.
+// Left out: keeping the best-by-validation checkpoint apart, sharded files.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { assert, GptLabError } from '../util/assert';
+import { checkConfig, GPT, GPTConfig, groupParams, NamedArray, decodeSafetensors, encodeSafetensors, paramSpecs } from '../model';
+import { AdamW } from './adamw';
+
+export const CHECKPOINT_FORMAT = 'gpt-lab-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+/** The JSON part of a checkpoint. */
+export interface CheckpointState {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  /** Optimizer steps completed: training resumes at this step. */
+  step: number;
+  /** The model's config. */
+  config: GPTConfig;
+  /** The training settings the run used (opaque here; the trainer checks them). */
+  train?: unknown;
+  /** The seed that (with the step) fixes every data batch and dropout mask. */
+  seed: number;
+  /** The char-level vocabulary, so `gpt-lab sample` can encode prompts and decode output. */
+  vocab?: { chars: string[] };
+  /** Losses at save time, if evaluated. */
+  metrics?: { trainLoss?: number; valLoss?: number };
+}
+
+/** A loaded checkpoint, as plain data. */
+export interface Checkpoint {
+  dir: string;
+  state: CheckpointState;
+  weights: Map<string, NamedArray>;
+  /** m.<name>, v.<name>; absent when saved without an optimizer. */
+  optimizer?: { step: number; m: Map<string, NamedArray>; v: Map<string, NamedArray> };
+}
+
+function arraysOf(vars: Map<string, tf.Variable>, prefix = ''): Map<string, NamedArray> {
+  const out = new Map<string, NamedArray>();
+  for (const [name, v] of vars) out.set(prefix + name, { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array });
+  return out;
+}
+
+function writeSynced(file: string, data: Uint8Array | string): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The directory name of a step: stepDirName(500) → 'step-000500'. */
+export function stepDirName(step: number): string {
+  return `step-${String(step).padStart(6, '0')}`;
+}
+
+/**
+ * Saves model (and optimizer) under root as the new latest checkpoint; returns its directory.
+ *
+ *   saveCheckpoint('out/baby', { step: 500, ... }, model, opt) → 'out/baby/step-000500'
+ */
+export function saveCheckpoint(root: string, state: Omit<CheckpointState, 'format' | 'version'>, model: GPT, optimizer?: AdamW): string {
+  fs.mkdirSync(root, { recursive: true });
+  const name = stepDirName(state.step);
+  const final = path.join(root, name);
+  const tmp = path.join(root, `.${name}.tmp-${process.pid}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp);
+  const meta = { format: CHECKPOINT_FORMAT, version: String(CHECKPOINT_VERSION) };
+  writeSynced(path.join(tmp, 'model.safetensors'), encodeSafetensors(arraysOf(model.params.byName), meta));
+  if (optimizer !== undefined) {
+    const tensors = new Map([...arraysOf(optimizer.m, 'm.'), ...arraysOf(optimizer.v, 'v.')]);
+    writeSynced(path.join(tmp, 'optimizer.safetensors'), encodeSafetensors(tensors, { ...meta, step: String(optimizer.step) }));
+  }
+  const full: CheckpointState = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...state };
+  writeSynced(path.join(tmp, 'state.json'), JSON.stringify(full, null, 2) + '\n');
+  fs.rmSync(final, { recursive: true, force: true }); // a leftover of the same step (a rerun), never the latest
+  fs.renameSync(tmp, final);
+  const latestTmp = path.join(root, `.latest.json.tmp-${process.pid}`);
+  writeSynced(latestTmp, JSON.stringify({ dir: name, step: state.step }) + '\n');
+  fs.renameSync(latestTmp, path.join(root, 'latest.json'));
+  for (const entry of fs.readdirSync(root)) {
+    if (/^step-\d+$/.test(entry) && entry !== name) fs.rmSync(path.join(root, entry), { recursive: true, force: true });
+  }
+  return final;
+}
+
+/** Whether root holds a checkpoint (a latest.json, or a state.json directly). */
+export function hasCheckpoint(root: string): boolean {
+  return fs.existsSync(path.join(root, 'latest.json')) || fs.existsSync(path.join(root, 'state.json'));
+}
+
+/** The checkpoint directory that root's latest.json names, or root itself. */
+export function resolveCheckpointDir(root: string): string {
+  const latest = path.join(root, 'latest.json');
+  if (!fs.existsSync(latest)) {
+    assert(fs.existsSync(path.join(root, 'state.json')), () => `${root} holds no checkpoint (no latest.json or state.json); train one with \`gpt-lab pretrain --out ${root}\``);
+    return root;
+  }
+  let dir: unknown;
+  try {
+    dir = JSON.parse(fs.readFileSync(latest, 'utf8')).dir;
+  } catch (e) {
+    throw new GptLabError(`${latest} is corrupt (${(e as Error).message}); point at a step-* directory inside ${root} instead`);
+  }
+  assert(typeof dir === 'string' && /^step-\d+$/.test(dir), () => `${latest} names ${JSON.stringify(dir)}, not a step-* directory`);
+  return path.join(root, dir);
+}
+
+function readFile(file: string): Buffer {
+  assert(fs.existsSync(file), () => `checkpoint file ${file} is missing; the checkpoint is incomplete — delete it, or resume from an earlier one`);
+  return fs.readFileSync(file);
+}
+
+/**
+ * Reads and checks a checkpoint (root with latest.json, or a step directory).
+ *
+ *   loadCheckpoint('out/baby') → { dir: 'out/baby/step-000500', state, weights, optimizer }
+ */
+export function loadCheckpoint(root: string): Checkpoint {
+  const dir = resolveCheckpointDir(root);
+  const stateFile = path.join(dir, 'state.json');
+  let state: CheckpointState;
+  try {
+    state = JSON.parse(readFile(stateFile).toString('utf8'));
+  } catch (e) {
+    if (e instanceof GptLabError) throw e;
+    throw new GptLabError(`${stateFile} is not valid JSON (${(e as Error).message}); the checkpoint is corrupt or truncated`);
+  }
+  assert(state !== null && state.format === CHECKPOINT_FORMAT, () => `${stateFile} is not a gpt-lab checkpoint (format ${JSON.stringify(state?.format)})`);
+  assert(state.version === CHECKPOINT_VERSION, () => `${stateFile} has version ${state.version}; this gpt-lab reads version ${CHECKPOINT_VERSION}`);
+  const config = checkConfig(state.config);
+  const weights = decodeSafetensors(readFile(path.join(dir, 'model.safetensors')), path.join(dir, 'model.safetensors')).tensors;
+  for (const spec of paramSpecs(config)) {
+    const w = weights.get(spec.name);
+    assert(w !== undefined, () => `${dir}/model.safetensors lacks ${spec.name}; it does not match the config in state.json`);
+    assert(w.shape.join(',') === spec.shape.join(','), () => `${dir}/model.safetensors: ${spec.name} has shape [${w.shape}], the config needs [${spec.shape}]`);
+  }
+  let optimizer: Checkpoint['optimizer'];
+  const optFile = path.join(dir, 'optimizer.safetensors');
+  if (fs.existsSync(optFile)) {
+    const f = decodeSafetensors(readFile(optFile), optFile);
+    const m = new Map<string, NamedArray>();
+    const v = new Map<string, NamedArray>();
+    for (const spec of paramSpecs(config)) {
+      const mm = f.tensors.get(`m.${spec.name}`);
+      const vv = f.tensors.get(`v.${spec.name}`);
+      assert(mm !== undefined && vv !== undefined, () => `${optFile} lacks the moments of ${spec.name}`);
+      m.set(spec.name, mm);
+      v.set(spec.name, vv);
+    }
+    optimizer = { step: Number(f.metadata.step ?? state.step), m, v };
+  }
+  return { dir, state: { ...state, config }, weights, optimizer };
+}
+
+/** A fresh model holding a checkpoint's weights. */
+export function modelFromCheckpoint(ckpt: Checkpoint): GPT {
+  const byName = new Map<string, tf.Variable>();
+  for (const spec of paramSpecs(ckpt.state.config)) {
+    const w = ckpt.weights.get(spec.name)!;
+    const t = tf.tensor(w.data, w.shape, 'float32');
+    byName.set(spec.name, tf.variable(t, true));
+    t.dispose();
+  }
+  return new GPT(ckpt.state.config, groupParams(ckpt.state.config, byName));
+}
+
+/** Copies a checkpoint's moments and step into an optimizer built for the same model. */
+export function restoreOptimizer(optimizer: AdamW, ckpt: Checkpoint): void {
+  assert(ckpt.optimizer !== undefined, () => `${ckpt.dir} holds no optimizer state (optimizer.safetensors); it cannot resume training exactly`);
+  for (const [name, m] of optimizer.m) {
+    const a = ckpt.optimizer.m.get(name)!;
+    const b = ckpt.optimizer.v.get(name)!;
+    tf.tidy(() => {
+      m.assign(tf.tensor(a.data, a.shape, 'float32'));
+      optimizer.v.get(name)!.assign(tf.tensor(b.data, b.shape, 'float32'));
+    });
+  }
+  optimizer.step = ckpt.optimizer.step;
+}
