@@ -47,6 +47,16 @@ describe('AdamW', () => {
     expect(decays([48])).to.equal(false);
   });
 
+  it('holds exactly its two moments per parameter, and frees them on dispose', () => {
+    const w = tf.tidy(() => tf.variable(tf.ones([3, 3])));
+    const before = tf.memory().numTensors;
+    const opt = new AdamW(new Map([['w', w]]));
+    expect(tf.memory().numTensors).to.equal(before + 2);
+    opt.dispose();
+    expect(tf.memory().numTensors).to.equal(before);
+    w.dispose();
+  });
+
   it('leaks no tensors per update', () => {
     const w = tf.variable(tf.ones([3, 3]));
     const opt = new AdamW(new Map([['w', w]]));
