@@ -21,6 +21,7 @@ import { Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import { GptLabError, assert } from '../util/assert';
 import { DatasetName, DatasetSpec, resolveSpec } from './datasets';
+import { PROJECT_ROOT } from '../util/project';
 
 /** Where to look and how to report; every field is optional. */
 export interface FetchOptions {
@@ -77,23 +78,6 @@ export function mirrorUrl(base: string, fileName: string): string {
 }
 
 /**
- * The first directory at or above `from` holding gpt-lab's package.json, or undefined.
- *
- *   findProjectRoot('/work/main/dist/src/data') → '/work/main'
- */
-export function findProjectRoot(from: string): string | undefined {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown };
-      if (pkg.name === 'gpt-lab') return dir;
-    } catch {
-      // no package.json here (or not JSON): keep climbing
-    }
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
-/**
  * The cache directory: options.cacheDir, else $GPTLAB_DATA_DIR, else <project root>/.cache/datasets
  * (the project root found from this module's location, so it does not depend on the working
  * directory; the current directory stands in when there is none).
@@ -102,8 +86,7 @@ export function resolveCacheDir(options: FetchOptions = {}): string {
   const env = options.env ?? process.env;
   const chosen = options.cacheDir ?? nonEmpty(env.GPTLAB_DATA_DIR);
   if (chosen !== undefined) return path.resolve(chosen);
-  const root = findProjectRoot(__dirname) ?? process.cwd();
-  return path.join(root, '.cache', 'datasets');
+  return path.join(PROJECT_ROOT, '.cache', 'datasets');
 }
 
 /** The mirror to use: options.mirror, else $GPTLAB_MIRROR; empty means none. */

@@ -8,16 +8,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { assert } from '../util/assert';
+import { PROJECT_ROOT } from '../util/project';
 
-/** The project's root: the directory holding package.json, two levels above dist/src/notebook. */
-export const PROJECT_ROOT = findRoot(__dirname);
-
-function findRoot(start: string): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'notebooks'))) return dir;
-    assert(dir !== path.dirname(dir), () => `cannot find the gpt-lab project root above ${start}`);
-  }
-}
+export { PROJECT_ROOT };
 
 /** Where the project keeps its Jupyter data (kernel specs, runtime files). */
 export const JUPYTER_DIR = path.join(PROJECT_ROOT, '.jupyter');
