@@ -39,7 +39,18 @@ export interface CheckpointState {
   vocab?: { chars: string[] };
   /** Losses at save time, if evaluated. */
   metrics?: { trainLoss?: number; valLoss?: number };
+  /** 'chat-char': the chat tokenizer of src/data/char-tokenizer.ts (printable ASCII + chat specials). */
+  tokenizer?: 'chat-char';
+  /** The pipeline stage that wrote it (pretraining writes none, or 'base' on the task world). */
+  stage?: 'base' | 'sft' | 'reward' | 'rlhf' | 'dpo';
+  /** The dataset it was trained on (e.g. 'shakespeare-char', 'world-small'). */
+  data?: string;
+  /** Stage-specific settings and metrics (opaque here). */
+  extra?: Record<string, unknown>;
 }
+
+/** The fields of CheckpointState a training run may add to every checkpoint it writes. */
+export type CheckpointExtra = Pick<CheckpointState, 'vocab' | 'tokenizer' | 'stage' | 'data' | 'extra'>;
 
 /** A loaded checkpoint, as plain data. */
 export interface Checkpoint {
@@ -73,10 +84,14 @@ export function stepDirName(step: number): string {
 
 /**
  * Saves model (and optimizer) under root as the new latest checkpoint; returns its directory.
+ * extraWeights (e.g. a reward head, 'reward.head.weight') go into model.safetensors beside the GPT's;
+ * loadCheckpoint returns them in `weights` and modelFromCheckpoint ignores them. Moments of extra
+ * weights in the optimizer are saved too (they are keyed by name).
  *
  *   saveCheckpoint('out/baby', { step: 500, ... }, model, opt) → 'out/baby/step-000500'
  */
-export function saveCheckpoint(root: string, state: Omit<CheckpointState, 'format' | 'version'>, model: GPT, optimizer?: AdamW): string {
+export function saveCheckpoint(root: string, state: Omit<CheckpointState, 'format' | 'version'>, model: GPT, optimizer?: AdamW,
+  extraWeights?: Map<string, tf.Variable>): string {
   fs.mkdirSync(root, { recursive: true });
   const name = stepDirName(state.step);
   const final = path.join(root, name);
@@ -84,7 +99,12 @@ export function saveCheckpoint(root: string, state: Omit<CheckpointState, 'forma
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp);
   const meta = { format: CHECKPOINT_FORMAT, version: String(CHECKPOINT_VERSION) };
-  writeSynced(path.join(tmp, 'model.safetensors'), encodeSafetensors(arraysOf(model.params.byName), meta));
+  const weights = arraysOf(model.params.byName);
+  for (const [name, a] of arraysOf(extraWeights ?? new Map())) {
+    assert(!weights.has(name), () => `saveCheckpoint: extra weight '${name}' has the name of a GPT parameter; give it a prefix such as 'reward.'`);
+    weights.set(name, a);
+  }
+  writeSynced(path.join(tmp, 'model.safetensors'), encodeSafetensors(weights, meta));
   if (optimizer !== undefined) {
     const tensors = new Map([...arraysOf(optimizer.m, 'm.'), ...arraysOf(optimizer.v, 'v.')]);
     writeSynced(path.join(tmp, 'optimizer.safetensors'), encodeSafetensors(tensors, { ...meta, step: String(optimizer.step) }));

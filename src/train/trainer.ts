@@ -22,7 +22,7 @@ import { GPT } from '../model';
 import { AdamW, AdamWConfig, DEFAULT_ADAMW } from './adamw';
 import { checkSchedule, learningRate, LrSchedule } from './schedule';
 import { clipByGlobalNorm } from './clip';
-import { Checkpoint, hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint, CheckpointState } from './checkpoint';
+import { Checkpoint, CheckpointExtra, hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint, CheckpointState } from './checkpoint';
 
 /** Training settings (nanoGPT's names in comments). */
 export interface TrainConfig {
@@ -104,7 +104,7 @@ export interface RunOptions {
   /** Save a checkpoint here at every evaluation and at the end. */
   checkpointDir?: string;
   /** Extra JSON saved with each checkpoint (e.g. the vocabulary). */
-  checkpointExtra?: Pick<CheckpointState, 'vocab'>;
+  checkpointExtra?: CheckpointExtra;
   /** Yield to the event loop every this many steps so notebook displays can redraw (default 1). */
   yieldEvery?: number;
 }
