@@ -23,10 +23,12 @@ import { CharVocab, charVocab } from './shakespeare';
 /** The newline and the printable ASCII characters ' '..'~': 96 characters, ids 0..95. */
 export const PRINTABLE_ASCII = '\n' + Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('');
 
-/** <|endoftext|> and the chat tokens, in id order after the alphabet. */
+/** <|endoftext|>, the chat tokens and the reward token, in id order after the alphabet. */
 export const CHAT_SPECIALS = [
   '<|endoftext|>', '<|bos|>', '<|user_start|>', '<|user_end|>', '<|assistant_start|>', '<|assistant_end|>',
   '<|tool_start|>', '<|tool_end|>', '<|output_start|>', '<|output_end|>',
+  // the reward model's read-out token, appended after a reply (the talk's green token)
+  '<|reward|>',
 ] as const;
 
 /** One id per character of an alphabet, then one per special token. */

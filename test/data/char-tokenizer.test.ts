@@ -12,10 +12,10 @@ describe('data/char-tokenizer', () => {
 
   it('gives the newline and printable ASCII ids 0..95 and the specials 96..105', () => {
     expect(PRINTABLE_ASCII.length).to.equal(96);
-    expect(tok.vocabSize).to.equal(106);
+    expect(tok.vocabSize).to.equal(107);
     expect(tok.encode('Hi there\n')).to.deep.equal([41, 74, 1, 85, 73, 70, 83, 70, 0]);
-    expect(CHAT_SPECIALS.map((s) => tok.special(s))).to.deep.equal([96, 97, 98, 99, 100, 101, 102, 103, 104, 105]);
-    expect([95, 96, 105, 106].map((id) => tok.isSpecial(id))).to.deep.equal([false, true, true, false]);
+    expect(CHAT_SPECIALS.map((s) => tok.special(s))).to.deep.equal([96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106]);
+    expect([95, 96, 106, 107].map((id) => tok.isSpecial(id))).to.deep.equal([false, true, true, false]);
   });
 
   it('decodes special ids to their names and round-trips text', () => {
@@ -30,7 +30,7 @@ describe('data/char-tokenizer', () => {
 
   it('names the character, the id and the special token it cannot handle', () => {
     expect(() => tok.encode('café')).to.throw(GptLabError, '"é" is not in the vocabulary');
-    expect(() => tok.decode([3, 106])).to.throw(GptLabError, 'id 106 at position 1 is outside 0..105');
+    expect(() => tok.decode([3, 107])).to.throw(GptLabError, 'id 107 at position 1 is outside 0..106');
     expect(() => tok.special('<|pad|>')).to.throw(GptLabError, "no special token '<|pad|>'");
     expect(() => charTokenizer('ab', ['<|x|>', '<|x|>'])).to.throw(GptLabError, "'<|x|>' is listed twice");
   });
