@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { GPTConfig } from './config';
 import { BlockParams } from './params';
 import { applyDropout, DropoutContext } from './dropout';
-import { matMul2d } from './linear';
+import { addBias, matMul2d } from './linear';
 
 /** Keys and values of the positions seen so far, per layer. */
 export interface LayerKV {
@@ -51,7 +51,7 @@ export function causalSelfAttention(
 ): { y: tf.Tensor3D; kv: LayerKV } {
   const [B, T, C] = x.shape;
   const hs = C / c.nHead;
-  const qkv = tf.add(matMul2d(tf.reshape(x, [B * T, C]), p.attnW as tf.Tensor2D), p.attnB); // [B*T, 3C]
+  const qkv = addBias(matMul2d(tf.reshape(x, [B * T, C]), p.attnW as tf.Tensor2D), p.attnB); // [B*T, 3C]
   const [q2, k2, v2] = tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2); // 3 x [B, T, C]
   const q = splitHeads(q2, c.nHead); // [B, nHead, T, headSize]
   let k = splitHeads(k2, c.nHead); // [B, nHead, T, headSize]
@@ -65,7 +65,7 @@ export function causalSelfAttention(
   const att = applyDropout(tf.softmax(tf.add(scores, causalMask(T, past)), -1), dropout, layer, 'attnWeights'); // [B, nHead, T, past+T]
   const heads = tf.matMul(att, v); // [B, nHead, T, headSize]
   const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [B*T, C]
-  const out = tf.add(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB); // [B*T, C]
+  const out = addBias(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB); // [B*T, C]
   const y = applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'attnResid') as tf.Tensor3D; // [B, T, C]
   return { y, kv: { k, v } };
 }

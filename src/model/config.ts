@@ -23,6 +23,11 @@ export interface GPTConfig {
   dropout: number;
   /** Seeds the weight init, so one seed always gives the same starting model. */
   seed: number;
+  /**
+   * Biases in the Linear layers and LayerNorms (GPT-2 has them; nanoGPT trains without, a little
+   * better and faster). Absent means true, so checkpoints written before this field load unchanged.
+   */
+  bias?: boolean;
 }
 
 /** The presets, smallest first. */
@@ -36,9 +41,9 @@ export const PRESETS: Record<PresetName, Preset> = {
   // Tests and CI: a few thousand parameters, a step in milliseconds.
   tiny: { nLayer: 2, nHead: 2, nEmbd: 16, blockSize: 8, dropout: 0, seed: 1337 },
   // nanoGPT's "baby GPT" for a laptop CPU (config/train_shakespeare_char.py with the CPU overrides).
-  baby: { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64, dropout: 0, seed: 1337 },
+  baby: { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64, dropout: 0, seed: 1337, bias: false },
   // nanoGPT's shakespeare-char GPU config: about 10.7M parameters.
-  'shakespeare-char': { nLayer: 6, nHead: 6, nEmbd: 384, blockSize: 256, dropout: 0.2, seed: 1337 },
+  'shakespeare-char': { nLayer: 6, nHead: 6, nEmbd: 384, blockSize: 256, dropout: 0.2, seed: 1337, bias: false },
 };
 
 /** Checks a preset name from the user. */
@@ -73,6 +78,7 @@ export function checkConfig(c: GPTConfig): GPTConfig {
   assert(c.nEmbd % c.nHead === 0, () => `nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead})`);
   assert(c.dropout >= 0 && c.dropout < 1, () => `dropout (${c.dropout}) must be in [0, 1)`);
   assert(Number.isSafeInteger(c.seed), () => `seed (${c.seed}) must be an integer`);
+  assert(c.bias === undefined || typeof c.bias === 'boolean', () => `bias (${JSON.stringify(c.bias)}) must be true or false`);
   return c;
 }
 
@@ -90,13 +96,16 @@ export interface ParamCount {
  * Parameters of a config. With C = nEmbd, V = vocabSize, T = blockSize, L = nLayer:
  *   wte V·C + wpe T·C + L · (ln_1 2C + c_attn 3C²+3C + c_proj C²+C + ln_2 2C + c_fc 4C²+4C + mlp.c_proj 4C²+C)
  *   + ln_f 2C  =  V·C + T·C + L·(12C² + 13C) + 2C
+ * Without biases each LayerNorm keeps only its gain and the Linears lose theirs: L·(12C² + 2C) + C.
  *
- *   paramCount(makeConfig('baby', { vocabSize: 65 })).total → 8,320 + 8,192 + 4·198,272 + 256 = 809,856
+ *   paramCount(makeConfig('baby', { vocabSize: 65, bias: true })).total → 8,320 + 8,192 + 4·198,272 + 256 = 809,856
+ *   paramCount(makeConfig('baby', { vocabSize: 65 })).total (bias false) → 8,320 + 8,192 + 4·196,864 + 128 = 804,096
  */
 export function paramCount(c: GPTConfig): ParamCount {
   const C = c.nEmbd;
-  const perBlock = 12 * C * C + 13 * C;
-  const total = c.vocabSize * C + c.blockSize * C + c.nLayer * perBlock + 2 * C;
+  const bias = c.bias !== false;
+  const perBlock = 12 * C * C + (bias ? 13 : 2) * C;
+  const total = c.vocabSize * C + c.blockSize * C + c.nLayer * perBlock + (bias ? 2 : 1) * C;
   return { total, nonEmbedding: total - c.blockSize * C, perBlock };
 }
 

@@ -11,7 +11,7 @@ import { GPT } from './gpt';
 import { block } from './block';
 import { layerNorm } from './layernorm';
 import { causalMask } from './attention';
-import { matMul2d } from './linear';
+import { addBias, matMul2d } from './linear';
 
 /**
  * The residual stream [1, T, C] entering block `layer` for a sequence of ids (eval mode).
@@ -44,7 +44,7 @@ export function attentionProbs(model: GPT, ids: number[], layer: number): tf.Ten
     const C = c.nEmbd;
     const hs = C / c.nHead;
     const x = layerNorm(residualBefore(model, ids, layer), p.ln1g, p.ln1b); // [1, T, C]
-    const qkv = tf.add(matMul2d(tf.reshape(x, [T, C]), p.attnW as tf.Tensor2D), p.attnB); // [T, 3C]
+    const qkv = addBias(matMul2d(tf.reshape(x, [T, C]), p.attnW as tf.Tensor2D), p.attnB); // [T, 3C]
     const [q2, k2] = tf.split(qkv, 3, 1); // 2 x [T, C] (v is not needed)
     const q = tf.transpose(tf.reshape(q2, [T, c.nHead, hs]), [1, 0, 2]); // [nHead, T, headSize]
     const k = tf.transpose(tf.reshape(k2, [T, c.nHead, hs]), [1, 0, 2]); // [nHead, T, headSize]

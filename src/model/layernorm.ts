@@ -8,14 +8,15 @@ import * as tf from '@tensorflow/tfjs';
 export const LN_EPS = 1e-5;
 
 /**
- * (x - mean) / sqrt(var + eps) * g + b over the last axis; var is the biased (1/C) variance.
+ * (x - mean) / sqrt(var + eps) * g + b over the last axis; var is the biased (1/C) variance; no b: no shift.
  *
  *   layerNorm([[1, 2, 3]], g = [1, 1, 1], b = [0, 0, 0]) → [[-1.2247, 0, 1.2247]]
  */
-export function layerNorm(x: tf.Tensor, g: tf.Tensor1D | tf.Variable, b: tf.Tensor1D | tf.Variable): tf.Tensor {
+export function layerNorm(x: tf.Tensor, g: tf.Tensor1D | tf.Variable, b?: tf.Tensor1D | tf.Variable): tf.Tensor {
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, -1, true); // [..., 1] each
     const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))); // [..., C]
-    return tf.add(tf.mul(xhat, g), b); // [..., C]
+    const scaled = tf.mul(xhat, g); // [..., C]
+    return b === undefined ? scaled : tf.add(scaled, b); // [..., C]
   });
 }

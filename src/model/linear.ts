@@ -32,3 +32,12 @@ const matMulPlainGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
 export function matMul2d(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   return matMulPlainGrad(x, w) as tf.Tensor2D;
 }
+
+/**
+ * x + b, broadcast over rows; x itself when there is no bias (configs with bias: false).
+ *
+ *   addBias(ones [2, 3], undefined) → the same tensor
+ */
+export function addBias<T extends tf.Tensor>(x: T, b?: tf.Tensor): T {
+  return b === undefined ? x : (tf.add(x, b) as T);
+}

@@ -4,17 +4,27 @@
 import * as tf from '@tensorflow/tfjs';
 import { BlockParams } from './params';
 import { applyDropout, DropoutContext } from './dropout';
-import { matMul2d } from './linear';
+import { addBias, matMul2d } from './linear';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /**
- * GELU, the tanh approximation GPT-2 trained with (nanoGPT's nn.GELU() is the erf form; the two
- * differ by < 1e-3). subtle: tanh is a kernel on every backend and cheap to differentiate.
+ * GELU, exact: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)), as nanoGPT's nn.GELU() and PyTorch's default.
+ * Erf is a kernel (with a gradient) on cpu, wasm and webgpu.
  *
- *   gelu([-1, 0, 1]) → [-0.1588, 0, 0.8412]
+ *   gelu([-1, 0, 1]) → [-0.15866, 0, 0.84134]
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1))); // [..., n]
+}
+
+/**
+ * GELU's tanh approximation, which GPT-2 trained with: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+ * It differs from the exact form by under 1e-3.
+ *
+ *   geluTanh([-1, 0, 1]) → [-0.15880, 0, 0.84120]
+ */
+export function geluTanh(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), SQRT_2_OVER_PI); // [..., n]
     return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)); // [..., n]
@@ -28,7 +38,7 @@ export function gelu(x: tf.Tensor): tf.Tensor {
  */
 export function mlp(x: tf.Tensor3D, p: BlockParams, layer: number, dropout?: DropoutContext): tf.Tensor3D {
   const [B, T, C] = x.shape;
-  const h = gelu(tf.add(matMul2d(tf.reshape(x, [B * T, C]), p.fcW as tf.Tensor2D), p.fcB)); // [B*T, 4C]
-  const out = tf.add(matMul2d(h as tf.Tensor2D, p.mlpProjW as tf.Tensor2D), p.mlpProjB); // [B*T, C]
+  const h = gelu(addBias(matMul2d(tf.reshape(x, [B * T, C]), p.fcW as tf.Tensor2D), p.fcB)); // [B*T, 4C]
+  const out = addBias(matMul2d(h as tf.Tensor2D, p.mlpProjW as tf.Tensor2D), p.mlpProjB); // [B*T, C]
   return applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'mlpResid') as tf.Tensor3D; // [B, T, C]
 }

@@ -23,12 +23,13 @@ export interface ParamSpec {
 
 /** The weights of one block, by role (the Variables of GPTParams.byName). */
 export interface BlockParams {
-  ln1g: tf.Variable; ln1b: tf.Variable;
-  attnW: tf.Variable; attnB: tf.Variable; // c_attn: [C, 3C], [3C]
-  attnProjW: tf.Variable; attnProjB: tf.Variable; // attn.c_proj: [C, C], [C]
-  ln2g: tf.Variable; ln2b: tf.Variable;
-  fcW: tf.Variable; fcB: tf.Variable; // mlp.c_fc: [C, 4C], [4C]
-  mlpProjW: tf.Variable; mlpProjB: tf.Variable; // mlp.c_proj: [4C, C], [C]
+  // every bias (the ...B fields) is absent when the config has bias: false
+  ln1g: tf.Variable; ln1b?: tf.Variable;
+  attnW: tf.Variable; attnB?: tf.Variable; // c_attn: [C, 3C], [3C]
+  attnProjW: tf.Variable; attnProjB?: tf.Variable; // attn.c_proj: [C, C], [C]
+  ln2g: tf.Variable; ln2b?: tf.Variable;
+  fcW: tf.Variable; fcB?: tf.Variable; // mlp.c_fc: [C, 4C], [4C]
+  mlpProjW: tf.Variable; mlpProjB?: tf.Variable; // mlp.c_proj: [4C, C], [C]
 }
 
 /** All weights: by name (for the optimizer and checkpoints) and by role (for the forward pass). */
@@ -38,7 +39,7 @@ export interface GPTParams {
   wte: tf.Variable; // [V, C], also the LM head (tied)
   wpe: tf.Variable; // [T, C]
   blocks: BlockParams[];
-  lnfg: tf.Variable; lnfb: tf.Variable; // [C]
+  lnfg: tf.Variable; lnfb?: tf.Variable; // [C]; lnfb absent without biases
 }
 
 /**
@@ -73,7 +74,8 @@ export function paramSpecs(c: GPTConfig): ParamSpec[] {
     { name: 'transformer.ln_f.weight', shape: [C], init: 'ones' },
     { name: 'transformer.ln_f.bias', shape: [C], init: 'zeros' },
   );
-  return specs;
+  // nanoGPT's bias=False: the same list without the biases (LayerNorms keep their gains).
+  return c.bias === false ? specs.filter((s) => !s.name.endsWith('.bias')) : specs;
 }
 
 /**
@@ -118,22 +120,23 @@ export function groupParams(c: GPTConfig, byName: Map<string, tf.Variable>): GPT
     if (v === undefined) throw new Error(`internal: parameter ${name} is missing`);
     return v;
   };
+  const bias = (name: string) => (c.bias === false ? undefined : get(name));
   const blocks: BlockParams[] = [];
   for (let i = 0; i < c.nLayer; i++) {
     const p = `transformer.h.${i}`;
     blocks.push({
-      ln1g: get(`${p}.ln_1.weight`), ln1b: get(`${p}.ln_1.bias`),
-      attnW: get(`${p}.attn.c_attn.weight`), attnB: get(`${p}.attn.c_attn.bias`),
-      attnProjW: get(`${p}.attn.c_proj.weight`), attnProjB: get(`${p}.attn.c_proj.bias`),
-      ln2g: get(`${p}.ln_2.weight`), ln2b: get(`${p}.ln_2.bias`),
-      fcW: get(`${p}.mlp.c_fc.weight`), fcB: get(`${p}.mlp.c_fc.bias`),
-      mlpProjW: get(`${p}.mlp.c_proj.weight`), mlpProjB: get(`${p}.mlp.c_proj.bias`),
+      ln1g: get(`${p}.ln_1.weight`), ln1b: bias(`${p}.ln_1.bias`),
+      attnW: get(`${p}.attn.c_attn.weight`), attnB: bias(`${p}.attn.c_attn.bias`),
+      attnProjW: get(`${p}.attn.c_proj.weight`), attnProjB: bias(`${p}.attn.c_proj.bias`),
+      ln2g: get(`${p}.ln_2.weight`), ln2b: bias(`${p}.ln_2.bias`),
+      fcW: get(`${p}.mlp.c_fc.weight`), fcB: bias(`${p}.mlp.c_fc.bias`),
+      mlpProjW: get(`${p}.mlp.c_proj.weight`), mlpProjB: bias(`${p}.mlp.c_proj.bias`),
     });
   }
   return {
     byName, blocks,
     wte: get('transformer.wte.weight'), wpe: get('transformer.wpe.weight'),
-    lnfg: get('transformer.ln_f.weight'), lnfb: get('transformer.ln_f.bias'),
+    lnfg: get('transformer.ln_f.weight'), lnfb: bias('transformer.ln_f.bias'),
   };
 }
 

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, withBackend } from '../../src/backend';
 import {
-  GPT, causalSelfAttention, crossEntropy, flopsPerToken, initParams, layerNorm, makeConfig, paramCount, paramSpecs,
+  GPT, causalSelfAttention, crossEntropy, gelu, geluTanh, flopsPerToken, initParams, layerNorm, makeConfig, paramCount, paramSpecs,
 } from '../../src/model';
 import { GptLabError } from '../../src/util/assert';
 import { directionalCheck, randomFloats, randomIds, stats, tinyConfig, tinyModel } from './helpers';
@@ -36,18 +36,33 @@ describe('GPT config', () => {
 
   it('counts the baby config by hand, and its FLOPs per token', () => {
     // C = 128, V = 65, T = 64, L = 4: wte 8320, wpe 8192, per block 12·128² + 13·128 = 198,272, ln_f 256
-    const c = makeConfig('baby', { vocabSize: 65 });
+    const c = makeConfig('baby', { vocabSize: 65, bias: true });
     expect(paramCount(c).total).to.equal(8320 + 8192 + 4 * 198_272 + 256); // 809,856
     // train: 6·N + 12·L·T·C with N = 809,856 - 8,192 = 801,664
     expect(flopsPerToken(c).train).to.equal(6 * 801_664 + 12 * 4 * 64 * 128);
+    // without biases (the preset, as nanoGPT): per block 12·128² + 2·128 = 196,864, ln_f 128
+    const nb = makeConfig('baby', { vocabSize: 65 });
+    expect(nb.bias).to.equal(false);
+    expect(paramCount(nb).total).to.equal(8320 + 8192 + 4 * 196_864 + 128); // 804,096
   });
 
-  it('counts shakespeare-char: nanoGPT\'s 10.65M plus the biases it leaves out', () => {
+  it('counts shakespeare-char as nanoGPT does: 10.65M without biases, + 25,728 with them', () => {
     // nanoGPT trains this config with bias=False and reports 10.65M non-embedding parameters:
     //   V·C + L·(12C² + 2C) + C = 65·384 + 6·(1,769,472 + 768) + 384 = 10,646,784
-    // We keep biases (13C per block instead of 2C, and ln_f's bias): + 6·11·384 + 384 = 25,728.
+    // With biases: 13C per block instead of 2C, and ln_f's bias: + 6·11·384 + 384 = 25,728.
     const c = makeConfig('shakespeare-char', { vocabSize: 65 });
-    expect(paramCount(c).nonEmbedding).to.equal(10_646_784 + 25_728);
+    expect(paramCount(c).nonEmbedding).to.equal(10_646_784);
+    expect(paramCount({ ...c, bias: true }).nonEmbedding).to.equal(10_646_784 + 25_728);
+  });
+
+  it('without biases, lists no bias parameters and the spec sizes add up to paramCount', () => {
+    const c = tinyConfig({ bias: false });
+    const specs = paramSpecs(c);
+    expect(specs.some((s) => s.name.endsWith('.bias'))).to.equal(false);
+    expect(specs.filter((s) => s.name.endsWith('ln_1.weight')).length).to.equal(2);
+    expect(specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0)).to.equal(paramCount(c).total);
+    // tiny by hand: 176 + 128 + 2·(12·256 + 2·16) + 16 = 6,528
+    expect(paramCount(c).total).to.equal(6528);
   });
 });
 
@@ -55,7 +70,7 @@ describe('GPT init', () => {
   before(async () => { await initBackend({ backend: 'cpu' }); });
 
   it('draws GPT-2 init: std 0.02, residual projections 0.02/sqrt(2L), zero biases, unit gains', () => {
-    const c = makeConfig('baby', { vocabSize: 65 });
+    const c = makeConfig('baby', { vocabSize: 65, bias: true });
     const p = initParams(c);
     try {
       const w = stats(p.blocks[0].attnW.dataSync()); // 49,152 values
@@ -64,9 +79,9 @@ describe('GPT init', () => {
       const proj = stats(p.blocks[1].mlpProjW.dataSync());
       expect(proj.std).to.be.closeTo(0.02 / Math.sqrt(8), 0.02 / Math.sqrt(8) * 0.03);
       expect(stats(p.wte.dataSync()).std).to.be.closeTo(0.02, 0.001);
-      expect(Array.from(p.blocks[2].attnB.dataSync()).every((x) => x === 0)).to.equal(true);
+      expect(Array.from(p.blocks[2].attnB!.dataSync()).every((x) => x === 0)).to.equal(true);
       expect(Array.from(p.lnfg.dataSync()).every((x) => x === 1)).to.equal(true);
-      expect(Array.from(p.lnfb.dataSync()).every((x) => x === 0)).to.equal(true);
+      expect(Array.from(p.lnfb!.dataSync()).every((x) => x === 0)).to.equal(true);
     } finally {
       for (const v of p.byName.values()) v.dispose();
     }
@@ -152,6 +167,30 @@ describe('gradients against finite differences', () => {
     expect(Math.abs(r.analytic - r.numeric)).to.be.at.most(rel * Math.max(1e-3, Math.abs(r.numeric)), `analytic ${r.analytic} vs numeric ${r.numeric}`);
   }
 
+  it('GELU: exact values x·Φ(x) from the normal table, and its derivative Φ(x) + x·φ(x)', () => {
+    // Φ(1) = 0.8413447461, Φ(-1) = 0.1586552539, Φ(2) = 0.9772498681, Φ(-0.5) = 0.3085375387
+    const xs = [1, -1, 2, -0.5, 0];
+    const want = [0.8413447461, -0.1586552539, 2 * 0.9772498681, -0.5 * 0.3085375387, 0];
+    const got = tf.tidy(() => Array.from(gelu(tf.tensor1d(xs)).dataSync()));
+    got.forEach((v, i) => expect(v).to.be.closeTo(want[i], 2e-6));
+    // derivative at 1: Φ(1) + 1·φ(1) = 0.8413447461 + 0.2419707245 = 1.0833154706
+    const d = tf.tidy(() => tf.grad((x) => tf.sum(gelu(x)))(tf.tensor1d([1])).dataSync()[0]);
+    expect(d).to.be.closeTo(1.0833154706, 1e-4);
+    // the tanh approximation stays within 1e-3 of it
+    const approx = tf.tidy(() => Array.from(geluTanh(tf.linspace(-4, 4, 81)).dataSync()));
+    const exact = tf.tidy(() => Array.from(gelu(tf.linspace(-4, 4, 81)).dataSync()));
+    approx.forEach((v, i) => expect(Math.abs(v - exact[i])).to.be.below(1e-3));
+  });
+
+  it('LayerNorm without a bias equals the biased one with b = 0', () => {
+    const x = randomFloats([3, 6], 1);
+    const g = tf.add(randomFloats([6], 2), 1.5) as tf.Tensor1D;
+    const a = tf.tidy(() => Array.from(layerNorm(x, g).dataSync()));
+    const b = tf.tidy(() => Array.from(layerNorm(x, g, tf.zeros([6]) as tf.Tensor1D).dataSync()));
+    a.forEach((v, i) => expect(v).to.be.closeTo(b[i], 1e-7));
+    tf.dispose([x, g]);
+  });
+
   it('LayerNorm: input, gain and bias', () => {
     const x = randomFloats([3, 6], 1);
     const g = tf.add(randomFloats([6], 2), 1.5) as tf.Tensor1D;
@@ -217,9 +256,9 @@ describe('gradients against finite differences', () => {
 describe('GPT on cpu and wasm', () => {
   after(async () => { await initBackend({ backend: 'cpu' }); });
 
-  it('gives the same loss and gradients within 1e-4', async () => {
+  for (const bias of [true, false]) it(`gives the same loss and gradients within 1e-4 (bias ${bias})`, async () => {
     const run = () => {
-      const m = tinyModel({ seed: 5 });
+      const m = tinyModel({ seed: 5, bias });
       const x = randomIds(2, 8, 11, 11);
       const y = randomIds(2, 8, 11, 12);
       const { value, grads } = tf.variableGrads(() => m.loss(x, y), m.variables());

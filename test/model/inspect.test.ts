@@ -24,11 +24,11 @@ function logitsThroughProbs(model: GPT, ids: number[]): tf.Tensor2D {
     for (let l = 0; l < c.nLayer; l++) {
       const p = model.params.blocks[l];
       const a = tf.reshape(layerNorm(x, p.ln1g, p.ln1b), [T, C]) as tf.Tensor2D; // [T, C]
-      const v = tf.slice(tf.add(matMul2d(a, p.attnW as tf.Tensor2D), p.attnB), [0, 2 * C], [T, C]); // [T, C]
+      const v = tf.slice(tf.add(matMul2d(a, p.attnW as tf.Tensor2D), p.attnB!), [0, 2 * C], [T, C]); // [T, C]
       const vh = tf.transpose(tf.reshape(v, [T, c.nHead, hs]), [1, 0, 2]); // [nHead, T, hs]
       const heads = tf.matMul(attentionProbs(model, ids, l), vh); // [nHead, T, hs]
       const merged = tf.reshape(tf.transpose(heads, [1, 0, 2]), [T, C]) as tf.Tensor2D; // [T, C]
-      const y = tf.add(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB); // [T, C]
+      const y = tf.add(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB!); // [T, C]
       x = tf.add(x, tf.reshape(y, [1, T, C])) as tf.Tensor3D;
       x = tf.add(x, mlp(layerNorm(x, p.ln2g, p.ln2b) as tf.Tensor3D, p, l)) as tf.Tensor3D;
     }
