@@ -1,0 +1,15 @@
+// The reward model (notebook 05, `gpt-lab reward`), in reading order:
+//
+//   model.ts   the GPT trunk plus a scalar head read at the <|reward|> token after the reply
+//   loss.ts    Bradley-Terry: -log sigmoid(r_chosen - r_rejected), and pairwise accuracy
+//   data.ts    the labeler's comparisons as (prompt, chosen, rejected), split by example index
+//   train.ts   the loop: AdamW, warmup + cosine, clipping, held-out accuracy every few steps
+//   stage.ts   ensureReward / loadRewardModel: train once from the SFT model, load after that
+//
+// RLHF (src/rlhf) calls `RewardModel.score` to reward its samples.
+
+export * from './model';
+export * from './loss';
+export * from './data';
+export * from './train';
+export * from './stage';
