@@ -1,0 +1,90 @@
+// Lesson 7 of SFT: base against SFT, on questions neither was fine-tuned on.
+//
+// Three held-out sets, each a list of distinct questions:
+//   - facts (test split): facts that pretraining stated but SFT never asked about. Right answers
+//     here mean SFT taught the *format* and the knowledge came from pretraining.
+//   - facts (train split): questions SFT did train on, for comparison: memorized answers.
+//   - arithmetic: sums and products drawn with another seed, minus any question SFT saw.
+// Both models get the same chat prompts and greedy decoding; the same checker scores both.
+// Left out: the calculator and retrieval tasks (not in this SFT mixture, see stages.ts).
+
+import { arithmeticTask } from '../data/world/arithmetic';
+import { factsTask } from '../data/world/questions';
+import { QAExample } from '../data/world/task';
+import { Profile, profile } from '../profile';
+import { evaluateTask, TaskScore } from './eval';
+import { ReplyOptions } from './generate';
+import { distinctQuestions, sftQuestions, StageModel, stageWorld } from './stages';
+
+/** The held-out sets, by name. */
+export type EvalSets = Record<string, QAExample[]>;
+
+/** Lazily walks a task's examples 0..size-1. */
+function* examplesOf<E>(task: { size: number; example(i: number): E }): Generator<E> {
+  for (let i = 0; i < task.size; i++) yield task.example(i);
+}
+
+/**
+ * Up to n distinct questions per set (the test split of facts has about 57 in the 'small' world).
+ *
+ *   evalSets(40) → { 'facts (test split)': [...], 'facts (train split)': [...], arithmetic: [...] }
+ */
+export function evalSets(n: number, prof: Profile = profile()): EvalSets {
+  const world = stageWorld();
+  const seen = sftQuestions(prof);
+  return {
+    'facts (test split)': distinctQuestions(examplesOf(factsTask(world, { split: 'test', size: 5000, seed: 7 })), n),
+    'facts (train split)': distinctQuestions(examplesOf(factsTask(world, { split: 'train', size: 5000, seed: 7 })), n),
+    arithmetic: distinctQuestions(examplesOf(arithmeticTask({ size: 5000, seed: 777 })), n, seen),
+  };
+}
+
+/** Every model's score on every set. */
+export type Comparison = Record<string, Record<string, TaskScore>>;
+
+/**
+ * Scores each model on each set.
+ *
+ *   compareModels({ base, sft }, evalSets(40))['sft']['arithmetic'].accuracy → 0.3 (say)
+ */
+export function compareModels(models: Record<string, StageModel>, sets: EvalSets, opts: ReplyOptions = {}): Comparison {
+  const out: Comparison = {};
+  for (const [name, m] of Object.entries(models)) {
+    out[name] = {};
+    for (const [set, examples] of Object.entries(sets)) out[name][set] = evaluateTask(m.model, m.tok, examples, opts);
+  }
+  return out;
+}
+
+/**
+ * The accuracies as table rows, one per set, one column per model (percent, 1 decimal).
+ *
+ *   accuracyRows(cmp) → [{ set: 'arithmetic', questions: 40, base: 0, sft: 32.5 }, ...]
+ */
+export function accuracyRows(cmp: Comparison): Record<string, string | number>[] {
+  const names = Object.keys(cmp);
+  const sets = names.length === 0 ? [] : Object.keys(cmp[names[0]]);
+  return sets.map((set) => {
+    const row: Record<string, string | number> = { set, questions: cmp[names[0]][set].rows.length };
+    for (const n of names) row[n] = Math.round(cmp[n][set].accuracy * 1000) / 10;
+    return row;
+  });
+}
+
+/**
+ * Side-by-side answers to the same questions: one row per question, one reply column per model.
+ *
+ *   sideBySide(cmp, 'arithmetic', 3) → [{ question, expected, base: '...', sft: '...' }, ...]
+ */
+export function sideBySide(cmp: Comparison, set: string, n: number): Record<string, string>[] {
+  const names = Object.keys(cmp);
+  const rows = cmp[names[0]][set].rows.slice(0, n);
+  return rows.map((r, i) => {
+    const row: Record<string, string> = { question: r.question, expected: r.expected };
+    for (const name of names) {
+      const x = cmp[name][set].rows[i];
+      row[name] = `${x.correct ? '✓' : '✗'} ${x.reply}`;
+    }
+    return row;
+  });
+}
