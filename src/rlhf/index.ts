@@ -6,6 +6,7 @@
 //   metrics.ts  reply text, distinct-n
 //   rl.ts       the RL loop (PPO and GRPO-style), evaluation on held-out prompts
 //   dpo.ts      DPO: the loss, preference pairs as ids, the training loop
+//   stage.ts    ensureRlhf / ensureDpo: load or train the stages of a profile
 
 export * from './rollout';
 export * from './ppo';
@@ -13,3 +14,4 @@ export * from './update';
 export * from './metrics';
 export * from './rl';
 export * from './dpo';
+export * from './stage';
