@@ -7,6 +7,7 @@
 //   rl.ts       the RL loop (PPO and GRPO-style), evaluation on held-out prompts
 //   dpo.ts      DPO: the loss, preference pairs as ids, the training loop
 //   stage.ts    ensureRlhf / ensureDpo: load or train the stages of a profile
+//   report.ts   curves of several runs, a comparison table
 
 export * from './rollout';
 export * from './ppo';
@@ -15,3 +16,4 @@ export * from './metrics';
 export * from './rl';
 export * from './dpo';
 export * from './stage';
+export * from './report';
