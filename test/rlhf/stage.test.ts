@@ -1,0 +1,50 @@
+// The stage's data and report helpers: held-out prompts disjoint from the RL prompts, DPO pairs that
+// are the reward model's own training comparisons, smoothing and the comparison table.
+
+import { expect } from 'chai';
+import { charTokenizer, chatTokens } from '../../src/data/char-tokenizer';
+import { rewardData, rewardSettings } from '../../src/reward';
+import { comparisonRows, dpoPairs, metricChart, movingAverage, PolicyEval, RlStepInfo, rlhfPrompts, rlhfSettings } from '../../src/rlhf';
+
+describe('rlhf stage data', () => {
+  it('splits distinct fact questions into RL prompts and held-out prompts that share none', () => {
+    const { train, heldOut } = rlhfPrompts(rlhfSettings('full'));
+    expect(train).to.have.length(160);
+    expect(heldOut).to.have.length(48);
+    const seen = new Set(train.map((e) => e.question));
+    expect(seen.size).to.equal(160);
+    expect(heldOut.filter((e) => seen.has(e.question))).to.deep.equal([]);
+    expect(train.every((e) => e.task === 'facts')).to.equal(true);
+    expect(() => rlhfPrompts({ prompts: 300, heldOut: 10 })).to.throw(/only \d+ distinct fact questions exist/);
+  });
+
+  it('gives DPO exactly the reward model\'s training comparisons, preferred reply first', () => {
+    const tok = charTokenizer();
+    const chat = chatTokens(tok);
+    const pairs = dpoPairs(tok, 128, 'ci');
+    const rm = rewardData(rewardSettings('ci'), 128).train;
+    expect(pairs).to.have.length(rm.length);
+    pairs.forEach((p, i) => {
+      expect(tok.decode(p.chosen)).to.equal(rm[i].chosen + '<|assistant_end|>');
+      expect(tok.decode(p.rejected)).to.equal(rm[i].rejected + '<|assistant_end|>');
+      expect(p.prompt[p.prompt.length - 1]).to.equal(chat.assistantStart);
+      expect(p.prompt.length + p.chosen.length).to.be.at.most(129);
+    });
+  });
+});
+
+describe('rlhf report', () => {
+  it('smooths with a trailing moving average', () => {
+    expect(movingAverage([1, 2, 3, 4], 2)).to.deep.equal([1, 1.5, 2.5, 3.5]);
+    expect(movingAverage([5], 3)).to.deep.equal([5]);
+  });
+
+  it('draws one line per run and one table row per model', () => {
+    const step = (s: number, reward: number) => ({ step: s, reward } as RlStepInfo);
+    const fig = metricChart({ a: [step(1, 1), step(2, 3)], b: [step(1, 0)] }, 'reward', 2);
+    expect(fig.data.map((t) => t.name)).to.deep.equal(['a', 'b']);
+    expect(fig.data[0].y).to.deep.equal([1, 2]);
+    const e = { reward: 0.12345, kl: 1, correct: 0.5, labeler: 0.7, distinct1: 0.9, distinct2: 0.8, batchDistinct2: 0.9, length: 20.04, rows: [] } as PolicyEval;
+    expect(comparisonRows({ sft: e })).to.deep.equal([{ model: 'sft', 'RM reward': 0.123, 'KL to SFT': 1, 'true score %': 50, labeler: 0.7, 'distinct-1': 0.9, 'distinct-2': 0.8, 'length (chars)': 20 }]);
+  });
+});
