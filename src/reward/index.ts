@@ -5,6 +5,7 @@
 //   data.ts    the labeler's comparisons as (prompt, chosen, rejected), split by example index
 //   train.ts   the loop: AdamW, warmup + cosine, clipping, held-out accuracy every few steps
 //   stage.ts   ensureReward / loadRewardModel: train once from the SFT model, load after that
+//   inspect.ts accuracy by what separates a pair, and probe replies in every style
 //
 // RLHF (src/rlhf) calls `RewardModel.score` to reward its samples.
 
@@ -13,3 +14,4 @@ export * from './loss';
 export * from './data';
 export * from './train';
 export * from './stage';
+export * from './inspect';

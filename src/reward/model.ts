@@ -125,7 +125,9 @@ export class RewardModel {
   static fromTrunk(trunk: GPT, seed = 1337): RewardModel {
     const C = trunk.config.nEmbd;
     const w = normalArray(C, 0.02, new Rng(hashSeed(seed, hashString(HEAD_WEIGHT))));
-    return new RewardModel(cloneGPT(trunk), tf.variable(tf.tensor2d(w, [C, 1]), true), tf.variable(tf.zeros([1]), true));
+    // subtle: tf.variable keeps its own reference; tidy frees the tensors it was made from.
+    const [headW, headB] = tf.tidy(() => [tf.variable(tf.tensor2d(w, [C, 1]), true), tf.variable(tf.zeros([1]), true)]);
+    return new RewardModel(cloneGPT(trunk), headW, headB);
   }
 
   /** The longest sequence the trunk reads. */

@@ -11,7 +11,6 @@
 //
 // Left out: resuming an interrupted reward run (it is minutes long: it starts over).
 
-import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { assert } from '../util/assert';
 import { Profile, profile as activeProfile } from '../profile';
@@ -21,7 +20,8 @@ import { makeWorld } from '../data/world/world';
 import { preferenceTask } from '../data/world/labeler';
 import { labelerReward } from '../data/world/labeler';
 import { GPT } from '../model';
-import { CheckpointState, hasCheckpoint, loadCheckpoint, modelFromCheckpoint, saveCheckpoint } from '../train';
+import { CheckpointState, hasCheckpoint, loadCheckpoint, modelFromCheckpoint, resolveCheckpointDir, saveCheckpoint } from '../train';
+import { StageOptions, ensureSft, loadStageModel } from '../sft';
 import { HEAD_BIAS, HEAD_WEIGHT, RewardModel, rewardSequence, rewardTokens } from './model';
 import { PreferenceSplits, SplitSizes, splitPairs } from './data';
 import { RewardEvalInfo, RewardStepInfo, RewardTrainConfig, RewardTrainer, makeRewardTrainConfig, scorePairs } from './train';
@@ -35,11 +35,17 @@ export interface RewardSettings {
   headSeed: number;
 }
 
-/** The settings of a profile: `ci` runs the chain in seconds, `full` is what the notebook shows. */
+/** The settings of a profile: `ci` trains in seconds, `full` is what the notebook shows. */
 export function rewardSettings(prof: Profile = activeProfile()): RewardSettings {
   return prof === 'ci'
-    ? { pairs: { train: 256, heldOut: 64 }, train: { batchSize: 8, maxSteps: 30, evalEvery: 10, trainEvalPairs: 32 }, headSeed: 1337 }
-    : { pairs: { train: 2000, heldOut: 300 }, train: { batchSize: 16, maxSteps: 250, evalEvery: 25, trainEvalPairs: 128 }, headSeed: 1337 };
+    ? {
+      pairs: { train: 256, heldOut: 64 }, headSeed: 1337,
+      train: { batchSize: 16, maxSteps: 60, evalEvery: 10, trainEvalPairs: 64, schedule: { maxLr: 3e-3, minLr: 3e-4, warmupSteps: 5, decaySteps: 60 } },
+    }
+    : {
+      pairs: { train: 2000, heldOut: 300 }, headSeed: 1337,
+      train: { batchSize: 16, maxSteps: 150, evalEvery: 15, trainEvalPairs: 128, schedule: { maxLr: 1e-3, minLr: 1e-4, warmupSteps: 10, decaySteps: 150 } },
+    };
 }
 
 /** What a finished reward checkpoint records in state.extra. */
@@ -61,16 +67,12 @@ export interface RewardExtra {
   seconds: number;
 }
 
-/** Options of ensureReward. */
-export interface RewardStageOptions {
-  profile?: Profile;
-  /** Where the reward checkpoint goes (default stageDir('reward', profile)). */
-  dir?: string;
-  /** An SFT checkpoint to start from (default: ensureSft's). */
-  from?: string;
-  /** Train even if dir holds a finished reward model. */
-  force?: boolean;
-  /** Overrides of the profile's settings. */
+/**
+ * Options of ensureReward: the stages' common options (profile, dir, from, force, steps, log), with
+ * the reward run's own callbacks.
+ */
+export interface RewardStageOptions extends Omit<StageOptions, 'onStep' | 'onEval' | 'onStart'> {
+  /** Overrides of the profile's settings (fresh runs only). */
   settings?: Partial<RewardSettings>;
   /** Called before training starts (not when loading). */
   onStart?: (info: { trainer: RewardTrainer; from: string; splits: PreferenceSplits }) => void;
@@ -111,7 +113,8 @@ function loadRewardStage(dir: string): RewardStage {
   const b = ckpt.weights.get(HEAD_BIAS);
   assert(w !== undefined && b !== undefined, () => `${ckpt.dir} has no reward head (${HEAD_WEIGHT}, ${HEAD_BIAS}): it is a ${ckpt.state.stage ?? 'pretraining'} checkpoint; train a reward model with \`gpt-lab reward --from ${dir} --out DIR\``);
   const trunk = modelFromCheckpoint(ckpt);
-  const rm = new RewardModel(trunk, tf.variable(tf.tensor(w.data, w.shape, 'float32'), true), tf.variable(tf.tensor(b.data, b.shape, 'float32'), true));
+  const [headW, headB] = tf.tidy(() => [tf.variable(tf.tensor(w.data, w.shape, 'float32'), true), tf.variable(tf.tensor(b.data, b.shape, 'float32'), true)]);
+  const rm = new RewardModel(trunk, headW, headB);
   return { rm, dir: ckpt.dir, state: ckpt.state };
 }
 
@@ -180,12 +183,6 @@ export async function trainRewardStage(trunk: GPT, from: string, dir: string, se
   return { rm, dir: saved, state: loadCheckpoint(dir).state };
 }
 
-/** The trunk to start from: a checkpoint directory's GPT. */
-export function loadTrunk(from: string): GPT {
-  assert(fs.existsSync(from), () => `--from ${from} does not exist; give the directory of an SFT checkpoint (e.g. runs/full/sft)`);
-  return modelFromCheckpoint(loadCheckpoint(from));
-}
-
 /**
  * The reward model of a profile: loaded from dir when finished there (unless force), else trained
  * from `from` (or the SFT stage) and saved.
@@ -193,19 +190,30 @@ export function loadTrunk(from: string): GPT {
 export async function ensureReward(opts: RewardStageOptions = {}): Promise<RewardStage> {
   const prof = opts.profile ?? activeProfile();
   const dir = opts.dir ?? stageDir('reward', prof);
-  if (!opts.force && isFinishedReward(dir)) return loadRewardStage(dir);
-  const settings = { ...rewardSettings(prof), ...opts.settings };
-  const source = await sftTrunk(opts.from, prof);
+  if (!opts.force && isFinishedReward(dir)) {
+    opts.log?.(`reward: loading the finished reward model in ${dir}`);
+    return loadRewardStage(dir);
+  }
+  const base = rewardSettings(prof);
+  let settings: RewardSettings = { ...base, ...opts.settings };
+  if (opts.steps !== undefined) settings = { ...settings, train: withSteps(settings.train, opts.steps) };
+  const source = opts.from !== undefined ? loadStageModel(opts.from) : await ensureSft({ profile: prof, log: opts.log });
+  const from = resolveCheckpointDir(source.dir);
+  opts.log?.(`reward: training from ${from} (${settings.train.maxSteps} steps of ${settings.train.batchSize} pairs) into ${dir}`);
   try {
-    return await trainRewardStage(source.model, source.dir, dir, settings, opts);
+    const stage = await trainRewardStage(source.model, from, dir, settings, opts);
+    const extra = stage.state.extra as unknown as RewardExtra;
+    const last = extra.evals[extra.evals.length - 1];
+    opts.log?.(`reward: trained in ${extra.seconds.toFixed(0)} s, held-out accuracy ${(100 * extra.evals[0].heldOutAccuracy).toFixed(1)}% → ${(100 * last.heldOutAccuracy).toFixed(1)}%`);
+    return stage;
   } finally {
     source.model.dispose();
   }
 }
 
-/** The SFT model to copy: from a directory, or the SFT stage of the profile. */
-async function sftTrunk(from: string | undefined, prof: Profile): Promise<{ model: GPT; dir: string }> {
-  if (from !== undefined) return { model: loadTrunk(from), dir: from };
-  const dir = stageDir('sft', prof);
-  return { model: loadTrunk(dir), dir };
+/** Training settings run for `steps` steps, the schedule stretched to match. */
+function withSteps(train: Partial<RewardTrainConfig>, steps: number): Partial<RewardTrainConfig> {
+  assert(Number.isSafeInteger(steps) && steps > 0, () => `steps (${steps}) must be a positive integer`);
+  const s = train.schedule;
+  return { ...train, maxSteps: steps, schedule: s === undefined ? undefined : { ...s, decaySteps: steps, warmupSteps: Math.min(s.warmupSteps, Math.floor(steps / 10)) } };
 }

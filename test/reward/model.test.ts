@@ -156,6 +156,14 @@ describe('RewardModel', function () {
     trunk.dispose();
   });
 
+  it('frees everything it made on dispose (trunk copy and head)', () => {
+    const trunk = tinyTrunk();
+    const n = tf.memory().numTensors;
+    RewardModel.fromTrunk(trunk).dispose();
+    expect(tf.memory().numTensors).to.equal(n);
+    trunk.dispose();
+  });
+
   it('rejects a head of the wrong width, naming both sizes', () => {
     const trunk = tinyTrunk();
     const w = tf.variable(tf.zeros([8, 1]));

@@ -125,10 +125,13 @@ describe('ensureReward', function () {
     expect(Array.from(ckpt.weights.get(HEAD_BIAS)!.data)).to.deep.equal(Array.from(a.rm.headB.dataSync()));
     const extra = ckpt.state.extra as { evals: { step: number }[]; from: string };
     expect(extra.evals.map((e) => e.step)).to.deep.equal([0, 2, 4]);
-    expect(extra.from).to.equal(sftDir);
+    expect(extra.from).to.equal(path.join(sftDir, 'step-000001')); // the exact checkpoint it started from
 
     const prompts = [{ messages: [{ role: 'user' as const, text: 'What is 5+7?' }] }];
     const want = a.rm.score(prompts, ['Sure! 5+7=12.'], chat);
+    const n = tf.memory().numTensors;
+    loadRewardModel(out).dispose();
+    expect(tf.memory().numTensors).to.equal(n); // loading and disposing leaves nothing behind
     const loaded = loadRewardModel(out);
     expect(loaded.score(prompts, ['Sure! 5+7=12.'], chat)[0]).to.be.closeTo(want[0], 1e-6);
     // the trunk really is the trained one, not the SFT weights

@@ -1,0 +1,59 @@
+// `gpt-lab reward`: trains a reward model on the labeler's comparisons, starting from an SFT
+// checkpoint, with a progress bar, held-out pairwise accuracy as it trains, and a checkpoint in the
+// pretraining format (stage 'reward', the head saved as 'reward.head.weight' / 'reward.head.bias').
+//
+//   gpt-lab reward                                  the active profile's SFT model (trained first if missing) → runs/<profile>/reward
+//   gpt-lab reward --from runs/full/sft --out out/rm --steps 100
+//   gpt-lab reward --profile ci                     tiny sizes, seconds
+//   options: --from DIR, --out DIR, --steps N, --profile ci|full, --backend B, --force
+// A directory holding a finished reward model is loaded, not trained again (--force trains anew).
+
+import { parseArgs, intOption } from './args';
+import { initBackend, parseBackendName } from '../backend';
+import { Progress } from '../progress';
+import { assert } from '../util/assert';
+import { Profile, profile } from '../profile';
+import { stageDir } from '../stages';
+import { paramCount } from '../model';
+import { RewardExtra, ensureReward } from '../reward';
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['from', 'out', 'steps', 'profile', 'backend'], ['force']);
+  const o = args.options;
+  assert(args.positional.length === 0, () => `gpt-lab reward takes no positional arguments (got '${args.positional.join(' ')}'); use --from DIR and --out DIR`);
+  assert(o.profile === undefined || o.profile === 'ci' || o.profile === 'full', () => `--profile '${o.profile}' is not a profile; use ci or full`);
+  const prof: Profile = (o.profile as Profile | undefined) ?? profile();
+  const backend = o.backend === undefined ? undefined : parseBackendName(o.backend, '--backend');
+  const choice = await initBackend({ backend, source: '--backend' });
+  const out = o.out ?? stageDir('reward', prof);
+  const steps = o.steps === undefined ? undefined : intOption(args, 'steps');
+  assert(steps === undefined || steps > 0, () => `--steps must be a positive integer, got ${steps}`);
+
+  let bar: Progress | undefined;
+  if (o.from === undefined) console.log(`no --from: starting from the ${prof} profile's SFT model in ${stageDir('sft', prof)} (trained first if missing)`);
+  const stage = await ensureReward({
+    profile: prof, dir: out, from: o.from, force: o.force === 'true', steps,
+    log: (line) => console.log(line),
+    onStart: ({ trainer, splits }) => {
+      const c = trainer.rm.trunk.config;
+      console.log(`backend ${choice.name}; reward model: ${paramCount(c).total.toLocaleString('en-US')} trunk parameters + a ${c.nEmbd}+1 head ` +
+        `(nLayer ${c.nLayer}, nEmbd ${c.nEmbd}, blockSize ${c.blockSize}); ${splits.train.length} training and ${splits.heldOut.length} held-out comparisons`);
+      bar = new Progress(trainer.config.maxSteps, { label: 'reward', unit: 'step' });
+    },
+    onStep: (s) => bar?.update(s.step, { loss: s.loss, lr: s.lr.toExponential(1) }),
+    onEval: (e) => {
+      bar?.update(e.step, { 'held-out acc': pct(e.heldOutAccuracy) });
+      if (bar === undefined || e.step > 0) console.error(`\nstep ${e.step}: held-out pairwise accuracy ${pct(e.heldOutAccuracy)}, loss ${e.heldOutLoss.toFixed(4)}; train accuracy ${pct(e.trainAccuracy)}`);
+    },
+  });
+  bar?.done();
+  const extra = stage.state.extra as unknown as RewardExtra;
+  const first = extra.evals[0];
+  const last = extra.evals[extra.evals.length - 1];
+  console.log(`reward model at step ${stage.state.step}: held-out pairwise accuracy ${pct(first.heldOutAccuracy)} before training → ${pct(last.heldOutAccuracy)}; ` +
+    `correlation with the labeler's score ${extra.labelerCorrelation.toFixed(3)}; checkpoint in ${out}`);
+  stage.rm.dispose();
+  return 0;
+}
