@@ -170,3 +170,18 @@ export function sampleReplies(model: GPT, tok: CharTokenizer, prompts: readonly 
 export function generateReplies(model: GPT, tok: CharTokenizer, prompts: readonly Conversation[], opts: ReplyOptions = {}): string[] {
   return sampleReplies(model, tok, prompts, opts).map((r) => r.text);
 }
+
+/**
+ * Plain-text continuations, as a base model sees text: no chat tokens, stopping at <|endoftext|>
+ * (the end of a document) or after maxTokens.
+ *
+ *   completeDocuments(base, tok, ['Dusem is in the'], { maxTokens: 20 }) → [' north. Dusem was founded in 883.']
+ */
+export function completeDocuments(model: GPT, tok: CharTokenizer, texts: readonly string[], opts: ReplyOptions = {}): string[] {
+  const pick = { temperature: 0, ...opts };
+  checkPickOptions(pick);
+  const maxTokens = opts.maxTokens ?? model.config.blockSize;
+  const eot = tok.special('<|endoftext|>');
+  const rows = continueBatch(model, texts.map((t) => tok.encode(t)), { ...pick, stop: [eot], maxTokens });
+  return rows.map((r) => tok.decode(r.stopped ? r.ids.slice(0, -1) : r.ids));
+}
