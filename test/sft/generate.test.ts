@@ -9,7 +9,7 @@ import { charTokenizer, chatTokens } from '../../src/data/char-tokenizer';
 import { assistant, say, user } from '../../src/data/conversation';
 import { GPT, makeConfig } from '../../src/model';
 import { generate } from '../../src/sample';
-import { continueBatch, promptIds, sampleReplies } from '../../src/sft';
+import { completeDocuments, continueBatch, promptIds, sampleReplies } from '../../src/sft';
 
 const tok = charTokenizer();
 const chat = chatTokens(tok);
@@ -66,6 +66,16 @@ describe('batched generation', () => {
     const other = sampleReplies(model, tok, prompts, { ...opts, seed: 6 });
     expect(other.map((r) => r.ids)).to.not.deep.equal(together.map((r) => r.ids));
     together.forEach((r) => expect(r.text).to.equal(tok.decode(r.stopped ? r.ids.slice(0, -1) : r.ids)));
+  });
+
+  it('completes plain text without chat tokens, as one-at-a-time generation does', () => {
+    const texts = ['Dusem is in the', 'What is 47*6?\n'];
+    const got = completeDocuments(model, tok, texts, { maxTokens: 9 });
+    texts.forEach((t, i) => {
+      const want = generate(model, tok.encode(t), { maxTokens: 9, temperature: 0, useCache: false, stopTokens: [tok.special('<|endoftext|>')] });
+      const eot = want.indexOf(tok.special('<|endoftext|>'));
+      expect(got[i]).to.equal(tok.decode(eot < 0 ? want : want.slice(0, eot)));
+    });
   });
 
   it('leaks no tensors', () => {
