@@ -1,8 +1,9 @@
 // Lesson 4 of the reward model: the training loop, and the number that says it works.
 //
 // Each step takes `batchSize` comparisons, scores the chosen and the rejected replies in one forward
-// pass (2·batchSize rows, right-padded), and takes an AdamW step on the Bradley-Terry loss with the
-// pretraining loop's pieces: warmup + cosine learning rate, clipping by global norm. Every
+// pass (2·batchSize rows, right-padded), and hands the Bradley-Terry loss to the optimizer step every
+// stage shares (src/train/step.ts: gradients, clipping by global norm, AdamW) at the warmup + cosine
+// learning rate of pretraining. Every
 // `evalEvery` steps it measures the held-out pairwise accuracy, the share of unseen comparisons where
 // the chosen reply gets the higher reward: 50% is a coin, the labeler itself scores 100%.
 //
@@ -16,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assert, GptLabError } from '../util/assert';
 import { hashSeed } from '../data/rng';
-import { AdamW, AdamWConfig, DEFAULT_ADAMW, LrSchedule, checkSchedule, clipByGlobalNorm, learningRate } from '../train';
+import { AdamW, AdamWConfig, DEFAULT_ADAMW, LrSchedule, checkSchedule, learningRate, optimizerStep } from '../train';
 import { ChatTokens } from '../data/conversation';
 import { bradleyTerryLoss, pairwiseAccuracy } from './loss';
 import { PreferencePair, PreferenceSplits, stepIndices } from './data';
@@ -152,20 +153,15 @@ export class RewardTrainer {
     const batch = readBatch(pairSequences(pairs, this.chat), 0, this.rm.blockSize);
     const rate = this.rm.trunk.config.dropout;
     const dropout = rate > 0 ? { rate, seed: hashSeed(this.config.seed, 0xd409, this.step) } : undefined;
-    const named = [...this.rm.namedVariables()];
-    const vars = named.map(([, v]) => v);
     let rewards: number[] = [];
-    const { value, grads } = tf.variableGrads(() => {
+    const step = optimizerStep(this.rm.namedVariables(), this.optimizer, [() => {
       const r = this.rm.rewardsOf(batch, dropout); // [2B]: chosen, then rejected
       rewards = Array.from(r.dataSync());
       return bradleyTerryLoss(tf.slice(r, 0, B), tf.slice(r, B, B));
-    }, vars);
-    const g = vars.map((v) => grads[v.name]);
-    const clipped = this.config.gradClip > 0 ? clipByGlobalNorm(g, this.config.gradClip) : { grads: g, norm: tf.tidy(() => tf.sqrt(tf.addN(g.map((x) => tf.sum(tf.square(x))))) as tf.Scalar) };
-    this.optimizer.update(new Map(named.map(([name], i) => [name, clipped.grads[i]])), lr);
-    const loss = value.dataSync()[0];
-    const gradNorm = clipped.norm.dataSync()[0];
-    tf.dispose([value, clipped.norm, ...g, ...(clipped.grads === g ? [] : clipped.grads)]);
+    }], { lr, gradClip: this.config.gradClip });
+    const loss = step.loss.dataSync()[0];
+    const gradNorm = step.gradNorm.dataSync()[0];
+    tf.dispose([step.loss, step.gradNorm]);
     this.step += 1;
     if (!Number.isFinite(loss)) {
       throw new GptLabError(`the reward model's loss became ${loss} at step ${this.step} (learning rate ${lr.toExponential(2)}): training diverged. Lower the learning rate or keep clipping on.`);
