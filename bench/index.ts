@@ -1,19 +1,47 @@
 // `npm run bench`: every benchmark of the lab, one JSON document on stdout.
 //
-//   npm run bench                           # all of them (pretraining: nanoGPT's 2000 baby steps, ~25 min on wasm)
-//   npm run bench -- tokenizer              # one
+//   npm run bench -- --json                 # all of them (pretraining: nanoGPT's 2000 baby steps, ~25 min on wasm)
+//   npm run bench -- step --json            # one: the training step on every backend against PyTorch
+//   npm run bench -- step --configs baby --backends wasm,cpu --rounds 3 --profile
 //   npm run bench -- pretrain --steps 20    # pretraining speed only (the loss is not comparable)
 //
 // Each benchmark compares against its reference in the same run and reports ratios, so the numbers
-// hold on a busy machine. Progress and notes go to stderr; stdout is only the JSON.
+// hold on a busy machine. With --json stdout is only the JSON; without it a short summary follows
+// the JSON on stderr. Progress and notes go to stderr.
 
-import { parseArgs, intOption } from '../src/cli/args';
+import { parseArgs, intOption, ParsedArgs } from '../src/cli/args';
+import { assert } from '../src/util/assert';
+import { parseBackendName } from '../src/backend';
 import { runPretrainBench } from './pretrain';
 import { runTokenizerBench } from './tokenizer';
+import { runStepBench, STEP_CONFIG_NAMES, StepConfigName, summarizeStepBench } from './step';
 
-async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['steps']);
+/** The options `bench` knows, for the CLI (src/cli/bench.ts) too. */
+export const BENCH_VALUED = ['steps', 'configs', 'backends', 'rounds', 'warmup'];
+export const BENCH_FLAGS = ['json', 'no-torch', 'profile', 'unfused'];
+
+const list = (args: ParsedArgs, name: string) => args.options[name]?.split(',').map((s) => s.trim()).filter((s) => s);
+
+/** The step benchmark's options from parsed arguments. */
+export function stepOptions(args: ParsedArgs) {
+  const configs = list(args, 'configs');
+  for (const c of configs ?? []) assert((STEP_CONFIG_NAMES as string[]).includes(c), () => `--configs: '${c}' is not a reference step; known: ${STEP_CONFIG_NAMES.join(', ')}`);
+  return {
+    configs: configs as StepConfigName[] | undefined,
+    backends: list(args, 'backends')?.map((b) => parseBackendName(b, '--backends')),
+    rounds: args.options.rounds === undefined ? undefined : intOption(args, 'rounds'),
+    steps: args.options.steps === undefined ? undefined : intOption(args, 'steps'),
+    warmup: args.options.warmup === undefined ? undefined : intOption(args, 'warmup'),
+    torch: args.options['no-torch'] === undefined,
+    profile: args.options.profile !== undefined,
+    unfused: args.options.unfused !== undefined,
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, BENCH_VALUED, BENCH_FLAGS);
   const BENCHES: Record<string, () => Promise<unknown>> = {
+    step: () => runStepBench(stepOptions(args)),
     tokenizer: () => runTokenizerBench(),
     pretrain: () => runPretrainBench({ steps: intOption(args, 'steps', 2000) }),
   };
@@ -29,7 +57,13 @@ async function main(argv: string[]): Promise<number> {
     results[name] = await BENCHES[name]();
   }
   console.log(JSON.stringify(results, null, 2));
+  if (results.step !== undefined && args.options.json === undefined) console.error(summarizeStepBench(results.step as Record<string, unknown>));
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+if (require.main === module || process.env.GPTLAB_BENCH_MAIN === '1') {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  });
+}

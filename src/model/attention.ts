@@ -4,6 +4,9 @@
 // It takes an optional cache of earlier keys and values (incremental decoding): the new tokens'
 // queries then attend to the cached positions plus themselves. Without a cache it is the plain
 // full-sequence attention of training.
+// On cpu, training and evaluation without a cache run one fused kernel instead
+// (src/kernels/attention.ts); on wasm the two batched products go through XNNPACK
+// (src/kernels/batch-matmul.ts). GPTLAB_FUSED=0 keeps the plain composition everywhere.
 // Left out: flash attention (a later speed issue), rotary embeddings, grouped-query attention.
 
 import * as tf from '@tensorflow/tfjs';
@@ -11,6 +14,9 @@ import { GPTConfig } from './config';
 import { BlockParams } from './params';
 import { applyDropout, DropoutContext } from './dropout';
 import { addBias, matMul2d } from './linear';
+import { useFused } from '../kernels/fused';
+import { fusedCausalAttention } from '../kernels/attention';
+import { batchMatMul } from '../kernels/batch-matmul';
 
 /** Keys and values of the positions seen so far, per layer. */
 export interface LayerKV {
@@ -52,6 +58,15 @@ export function causalSelfAttention(
   const [B, T, C] = x.shape;
   const hs = C / c.nHead;
   const qkv = addBias(matMul2d(tf.reshape(x, [B * T, C]), p.attnW as tf.Tensor2D), p.attnB); // [B*T, 3C]
+  if (cache === undefined && !(dropout !== undefined && dropout.rate > 0) && useFused('attention')) {
+    // Training and full-sequence evaluation on cpu/wasm: one fused kernel (src/kernels/attention.ts).
+    const merged = fusedCausalAttention(qkv as tf.Tensor2D, B, T, c.nHead); // [B*T, C]
+    const out = addBias(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB); // [B*T, C]
+    const y = applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'attnResid') as tf.Tensor3D; // [B, T, C]
+    // The keys and values, for callers that keep them (generation starts its cache from them).
+    const [, k2, v2] = tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2); // 3 x [B, T, C]
+    return { y, kv: { k: splitHeads(k2, c.nHead), v: splitHeads(v2, c.nHead) } };
+  }
   const [q2, k2, v2] = tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2); // 3 x [B, T, C]
   const q = splitHeads(q2, c.nHead); // [B, nHead, T, headSize]
   let k = splitHeads(k2, c.nHead); // [B, nHead, T, headSize]
@@ -61,9 +76,11 @@ export function causalSelfAttention(
     k = tf.concat([cache.k, k], 2); // [B, nHead, past+T, headSize]
     v = tf.concat([cache.v, v], 2); // [B, nHead, past+T, headSize]
   }
-  const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hs)); // [B, nHead, T, past+T]
+  // subtle: on wasm the batched products go through XNNPACK (src/kernels/batch-matmul.ts), not tf.matMul's naive loop.
+  const bmm = useFused('batchMatMul') ? batchMatMul : tf.matMul;
+  const scores = tf.mul(bmm(q, k, false, true), 1 / Math.sqrt(hs)); // [B, nHead, T, past+T]
   const att = applyDropout(tf.softmax(tf.add(scores, causalMask(T, past)), -1), dropout, layer, 'attnWeights'); // [B, nHead, T, past+T]
-  const heads = tf.matMul(att, v); // [B, nHead, T, headSize]
+  const heads = bmm(att, v) as tf.Tensor4D; // [B, nHead, T, headSize]
   const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [B*T, C]
   const out = addBias(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB); // [B*T, C]
   const y = applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'attnResid') as tf.Tensor3D; // [B, T, C]

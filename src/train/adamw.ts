@@ -5,10 +5,14 @@
 // As nanoGPT: parameters with 2 or more dimensions (matmul weights and the embeddings) decay; biases
 // and LayerNorm gains do not. The state (m, v, step) is plain tf.Variables, so checkpoints save it
 // and a fused kernel can later replace `update`.
-// Left out: amsgrad, fused multi-tensor updates (a later speed issue).
+// On cpu each parameter's update is one fused kernel (src/kernels/adamw.ts; GPTLAB_FUSED=0 or other backends:
+// the composition below).
+// Left out: amsgrad, multi-tensor updates.
 
 import * as tf from '@tensorflow/tfjs';
 import { assert } from '../util/assert';
+import { useFused } from '../kernels/fused';
+import { fusedAdamW } from '../kernels/adamw';
 
 /** AdamW's hyperparameters (nanoGPT's defaults for Shakespeare: betas 0.9 / 0.99, decay 0.1). */
 export interface AdamWConfig {
@@ -57,12 +61,21 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay } = this.config;
     const bc1 = 1 - beta1 ** this.step;
     const bc2 = 1 - beta2 ** this.step;
+    const fused = useFused('adamw');
     tf.tidy(() => {
       for (const [name, p] of this.params) {
         const g = grads.get(name);
         assert(g !== undefined, () => `AdamW.update: no gradient for ${name}`);
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
+        if (fused && g.dtype === 'float32') {
+          const decay = decays(p.shape) && weightDecay > 0 ? 1 - lr * weightDecay : 1;
+          const [p1, m1, v1] = fusedAdamW(p, m, v, g, { beta1, beta2, bc1, bc2, eps, lr, decay });
+          p.assign(p1);
+          m.assign(m1);
+          v.assign(v1);
+          continue;
+        }
         const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)); // shape of p
         const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)); // shape of p
         const stepDir = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), eps)); // shape of p

@@ -1,0 +1,439 @@
+// How long one training step takes, on every backend that runs here, against PyTorch in the same run.
+//
+// Two reference steps (issue 7): 'baby' (nanoGPT's baby GPT on a laptop CPU) and 'gpu' (a 3.3M
+// parameter GPT sized for a GPU). Each is the project's own Trainer step — embeddings, pre-LN
+// blocks, attention, MLP, tied head, cross-entropy, clipping, AdamW — on random token batches.
+// bench/torch_step.py is the same math in PyTorch; it runs as a child process and takes turns with
+// tfjs round by round, so a busy machine slows both alike and the ratios hold.
+//
+//   npm run bench -- step --json                        # every config, every backend, with PyTorch
+//   npm run bench -- step --configs baby --backends wasm --rounds 5
+//   gpt-lab bench --configs gpu                          # the same through the CLI
+//   bash bench/pack-gpu.sh && bash .gpu/run.sh step --json    # on the GPU machine (no Node.js there)
+//
+// Per backend: ms/step (median over rounds), tokens/s, the peak of tf.memory() inside one step
+// (tf.profile), kernels per step, process RSS, the first losses against the reference backend's
+// (the same init and batches), and the ratio to PyTorch on the matching device (CPU for cpu/wasm,
+// CUDA for webgpu/tensorflow). Progress goes to stderr.
+// Left out: multi-GPU, mixed precision, torch.compile.
+
+import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as readline from 'readline';
+import * as tf from '@tensorflow/tfjs';
+import { BackendName, BACKEND_NAMES, initBackend, probeBackend } from '../src/backend';
+import { GPT, GPTConfig, makeConfig, paramCount, flopsPerToken } from '../src/model';
+import { makeTrainConfig, Trainer } from '../src/train';
+import { TokenStream } from '../src/data/stream';
+import { Rng } from '../src/data/rng';
+import { assert } from '../src/util/assert';
+import { fusedKernelsEnabled, setFusedKernels } from '../src/kernels/fused';
+import { JS_KERNEL_BACKENDS } from '../src/kernels/js-kernel';
+
+/** A reference step: the model's shape and the batch. */
+export interface StepShape {
+  batchSize: number;
+  blockSize: number;
+  nEmbd: number;
+  nLayer: number;
+  nHead: number;
+  vocabSize: number;
+}
+
+/** The reference steps of issue 7 (bench/torch_step.py's CONFIGS is the same table). */
+export const STEP_CONFIGS = {
+  baby: { batchSize: 12, blockSize: 64, nEmbd: 128, nLayer: 4, nHead: 4, vocabSize: 65 },
+  gpu: { batchSize: 16, blockSize: 128, nEmbd: 256, nLayer: 4, nHead: 4, vocabSize: 512 },
+} satisfies Record<string, StepShape>;
+export type StepConfigName = keyof typeof STEP_CONFIGS;
+export const STEP_CONFIG_NAMES = Object.keys(STEP_CONFIGS) as StepConfigName[];
+
+/** The goals of issue 7: our ms/step at most this times PyTorch's on the same machine. */
+export const GOALS: Partial<Record<StepConfigName, { backend: BackendName; maxRatio: number; torchDevice: 'cpu' | 'cuda' }>> = {
+  baby: { backend: 'wasm', maxRatio: 0.5, torchDevice: 'cpu' },
+  gpu: { backend: 'webgpu', maxRatio: 3, torchDevice: 'cuda' },
+};
+
+export interface StepBenchOptions {
+  /** Which reference steps (default both). */
+  configs?: StepConfigName[];
+  /** Which backends (default every one available here). */
+  backends?: BackendName[];
+  /** Timed rounds per backend, each followed by PyTorch's round (default 5). */
+  rounds?: number;
+  /** Steps per round (default: about a second's worth for the backend, at least 2). */
+  steps?: number;
+  /** Run PyTorch too when Python has torch (default true). */
+  torch?: boolean;
+  /** Add the top kernels by time (tf.profile of one step) to each result. */
+  profile?: boolean;
+  /** Untimed steps before the first round (default 3); their losses are compared across backends. */
+  warmup?: number;
+  /** Also time cpu and wasm with the fused kernels off (GPTLAB_FUSED=0), as '<backend>-unfused'. */
+  unfused?: boolean;
+}
+
+// ---- PyTorch, as a child process ----
+
+/** Where bench/torch_step.py is: beside this file (a bundle), in bench/ of the project, or the cwd. */
+export function torchScript(): string | undefined {
+  const dirs = [__dirname, path.resolve(__dirname, '../../bench'), path.dirname(process.argv[1] ?? '.'), path.join(process.cwd(), 'bench'), process.cwd()];
+  return dirs.map((d) => path.join(d, 'torch_step.py')).find((f) => fs.existsSync(f));
+}
+
+/** The first Python that imports torch: GPTLAB_PYTHON, Debian's /usr/bin/python3, python3, python. */
+export function findTorchPython(): { python?: string; why: string } {
+  const env = process.env.GPTLAB_PYTHON;
+  const candidates = env ? [env] : ['/usr/bin/python3', 'python3', 'python'];
+  const whys: string[] = [];
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__, torch.cuda.is_available())'], { encoding: 'utf8', timeout: 120_000 });
+    if (r.status === 0) return { python: py, why: `${py}: torch ${r.stdout.trim().split(' ')[0]}${r.stdout.includes('True') ? ' with CUDA' : ''}` };
+    whys.push(`${py}: ${r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? 'failed')}`);
+  }
+  return { why: `no Python with torch (${whys.join('; ')}); install it (Debian: apt-get install python3-torch) or set GPTLAB_PYTHON` };
+}
+
+/** What torch_step.py answers for one round. */
+export interface TorchRound {
+  msPerStep: number;
+  tokensPerSec: number;
+  loss: number;
+  params: number;
+  attention: string;
+  peakRssBytes: number;
+  peakDeviceBytes?: number;
+  torch: string;
+  device: string;
+  threads: number;
+  gpu?: string;
+  error?: string;
+}
+
+/** PyTorch failed (not our step): the bench carries on without it. */
+class TorchError extends Error {}
+
+/** One `torch_step.py --serve` process: requests go in as JSON lines, answers come back the same way. */
+class TorchWorker {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterator<string>;
+  private stderr = '';
+
+  constructor(python: string, script: string, readonly device: 'cpu' | 'cuda', readonly threads: number) {
+    const args = [script, '--serve', '--device', device, ...(threads > 0 ? ['--threads', String(threads)] : [])];
+    this.proc = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stderr.on('data', (d) => { this.stderr = (this.stderr + d).slice(-2000); });
+    this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+
+  private async next(): Promise<Record<string, unknown>> {
+    const r = await this.lines.next();
+    if (r.done) throw new TorchError(`torch_step.py exited: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    return JSON.parse(r.value);
+  }
+
+  /** The ready line: torch's version, device and threads. */
+  async ready(): Promise<Record<string, unknown>> {
+    return this.next();
+  }
+
+  async round(config: StepConfigName, steps: number): Promise<TorchRound> {
+    this.proc.stdin.write(JSON.stringify({ config, steps, warmup: 2 }) + '\n');
+    const out = (await this.next()) as unknown as TorchRound;
+    if (out.error) throw new TorchError(`torch_step.py: ${out.error}`);
+    return out;
+  }
+
+  close(): void {
+    this.proc.stdin.end();
+    this.proc.kill();
+  }
+}
+
+// ---- our step ----
+
+/** A stream of uniformly random tokens, long enough for any batch. */
+function randomStream(vocabSize: number, length: number, seed: number): TokenStream {
+  const rng = new Rng(seed);
+  const tokens = new Uint16Array(length);
+  for (let i = 0; i < length; i++) tokens[i] = rng.int(0, vocabSize);
+  return { tokens, docStarts: new Uint32Array([0]), firstDoc: 0, vocabSize };
+}
+
+/** The model config of a reference step: the baby preset's settings (no biases, no dropout) at that shape. */
+export function stepModelConfig(s: StepShape): GPTConfig {
+  return makeConfig('baby', { vocabSize: s.vocabSize, blockSize: s.blockSize, nEmbd: s.nEmbd, nLayer: s.nLayer, nHead: s.nHead, dropout: 0 });
+}
+
+/** A Trainer on random tokens for a reference step (the caller disposes model and optimizer). */
+export function stepTrainer(s: StepShape): Trainer {
+  const model = new GPT(stepModelConfig(s));
+  const data = { train: randomStream(s.vocabSize, 100_000, 1), val: randomStream(s.vocabSize, 10_000, 2) };
+  return new Trainer(model, data, makeTrainConfig({ batchSize: s.batchSize, maxSteps: 1_000_000, gradClip: 1, evalEvery: 0 }));
+}
+
+/** Runs n steps; reads the last loss (which waits for the device). Returns ms per step and that loss. */
+async function ourRound(trainer: Trainer, n: number): Promise<{ ms: number; loss: number }> {
+  const t0 = performance.now();
+  let loss = NaN;
+  for (let i = 0; i < n; i++) {
+    const out = trainer.trainStep();
+    if (i === n - 1) loss = (await out.loss.data())[0];
+    tf.dispose([out.loss, out.gradNorm]);
+  }
+  return { ms: (performance.now() - t0) / n, loss };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** One backend's result on one reference step. */
+export interface BackendStepResult {
+  backend: BackendName;
+  /** Whether gpt-lab's fused kernels ran (src/kernels/fused.ts). */
+  fused: boolean;
+  steps: number;
+  msPerStep: number;
+  tokensPerSec: number;
+  roundsMs: number[];
+  /** Peak of tf.memory().numBytes inside one step (tf.profile). */
+  peakBytes: number;
+  /** Kernels one step runs. */
+  kernelsPerStep: number;
+  /** Tensor bytes held between steps (weights and optimizer state). */
+  heldBytes: number;
+  rssBytes: number;
+  /** Losses of the warm-up steps (same init and batches on every backend). */
+  firstLosses: number[];
+  /** Largest |loss - reference loss| over the warm-up steps, and the reference backend. */
+  lossDiff?: { vsBackend: BackendName; maxAbs: number };
+  /** PyTorch's median over the rounds interleaved with ours, on the matching device. */
+  torch?: { device: string; threads: number; msPerStep: number; roundsMs: number[]; peakRssBytes: number; peakDeviceBytes?: number; attention: string };
+  /** Our ms/step over PyTorch's (lower is better); the goal when this is the goal's backend. */
+  ratioToTorch?: number;
+  /** Other thread counts of PyTorch on the CPU (e.g. all cores), with our ratio to each. */
+  torchOther?: { threads: number; msPerStep: number; ratio: number }[];
+  goal?: { maxRatio: number; met: boolean };
+  topKernels?: { name: string; ms: number; count: number }[];
+  skipped?: string;
+}
+
+/** Default steps per round: about a second of work, at least 2. */
+function defaultSteps(backend: BackendName, warmMs: number): number {
+  return backend === 'cpu' ? 2 : Math.max(2, Math.min(20, Math.round(1000 / Math.max(1, warmMs))));
+}
+
+async function benchBackend(
+  name: StepConfigName, backend: BackendName, opts: StepBenchOptions, torchFor: (device: 'cpu' | 'cuda') => TorchWorker[],
+  reference?: { backend: BackendName; losses: number[] },
+): Promise<BackendStepResult> {
+  const shape = STEP_CONFIGS[name];
+  await initBackend({ backend, source: 'bench step --backends' });
+  const trainer = stepTrainer(shape);
+  const warmup = opts.warmup ?? 3;
+  const tokens = shape.batchSize * shape.blockSize;
+  try {
+    const firstLosses: number[] = [];
+    let warmMs = 0;
+    for (let i = 0; i < warmup; i++) {
+      const t0 = performance.now();
+      const out = trainer.trainStep();
+      firstLosses.push((await out.loss.data())[0]);
+      tf.dispose([out.loss, out.gradNorm]);
+      warmMs = performance.now() - t0;
+    }
+    // One profiled step (untimed): peak bytes, kernel count, and where the time goes.
+    const prof = await tf.profile(async () => {
+      const out = trainer.trainStep();
+      await out.loss.data();
+      tf.dispose([out.loss, out.gradNorm]);
+    });
+    const steps = opts.steps ?? defaultSteps(backend, warmMs);
+    const rounds = backend === 'cpu' ? Math.min(opts.rounds ?? 5, 1) : opts.rounds ?? 5;
+    const device = backend === 'webgpu' || backend === 'tensorflow' ? 'cuda' : 'cpu';
+    const workers = torchFor(device);
+    const roundsMs: number[] = [];
+    const torchMs: number[][] = workers.map(() => []);
+    let torchLast: TorchRound[] = [];
+    let rss = 0;
+    for (let r = 0; r < rounds; r++) {
+      const ours = await ourRound(trainer, steps);
+      roundsMs.push(ours.ms);
+      rss = Math.max(rss, process.memoryUsage().rss);
+      torchLast = [];
+      for (let w = 0; w < workers.length; w++) {
+        const t = await workers[w].round(name, Math.max(2, Math.min(steps, 20)));
+        torchMs[w].push(t.msPerStep);
+        torchLast.push(t);
+      }
+      console.error(`bench step: ${name} ${backend} round ${r + 1}/${rounds}: ${ours.ms.toFixed(1)} ms/step` +
+        torchLast.map((t) => `, torch ${t.device} ${t.threads}t ${t.msPerStep.toFixed(1)}`).join(''));
+    }
+    const msPerStep = median(roundsMs);
+    const result: BackendStepResult = {
+      backend, fused: fusedKernelsEnabled() && (JS_KERNEL_BACKENDS as readonly string[]).includes(backend), steps: steps * rounds, msPerStep, tokensPerSec: (tokens * 1000) / msPerStep, roundsMs,
+      peakBytes: prof.peakBytes, kernelsPerStep: prof.kernels.length, heldBytes: tf.memory().numBytes, rssBytes: rss, firstLosses,
+    };
+    if (reference !== undefined && reference.backend !== backend) {
+      const n = Math.min(reference.losses.length, firstLosses.length);
+      result.lossDiff = { vsBackend: reference.backend, maxAbs: Math.max(0, ...firstLosses.slice(0, n).map((l, i) => Math.abs(l - reference.losses[i]))) };
+    }
+    if (workers.length > 0) {
+      const t = torchLast[0];
+      const tm = median(torchMs[0]);
+      result.torch = { device: t.device, threads: t.threads, msPerStep: tm, roundsMs: torchMs[0], peakRssBytes: t.peakRssBytes, peakDeviceBytes: t.peakDeviceBytes, attention: t.attention };
+      result.ratioToTorch = msPerStep / tm;
+      if (workers.length > 1) {
+        result.torchOther = workers.slice(1).map((_, i) => ({ threads: torchLast[i + 1].threads, msPerStep: median(torchMs[i + 1]), ratio: msPerStep / median(torchMs[i + 1]) }));
+      }
+      const goal = GOALS[name];
+      if (goal !== undefined && goal.backend === backend && goal.torchDevice === t.device) {
+        result.goal = { maxRatio: goal.maxRatio, met: result.ratioToTorch <= goal.maxRatio };
+      }
+    }
+    if (opts.profile) {
+      const byName = new Map<string, { ms: number; count: number }>();
+      for (const k of prof.kernels) {
+        const e = byName.get(k.name) ?? { ms: 0, count: 0 };
+        e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+        e.count += 1;
+        byName.set(k.name, e);
+      }
+      result.topKernels = [...byName].map(([n, e]) => ({ name: n, ...e })).sort((a, b) => b.ms - a.ms).slice(0, 15);
+    }
+    return result;
+  } finally {
+    trainer.optimizer.dispose();
+    trainer.model.dispose();
+  }
+}
+
+/** The whole benchmark: every config on every backend, with PyTorch interleaved. */
+export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<string, unknown>> {
+  const configs = opts.configs ?? STEP_CONFIG_NAMES;
+  for (const c of configs) assert(c in STEP_CONFIGS, () => `unknown step config '${c}'; known: ${STEP_CONFIG_NAMES.join(', ')}`);
+  const available: BackendName[] = [];
+  const notAvailable: Record<string, string> = {};
+  for (const b of opts.backends ?? BACKEND_NAMES) {
+    const cand = await probeBackend(b);
+    if (cand.available) available.push(b); else notAvailable[b] = cand.why;
+  }
+  if (opts.backends !== undefined) {
+    assert(Object.keys(notAvailable).length === 0, () => `backend(s) not available here: ${Object.entries(notAvailable).map(([b, w]) => `${b} (${w})`).join('; ')}`);
+  }
+  // Reference first, fastest last: the cpu backend (the unfused reference) runs the warm-up the
+  // other backends' losses are compared with.
+  const order = [...available].sort((a, b) => BACKEND_NAMES.indexOf(b) - BACKEND_NAMES.indexOf(a));
+
+  const torchInfo: Record<string, unknown> = {};
+  const workers = new Map<string, TorchWorker[]>();
+  let python: string | undefined;
+  const script = torchScript();
+  if (opts.torch !== false) {
+    const found = script === undefined ? { why: 'bench/torch_step.py was not found beside the bench' } : findTorchPython();
+    python = found.python;
+    torchInfo.python = found.why;
+  } else {
+    torchInfo.python = 'skipped (--no-torch)';
+  }
+  const torchFor = (device: 'cpu' | 'cuda'): TorchWorker[] => {
+    if (python === undefined || script === undefined) return [];
+    let ws = workers.get(device);
+    if (ws === undefined) {
+      // PyTorch's default thread count, and on the CPU also every core when that differs.
+      ws = [new TorchWorker(python, script, device, 0)];
+      workers.set(device, ws);
+    }
+    return ws;
+  };
+  const readyWorkers = async (device: 'cpu' | 'cuda'): Promise<TorchWorker[]> => {
+    const ws = torchFor(device);
+    if (ws.length === 0 || torchInfo[device] !== undefined) return ws;
+    try {
+      const ready = await ws[0].ready();
+      torchInfo[device] = ready;
+      const cores = os.cpus().length;
+      if (device === 'cpu' && ready.threads !== cores) {
+        const extra = new TorchWorker(python!, script!, device, cores);
+        await extra.ready();
+        ws.push(extra);
+      }
+    } catch (e) {
+      torchInfo[device] = { error: (e as Error).message };
+      for (const w of ws) w.close();
+      workers.set(device, []);
+    }
+    return workers.get(device)!;
+  };
+
+  const results: Record<string, unknown> = {};
+  try {
+    for (const name of configs) {
+      const shape = STEP_CONFIGS[name];
+      const cfg = stepModelConfig(shape);
+      const perBackend: Record<string, BackendStepResult> = {};
+      let reference: { backend: BackendName; losses: number[] } | undefined;
+      for (const backend of order) {
+        if (backend === 'cpu' && name !== 'baby' && opts.backends === undefined) {
+          perBackend[backend] = { backend, fused: false, skipped: 'the cpu backend takes about a minute a step at this size; --backends cpu runs it' } as BackendStepResult;
+          continue;
+        }
+        const device = backend === 'webgpu' || backend === 'tensorflow' ? 'cuda' : 'cpu';
+        await readyWorkers(device);
+        let res: BackendStepResult;
+        try {
+          res = await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference);
+        } catch (e) {
+          // A PyTorch failure mid-run: carry on without it on this device.
+          if (!(e instanceof TorchError)) throw e;
+          console.error(`bench step: ${name} ${backend}: ${(e as Error).message}; retrying without PyTorch`);
+          torchInfo[`${device}Error`] = (e as Error).message;
+          for (const w of workers.get(device) ?? []) w.close();
+          workers.set(device, []);
+          res = await benchBackend(name, backend, opts, () => [], reference);
+        }
+        perBackend[backend] = res;
+        reference ??= { backend, losses: res.firstLosses };
+        if (opts.unfused && (JS_KERNEL_BACKENDS as readonly string[]).includes(backend)) {
+          const before = fusedKernelsEnabled();
+          setFusedKernels(false);
+          try {
+            perBackend[`${backend}-unfused`] = await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference);
+          } finally {
+            setFusedKernels(before);
+          }
+        }
+      }
+      results[name] = {
+        shape, params: paramCount(cfg).total, trainFlopsPerToken: flopsPerToken(cfg).train,
+        tokensPerStep: shape.batchSize * shape.blockSize, backends: perBackend,
+      };
+    }
+  } finally {
+    for (const ws of workers.values()) for (const w of ws) w.close();
+  }
+  return {
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, tfjs: tf.version.tfjs, load: os.loadavg() },
+    notAvailable, torch: torchInfo, goals: GOALS, configs: results,
+    note: 'ratio = our ms/step / PyTorch ms/step measured in alternating rounds of the same run (lower is better)',
+  };
+}
+
+/** One line per config and backend: ms/step, tokens/s, ratio to PyTorch, goal. */
+export function summarizeStepBench(r: Record<string, unknown>): string {
+  const lines: string[] = [];
+  const configs = r.configs as Record<string, { backends: Record<string, BackendStepResult> }>;
+  for (const [name, c] of Object.entries(configs)) {
+    for (const b of Object.values(c.backends)) {
+      if (b.skipped) { lines.push(`${name.padEnd(5)} ${b.backend.padEnd(13)} skipped: ${b.skipped}`); continue; }
+      const torch = b.torch ? `  torch ${b.torch.device} ${b.torch.threads}t ${b.torch.msPerStep.toFixed(1)} ms  ratio ${b.ratioToTorch!.toFixed(2)}` : '  (no PyTorch)';
+      const other = (b.torchOther ?? []).map((o) => ` (${o.threads}t: ${o.msPerStep.toFixed(1)} ms, ratio ${o.ratio.toFixed(2)})`).join('');
+      const goal = b.goal ? `  goal <= ${b.goal.maxRatio}: ${b.goal.met ? 'met' : 'NOT met'}` : '';
+      const diff = b.lossDiff ? `  |Δloss| vs ${b.lossDiff.vsBackend} ${b.lossDiff.maxAbs.toExponential(1)}` : '';
+      const label = b.fused || !(JS_KERNEL_BACKENDS as readonly string[]).includes(b.backend) ? b.backend : `${b.backend}-unfused`;
+      lines.push(`${name.padEnd(5)} ${label.padEnd(13)} ${b.msPerStep.toFixed(1).padStart(8)} ms/step ${b.tokensPerSec.toFixed(0).padStart(7)} tok/s  peak ${(b.peakBytes / 2 ** 20).toFixed(0)} MiB  ${b.kernelsPerStep} kernels${torch}${other}${goal}${diff}`);
+    }
+  }
+  return lines.join('\n');
+}
