@@ -18,9 +18,8 @@ import { ChatTokens, Conversation, renderConversation } from '../data/conversati
 import { PreferenceExample } from '../data/world/labeler';
 import { hashSeed, Rng } from '../data/rng';
 import { GPT } from '../model';
-import { AdamW, DEFAULT_ADAMW } from '../train';
+import { AdamW, DEFAULT_ADAMW, optimizerStep } from '../train';
 import { batchTensors, replyBatch, tokenLogProbs } from './rollout';
-import { optimizerStep } from './update';
 
 /** The DPO loss and its diagnostics (all scalars; the caller disposes them). */
 export interface DpoLoss {
@@ -192,19 +191,22 @@ export async function trainDpo(policy: GPT, reference: GPT, pairs: readonly Pair
   const history: DpoStepInfo[] = [];
   const start = Date.now();
   try {
-    for (let step = 0; step < c.steps; step++) {
-      const batch = stepPairs(pairs, step, c.pairsPerStep, c.seed);
+    for (let i = 0; i < c.steps; i++) {
+      const batch = stepPairs(pairs, i, c.pairsPerStep, c.seed);
       const ref = pairLogProbs(reference, batch); // no gradient flows to the reference: it is not in the optimizer
-      const info = optimizerStep(policy, opt, () => {
+      let aux: DpoLoss | undefined;
+      const step = optimizerStep(policy.params.byName, opt, [() => {
         const pol = pairLogProbs(policy, batch);
         const out = dpoLoss(pol.chosen, pol.rejected, ref.chosen, ref.rejected, c.beta);
-        return { loss: out.loss, aux: { accuracy: out.accuracy, chosenReward: out.chosenReward, rejectedReward: out.rejectedReward } };
-      }, c.lr, c.gradClip);
-      tf.dispose([ref.chosen, ref.rejected]);
+        aux = { loss: out.loss, accuracy: tf.keep(out.accuracy), chosenReward: tf.keep(out.chosenReward), rejectedReward: tf.keep(out.rejectedReward) };
+        return out.loss;
+      }], { lr: c.lr, gradClip: c.gradClip });
+      const read = (t: tf.Scalar) => t.dataSync()[0];
       const s: DpoStepInfo = {
-        step: step + 1, maxSteps: c.steps, loss: info.loss, accuracy: info.aux.accuracy,
-        chosenReward: info.aux.chosenReward, rejectedReward: info.aux.rejectedReward, gradNorm: info.gradNorm, elapsedMs: Date.now() - start,
+        step: i + 1, maxSteps: c.steps, loss: read(step.loss), accuracy: read(aux!.accuracy),
+        chosenReward: read(aux!.chosenReward), rejectedReward: read(aux!.rejectedReward), gradNorm: read(step.gradNorm), elapsedMs: Date.now() - start,
       };
+      tf.dispose([ref.chosen, ref.rejected, step.loss, step.gradNorm, aux!.accuracy, aux!.chosenReward, aux!.rejectedReward]);
       history.push(s);
       run.onStep?.(s);
       if (run.yieldEachStep ?? true) await new Promise((resolve) => setImmediate(resolve));

@@ -2,7 +2,6 @@
 //
 //   rollout.ts  batched sampling with a KV cache; per-token log-probs under the policy and the reference
 //   ppo.ts      advantages (group-relative, whitened), the clipped surrogate, KL estimators k1 / k3
-//   update.ts   one clipped AdamW step on the policy
 //   metrics.ts  reply text, distinct-n
 //   rl.ts       the RL loop (PPO and GRPO-style), evaluation on held-out prompts
 //   dpo.ts      DPO: the loss, preference pairs as ids, the training loop
@@ -11,7 +10,6 @@
 
 export * from './rollout';
 export * from './ppo';
-export * from './update';
 export * from './metrics';
 export * from './rl';
 export * from './dpo';

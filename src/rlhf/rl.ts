@@ -21,13 +21,12 @@ import { checkAnswer } from '../data/world/answers';
 import { labelerReward } from '../data/world/labeler';
 import { QAExample, promptFor } from '../data/world/task';
 import { GPT } from '../model';
-import { AdamW, DEFAULT_ADAMW } from '../train';
+import { AdamW, DEFAULT_ADAMW, optimizerStep } from '../train';
 import * as tf from '@tensorflow/tfjs';
 import { promptIds } from './dpo';
 import { distinctN, groupDistinctN, mean, replyText } from './metrics';
 import { KlPlacement, groupAdvantages, policyLoss, whiten } from './ppo';
 import { batchTensors, makeRollout, Rollout, rowSums, tokenLogProbs } from './rollout';
-import { optimizerStep } from './update';
 
 /** Scores replies to prompts; higher is better. The reward model's score, or a stand-in. */
 export type RewardFn = (prompts: Conversation[], replies: string[]) => number[];
@@ -174,16 +173,19 @@ function updateOnRollout(policy: GPT, opt: AdamW, rollout: Rollout, adv: number[
   const shape = rollout.batch.shape;
   let first = { loss: 0, clipFrac: 0, gradNorm: 0 };
   for (let epoch = 0; epoch < c.epochs; epoch++) {
-    const info = optimizerStep(policy, opt, () => {
+    let clipFrac: tf.Scalar | undefined;
+    const step = optimizerStep(policy.params.byName, opt, [() => {
       const { x, y, mask } = batchTensors(rollout.batch);
       const logp = tokenLogProbs(policy, x, y); // [B, T]
       const old = tf.tensor2d(rollout.oldLogp, shape); // [B, T]
       const ref = tf.tensor2d(rollout.refLogp, shape); // [B, T]
       const out = policyLoss(logp, old, ref, tf.tensor1d(adv), mask, { clipEps: c.clipEps, beta: c.beta, kl: c.kl });
-      return { loss: out.loss, aux: { clipFrac: out.clipFrac } };
-    }, c.lr, c.gradClip);
-    if (epoch === 0) first = { loss: info.loss, clipFrac: 0, gradNorm: info.gradNorm };
-    first.clipFrac = info.aux.clipFrac;
+      clipFrac = tf.keep(out.clipFrac);
+      return out.loss;
+    }], { lr: c.lr, gradClip: c.gradClip });
+    if (epoch === 0) first = { loss: step.loss.dataSync()[0], clipFrac: 0, gradNorm: step.gradNorm.dataSync()[0] };
+    first.clipFrac = clipFrac!.dataSync()[0];
+    tf.dispose([step.loss, step.gradNorm, clipFrac!]);
   }
   return first;
 }

@@ -12,10 +12,10 @@ import { factsTask } from '../../src/data/world/questions';
 import { preferenceTask } from '../../src/data/world/labeler';
 import { take } from '../../src/data/world/task';
 import { GPT, GPTConfig, makeConfig } from '../../src/model';
-import { AdamW } from '../../src/train';
+import { AdamW, optimizerStep } from '../../src/train';
 import {
   RewardFn, evaluatePolicy, groupAdvantages, makeRlConfig, pairIds, pairLogProbs, policyLoss, rolloutAndScore, sequenceLogProbs,
-  stepExamples, stepPairs, trainDpo, trainRl, batchTensors, tokenLogProbs, optimizerStep,
+  stepExamples, stepPairs, trainDpo, trainRl, batchTensors, tokenLogProbs,
 } from '../../src/rlhf';
 
 const tok = charTokenizer();
@@ -47,12 +47,12 @@ describe('RL loop', function () {
     const seq = () => tf.tidy(() => Array.from(sequenceLogProbs(policy, r.rollout.prompts, r.rollout.replies).dataSync()));
     const before = seq();
     const opt = new AdamW(policy.params.byName, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0 });
-    optimizerStep(policy, opt, () => {
+    const step = optimizerStep(policy.params.byName, opt, [() => {
       const { x, y, mask } = batchTensors(r.rollout.batch);
       const shape = r.rollout.batch.shape;
-      const out = policyLoss(tokenLogProbs(policy, x, y), tf.tensor2d(r.rollout.oldLogp, shape), tf.tensor2d(r.rollout.refLogp, shape), tf.tensor1d(adv), mask, { clipEps: 0.2, beta: 0, kl: 'loss' });
-      return { loss: out.loss };
-    }, 1e-3, 0);
+      return policyLoss(tokenLogProbs(policy, x, y), tf.tensor2d(r.rollout.oldLogp, shape), tf.tensor2d(r.rollout.refLogp, shape), tf.tensor1d(adv), mask, { clipEps: 0.2, beta: 0, kl: 'loss' }).loss;
+    }], { lr: 1e-3, gradClip: 0 });
+    tf.dispose([step.loss, step.gradNorm]);
     const after = seq();
     expect(after[best]).to.be.above(before[best]);
     expect(after[worst]).to.be.below(before[worst]);
