@@ -4,17 +4,22 @@
 //   - facts (test split): facts that pretraining stated but SFT never asked about. Right answers
 //     here mean SFT taught the *format* and the knowledge came from pretraining.
 //   - facts (train split): questions SFT did train on, for comparison: memorized answers.
-//   - arithmetic: sums and products drawn with another seed, minus any question SFT saw.
+//   - arithmetic: sums and products (as many digits as SFT's) drawn with another seed, minus any
+//     question SFT saw.
+// And a probe of what the base model knows at all: each fact's sentence cut before the answer
+// ('Rekol lives in'), completed as a document. SFT cannot answer what pretraining did not store.
 // Both models get the same chat prompts and greedy decoding; the same checker scores both.
 // Left out: the calculator and retrieval tasks (not in this SFT mixture, see stages.ts).
 
+import { checkAnswer, expectedText } from '../data/world/answers';
 import { arithmeticTask } from '../data/world/arithmetic';
-import { factsTask } from '../data/world/questions';
+import { Fact } from '../data/world/facts';
+import { factPool, factsTask } from '../data/world/questions';
 import { QAExample } from '../data/world/task';
 import { Profile, profile } from '../profile';
-import { evaluateTask, TaskScore } from './eval';
-import { ReplyOptions } from './generate';
-import { distinctQuestions, sftQuestions, StageModel, stageWorld } from './stages';
+import { evaluateTask, ScoredRow, TaskScore } from './eval';
+import { completeDocuments, ReplyOptions } from './generate';
+import { distinctQuestions, sftQuestions, sftSettings, StageModel, stageWorld } from './stages';
 
 /** The held-out sets, by name. */
 export type EvalSets = Record<string, QAExample[]>;
@@ -35,7 +40,7 @@ export function evalSets(n: number, prof: Profile = profile()): EvalSets {
   return {
     'facts (test split)': distinctQuestions(examplesOf(factsTask(world, { split: 'test', size: 5000, seed: 7 })), n),
     'facts (train split)': distinctQuestions(examplesOf(factsTask(world, { split: 'train', size: 5000, seed: 7 })), n),
-    arithmetic: distinctQuestions(examplesOf(arithmeticTask({ size: 5000, seed: 777 })), n, seen),
+    arithmetic: distinctQuestions(examplesOf(arithmeticTask({ size: 5000, seed: 777, digits: sftSettings(prof).mixture.digits })), n, seen),
   };
 }
 
@@ -87,4 +92,32 @@ export function sideBySide(cmp: Comparison, set: string, n: number): Record<stri
     }
     return row;
   });
+}
+
+/**
+ * A fact's sentence cut just before its answer, as a document start.
+ *
+ *   factPrefix(fact 'Rekol lives in Dusem.') → 'Rekol lives in'
+ */
+export function factPrefix(f: Fact): string {
+  const at = f.sentence.lastIndexOf(expectedText(f.expected));
+  return f.sentence.slice(0, at < 0 ? f.sentence.length : at).trimEnd();
+}
+
+/**
+ * What a model knows as a document completer: the first n public facts of a split, each sentence cut
+ * before its answer and completed greedily; a completion is right when its first sentence gives the
+ * answer (the same checker as the questions).
+ *
+ *   knowledgeProbe(base, 'test', 60).accuracy → 0.4 (say): the ceiling for answering those facts
+ */
+export function knowledgeProbe(m: StageModel, split: 'train' | 'test', n: number, opts: ReplyOptions = {}): TaskScore {
+  const facts = factPool(stageWorld(), false, split).slice(0, n);
+  const prompts = facts.map(factPrefix);
+  const outs = completeDocuments(m.model, m.tok, prompts, { maxTokens: 24, ...opts });
+  const rows: ScoredRow[] = facts.map((f, i) => {
+    const first = outs[i].split('.')[0];
+    return { question: prompts[i], expected: expectedText(f.expected), reply: outs[i], correct: checkAnswer(f.expected, first), stopped: true };
+  });
+  return { accuracy: rows.length === 0 ? 0 : rows.filter((r) => r.correct).length / rows.length, rows };
 }

@@ -8,14 +8,50 @@
 // Batches come in epochs: the examples shuffled with (seed, epoch), then cut in order, so every
 // example is seen once per epoch and batch s is a function of (seed, s) alone (a resumed run draws
 // exactly what an uninterrupted one would).
-// Left out: packing several conversations into one row (nanochat's SFT pads, as here).
+// The mixture is the world's facts (train split) and worked sums of `digits`-digit numbers: what the
+// reward model and RLHF ask about too (preferenceTask: facts of the train split and 2-digit sums).
+// Left out: packing several conversations into one row (nanochat's SFT pads, as here); the world's
+// retrieval and calculator sources (a retrieval prompt holds a whole document, longer than this
+// model's context, and the calculator needs a generation loop that runs the tool).
 
 import { assert } from '../util/assert';
 import { CharTokenizer, chatTokens } from '../data/char-tokenizer';
 import { RenderedConversation, renderConversation } from '../data/conversation';
 import { padForNextToken, ShiftedBatch } from '../data/padding';
 import { Rng, hashSeed } from '../data/rng';
-import { QAExample } from '../data/world/task';
+import { arithmeticTask } from '../data/world/arithmetic';
+import { factsTask } from '../data/world/questions';
+import { pickWeighted } from '../data/world/sft';
+import { QAExample, Task, qaTask } from '../data/world/task';
+import { World } from '../data/world/world';
+
+/** What the SFT mixture draws from. */
+export interface MixtureConfig {
+  /** Number of examples. */
+  size: number;
+  seed: number;
+  /** Relative weights of the two sources. */
+  weights: { facts: number; arithmetic: number };
+  /** Operand digits of the sums (2: 'What is 47+85?'). */
+  digits: number;
+}
+
+/**
+ * The SFT mixture: closed-book questions about facts of the train split, and worked sums. Example i
+ * picks its source and its index from (seed, i) alone, as the world's sftTask does.
+ *
+ *   sftMixture(makeWorld(), { size: 100, seed: 1, weights: { facts: 1, arithmetic: 1 }, digits: 2 }).example(0).task → 'facts' or 'arithmetic'
+ */
+export function sftMixture(world: World, c: MixtureConfig): Task<QAExample> {
+  assert(c.weights.facts >= 0 && c.weights.arithmetic >= 0 && c.weights.facts + c.weights.arithmetic > 0,
+    () => `mixture weights ${JSON.stringify(c.weights)} must be non-negative with a positive sum`);
+  const facts = factsTask(world, { size: c.size, seed: hashSeed(c.seed, 1), split: 'train' });
+  const sums = arithmeticTask({ size: c.size, seed: hashSeed(c.seed, 2), digits: c.digits });
+  return qaTask('sft', { size: c.size, seed: c.seed }, (_i, rng) => {
+    const source = pickWeighted(c.weights, rng.next());
+    return source === 'facts' ? facts.example(rng.int(0, c.size)) : sums.example(rng.int(0, c.size));
+  });
+}
 
 /** Rendered conversations ready for batching, with the examples they came from. */
 export interface SftExamples {

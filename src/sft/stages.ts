@@ -8,14 +8,11 @@
 // unfinished one resumed, and only an empty directory trains from the start, so running notebook 04
 // twice (or 05 after 04) trains nothing again. The sizes come from the profile: 'ci' trains a tiny
 // model in seconds, 'full' the baby-sized model the notebooks are written for.
-//
-// The SFT mixture is the world's (sftTask) with two of its four sources left out here: retrieval
-// (a prompt holds a whole document, up to 173 tokens, past this model's context of 128) and the
-// calculator (using a tool needs a generation loop that runs it; a later notebook).
+// The SFT data is facts of the train split and 2-digit worked sums (data.ts, sftMixture); the base
+// model's corpus has 2-digit sums too.
 
 import { assert } from '../util/assert';
 import { CharTokenizer, charTokenizer } from '../data/char-tokenizer';
-import { SftSource, sftTask } from '../data/world/sft';
 import { QAExample } from '../data/world/task';
 import { makeWorld, World } from '../data/world/world';
 import { CorpusConfig } from '../data/world/documents';
@@ -25,7 +22,7 @@ import { stageDir } from '../stages';
 import { CheckpointState, hasCheckpoint, loadCheckpoint, modelFromCheckpoint, resolveCheckpointDir } from '../train/checkpoint';
 import { EvalInfo, StepInfo, TrainConfig } from '../train/trainer';
 import { pretrainWorld, WORLD_DATA } from '../train/world';
-import { renderExamples } from './data';
+import { MixtureConfig, renderExamples, sftMixture } from './data';
 import { makeSftTrainConfig, SftTrainConfig, SftTrainer } from './train';
 
 /** A stage's model, ready to use. The caller owns model (dispose it when done). */
@@ -71,8 +68,8 @@ export interface SftSettings {
   examples: number;
   /** Validation conversations (another seed). */
   valExamples: number;
-  /** The mixture's weights. */
-  weights: Record<SftSource, number>;
+  /** The mixture's weights and the digits of its sums. */
+  mixture: Pick<MixtureConfig, 'weights' | 'digits'>;
   train: Partial<SftTrainConfig>;
 }
 
@@ -80,24 +77,24 @@ const BASE: Record<Profile, BaseSettings> = {
   ci: {
     preset: 'tiny',
     model: { nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 128 },
-    corpus: { size: 1000 },
+    corpus: { size: 1000, arithmeticDigits: 2 },
     train: { batchSize: 8, maxSteps: 60, evalEvery: 0, evalIters: 2, logEvery: 5, schedule: { maxLr: 3e-3, minLr: 3e-4, warmupSteps: 5, decaySteps: 60 } },
   },
   full: {
     preset: 'baby',
     model: { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 128 },
-    corpus: { size: 8000 },
+    corpus: { size: 8000, arithmeticDigits: 2 },
     train: { batchSize: 12, maxSteps: 600, evalEvery: 100, evalIters: 10, logEvery: 10, schedule: { maxLr: 2e-3, minLr: 2e-4, warmupSteps: 50, decaySteps: 600 } },
   },
 };
 
 const SFT: Record<Profile, SftSettings> = {
   ci: {
-    examples: 400, valExamples: 32, weights: { facts: 1, retrieval: 0, arithmetic: 1, calculator: 0 },
+    examples: 400, valExamples: 32, mixture: { weights: { facts: 1, arithmetic: 1 }, digits: 2 },
     train: { batchSize: 8, maxSteps: 30, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: { maxLr: 2e-3, minLr: 2e-4, warmupSteps: 3, decaySteps: 30 } },
   },
   full: {
-    examples: 4000, valExamples: 64, weights: { facts: 1, retrieval: 0, arithmetic: 1, calculator: 0 },
+    examples: 4000, valExamples: 64, mixture: { weights: { facts: 1, arithmetic: 1 }, digits: 2 },
     train: { batchSize: 16, maxSteps: 300, evalEvery: 100, evalBatches: 4, logEvery: 10, schedule: { maxLr: 1e-3, minLr: 1e-4, warmupSteps: 20, decaySteps: 300 } },
   },
 };
@@ -179,7 +176,7 @@ export function sftData(tok: CharTokenizer, blockSize: number, prof: Profile = p
   const s = sftSettings(prof);
   const world = stageWorld();
   const take = (size: number, seed: number) => {
-    const task = sftTask(world, { size, seed, weights: s.weights });
+    const task = sftMixture(world, { size, seed, ...s.mixture });
     return renderExamples(tok, Array.from({ length: size }, (_, i) => task.example(i)), blockSize);
   };
   return { train: take(s.examples, world.config.seed), val: take(s.valExamples, world.config.seed + 1000) };
@@ -188,7 +185,7 @@ export function sftData(tok: CharTokenizer, blockSize: number, prof: Profile = p
 /** The questions SFT trained on, for leaving them out of evaluation. */
 export function sftQuestions(prof: Profile = profile()): Set<string> {
   const s = sftSettings(prof);
-  const task = sftTask(stageWorld(), { size: s.examples, weights: s.weights });
+  const task = sftMixture(stageWorld(), { size: s.examples, seed: stageWorld().config.seed, ...s.mixture });
   return new Set(Array.from({ length: s.examples }, (_, i) => task.example(i).question));
 }
 

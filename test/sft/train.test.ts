@@ -13,7 +13,11 @@ import { assistant, renderConversation, say, user } from '../../src/data/convers
 import { QAExample } from '../../src/data/world/task';
 import { GPT, makeConfig } from '../../src/model';
 import { loadCheckpoint, modelFromCheckpoint } from '../../src/train/checkpoint';
-import { batchIndices, evaluateTask, makeSftTrainConfig, renderExamples, roundUp, SftTrainConfig, SftTrainer } from '../../src/sft';
+import { batchIndices, evaluateTask, factPrefix, makeSftTrainConfig, renderExamples, roundUp, SftTrainConfig, SftTrainer, sftMixture } from '../../src/sft';
+import { ArithmeticExample } from '../../src/data/world/arithmetic';
+import { factsOf } from '../../src/data/world/facts';
+import { FactExample, isTestFact } from '../../src/data/world/questions';
+import { makeWorld } from '../../src/data/world/world';
 
 const tok = charTokenizer();
 const chat = chatTokens(tok);
@@ -52,6 +56,37 @@ describe('SFT data', () => {
     expect(kept.examples).to.deep.equal([EXAMPLES[0]]);
     expect(renderExamples(tok, [EXAMPLES[0], long], 128).examples).to.have.length(2);
     expect([roundUp(1, 16, 128), roundUp(16, 16, 128), roundUp(17, 16, 128), roundUp(121, 16, 128)]).to.deep.equal([16, 16, 32, 128]);
+  });
+});
+
+describe('SFT mixture', () => {
+  const world = makeWorld();
+
+  it('mixes facts of the train split with 2-digit sums, by weight, the same for the same seed', () => {
+    const mix = sftMixture(world, { size: 400, seed: 3, weights: { facts: 1, arithmetic: 3 }, digits: 2 });
+    const all = Array.from({ length: 400 }, (_, i) => mix.example(i));
+    const facts = all.filter((e) => e.task === 'facts') as FactExample[];
+    const sums = all.filter((e) => e.task === 'arithmetic') as ArithmeticExample[];
+    expect(facts.length + sums.length).to.equal(400);
+    expect(sums.length / 400).to.be.within(0.68, 0.82);
+    for (const f of facts) {
+      const fact = factsOf(world, world.byId.get(f.entityId)!).find((x) => x.attribute === f.attribute)!;
+      expect(isTestFact(world, fact), f.question).to.equal(false);
+    }
+    for (const e of sums) {
+      expect(e.a).to.be.within(10, 99);
+      expect(e.result).to.equal(e.op === '+' ? e.a + e.b : e.a * e.b);
+    }
+    expect(mix.example(17)).to.deep.equal(sftMixture(world, { size: 400, seed: 3, weights: { facts: 1, arithmetic: 3 }, digits: 2 }).example(17));
+  });
+
+  it('cuts a fact sentence just before its answer, for the knowledge probe', () => {
+    const person = world.people[0];
+    const facts = factsOf(world, person);
+    const town = world.byId.get(person.town)!.name;
+    expect(factPrefix(facts.find((f) => f.attribute === 'town')!)).to.equal(`${person.name} lives in`);
+    expect(factPrefix(facts.find((f) => f.attribute === 'age')!)).to.equal(`${person.name} is`);
+    expect(facts.find((f) => f.attribute === 'town')!.sentence).to.equal(`${person.name} lives in ${town}.`);
   });
 });
 
