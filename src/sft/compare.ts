@@ -14,7 +14,8 @@
 import { checkAnswer, expectedText } from '../data/world/answers';
 import { arithmeticTask } from '../data/world/arithmetic';
 import { Fact } from '../data/world/facts';
-import { factPool, factsTask } from '../data/world/questions';
+import { factPool } from '../data/world/questions';
+import { assistant, say, user } from '../data/conversation';
 import { QAExample } from '../data/world/task';
 import { Profile, profile } from '../profile';
 import { evaluateTask, ScoredRow, TaskScore } from './eval';
@@ -30,16 +31,27 @@ function* examplesOf<E>(task: { size: number; example(i: number): E }): Generato
 }
 
 /**
- * Up to n distinct questions per set (the test split of facts has about 57 in the 'small' world).
+ * The first n public facts of a split as questions (the same facts knowledgeProbe completes).
+ *
+ *   factQuestions('test', 2)[0].question → 'When was Dusem founded?'
+ */
+export function factQuestions(split: 'train' | 'test', n: number): QAExample[] {
+  return factPool(stageWorld(), false, split).slice(0, n).map((f, i) => ({
+    task: 'facts', index: i, question: f.question, expected: f.expected,
+    conversation: { messages: [user(f.question), assistant(say(f.sentence))] },
+  }));
+}
+
+/**
+ * Up to n questions per set (the 'small' world has 57 public facts in the test split).
  *
  *   evalSets(40) → { 'facts (test split)': [...], 'facts (train split)': [...], arithmetic: [...] }
  */
 export function evalSets(n: number, prof: Profile = profile()): EvalSets {
-  const world = stageWorld();
   const seen = sftQuestions(prof);
   return {
-    'facts (test split)': distinctQuestions(examplesOf(factsTask(world, { split: 'test', size: 5000, seed: 7 })), n),
-    'facts (train split)': distinctQuestions(examplesOf(factsTask(world, { split: 'train', size: 5000, seed: 7 })), n),
+    'facts (test split)': factQuestions('test', n),
+    'facts (train split)': factQuestions('train', n),
     arithmetic: distinctQuestions(examplesOf(arithmeticTask({ size: 5000, seed: 777, digits: sftSettings(prof).mixture.digits })), n, seen),
   };
 }
