@@ -1,9 +1,12 @@
 // Pretraining quality and speed: nanoGPT's baby GPT on char-level Tiny Shakespeare (4 layers, 4 heads,
 // 128 dims, block 64, batch 12, 2000 steps, lr 1e-3 → 1e-4, dropout 0). nanoGPT's published
-// validation loss for this run is 1.88; ours should be at most that.
+// validation loss for this run is 1.88; ours should be at most that. After our run, the same math in
+// PyTorch (bench/torch_pretrain.py, when a Python with torch is found) runs for a few seeds, so the
+// report shows how much of any gap the seed alone explains.
 //
 //   node dist/bench/pretrain.js                             # the full 2000 steps (about 45 min on wasm)
 //   node dist/bench/pretrain.js --steps 20 --backend cpu --eval-iters 1   # speed only: ms/step, tokens/s
+//   node dist/bench/pretrain.js --torch-seeds 1337          # one PyTorch reference run (default 1337,1,2; '' none)
 //   runPretrainBench({ steps: 20 })                         # the same from code
 // Reports JSON on stdout (through bench/index.ts); progress goes to stderr.
 
@@ -14,6 +17,10 @@ import { mirrorDir } from '../test/helpers/shakespeare';
 import * as tf from '@tensorflow/tfjs';
 import { Batch } from '../src/data/batch';
 import { toTensors } from '../src/data/tensors';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { findTorchPython } from './step';
+import { fetchDataset } from '../src/data/download';
 
 /** Options of the pretraining benchmark. */
 export interface PretrainBenchOptions {
@@ -29,6 +36,29 @@ export interface PretrainBenchOptions {
   out?: string;
   /** Batches for a final, less noisy validation loss (default 200, nanoGPT's GPU eval_iters; 0: skip). */
   finalEvalIters?: number;
+  /**
+   * Seeds of the PyTorch reference runs (bench/torch_pretrain.py: the same math, the same steps), run
+   * after ours when a Python with torch is found; default [1337, 1, 2]; [] skips them.
+   */
+  torchSeeds?: number[];
+}
+
+/** One PyTorch reference run of the same configuration, or why there is none. */
+function torchReference(steps: number, seed: number): Record<string, unknown> {
+  const found = findTorchPython();
+  if (found.python === undefined) return { skipped: found.why };
+  const script = path.join(__dirname, '..', '..', 'bench', 'torch_pretrain.py');
+  const file = datasetFile();
+  console.error(`bench pretrain: PyTorch reference, seed ${seed} (${found.why})`);
+  const r = spawnSync(found.python, [script, '--data', file, '--steps', String(steps), '--seed', String(seed)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) return { error: `${script} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
+let shakespeareFile: string | undefined;
+function datasetFile(): string {
+  if (shakespeareFile === undefined) throw new Error('internal: Tiny Shakespeare not fetched yet');
+  return shakespeareFile;
 }
 
 /** Mean validation loss of a trained run over n fixed batches (the trainer's eval batches 0..n-1). */
@@ -80,6 +110,7 @@ export async function runPretrainBench(opts: PretrainBenchOptions = {}): Promise
     },
   });
   const wallMs = performance.now() - start;
+  shakespeareFile = (await fetchDataset('tinyshakespeare', { mirror: mirrorDir() })).path;
   const finalEvalIters = opts.finalEvalIters ?? 200;
   const valLossFinal = finalEvalIters > 0 ? validationLoss(run, finalEvalIters) : null;
   const c = run.model.config;
@@ -99,6 +130,8 @@ export async function runPretrainBench(opts: PretrainBenchOptions = {}): Promise
     meetsNanoGpt: steps >= 2000 ? (valLossFinal ?? run.last.valLoss) <= NANOGPT_BABY_VAL_LOSS : null,
     evals,
     wallSeconds: wallMs / 1000,
+    // the same math in PyTorch, its own seeds and batches: how far the seed alone moves the loss
+    pytorch: (opts.torchSeeds ?? [1337, 1, 2]).map((seed) => torchReference(steps, seed)),
     firstStepMs,
     msPerStep,
     tokensPerSec: (tokensPerStep * 1000) / msPerStep,
@@ -108,13 +141,16 @@ export async function runPretrainBench(opts: PretrainBenchOptions = {}): Promise
   return result;
 }
 
-if (require.main === module) {
+// subtle: in a bundle (bench/pack-gpu.sh) every module shares one `module`, so check the script's name too.
+if (require.main === module && /pretrain\.[jt]s$/.test(process.argv[1] ?? '')) {
   const argv = process.argv.slice(2);
   const value = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
   const steps = value('steps');
   const evalIters = value('eval-iters');
   const finalEvalIters = value('final-eval-iters');
+  const torchSeeds = value('torch-seeds');
   runPretrainBench({
+    torchSeeds: torchSeeds === undefined ? undefined : torchSeeds.split(',').filter((x) => x !== '').map(Number),
     steps: steps === undefined ? undefined : Number(steps), backend: value('backend') as BackendName | undefined, out: value('out'),
     evalIters: evalIters === undefined ? undefined : Number(evalIters),
     finalEvalIters: finalEvalIters === undefined ? undefined : Number(finalEvalIters),
