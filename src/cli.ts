@@ -13,6 +13,10 @@ const commands: Record<string, Command> = {
   notebooks: { summary: 'execute the notebooks headlessly (--profile ci|full, --html)', load: () => import('./cli/notebooks.js') },
   pretrain: { summary: 'train a char-level GPT on Tiny Shakespeare (--preset tiny|baby|shakespeare-char --out DIR); resumes from DIR', load: () => import('./cli/pretrain.js') },
   sample: { summary: 'write text with a pretrained checkpoint (--checkpoint DIR --prompt TEXT)', load: () => import('./cli/sample.js') },
+  sft: { summary: 'fine-tune a base model on the task world\'s conversations (--from DIR --out DIR)', load: () => import('./cli/sft.js') },
+  reward: { summary: 'train a reward model on preference pairs from an SFT model (--from DIR --out DIR)', load: () => import('./cli/reward.js') },
+  rlhf: { summary: 'RLHF (PPO or GRPO) or DPO from an SFT model against a reward model (--from DIR --out DIR)', load: () => import('./cli/rlhf.js') },
+  bench: { summary: 'benchmarks as JSON: the training step against PyTorch, tokenizers, pretraining quality', load: () => import('./cli/bench.js') },
   tokenizer: { summary: 'train a BPE tokenizer, or encode/decode stdin with one (cl100k_base, ...)', load: () => import('./cli/tokenizer.js') },
 };
 
