@@ -123,6 +123,7 @@ function round(x: number, digits: number): number {
   return Number(x.toFixed(digits));
 }
 
-if (require.main === module) {
+// subtle: in a bundle (bench/pack-gpu.sh) every module shares one `module`, so check the script's name too.
+if (require.main === module && /tokenizer\.[jt]s$/.test(process.argv[1] ?? '')) {
   runTokenizerBench().then((r) => console.log(JSON.stringify(r, null, 2)));
 }
