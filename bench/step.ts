@@ -29,8 +29,8 @@ import { makeTrainConfig, Trainer } from '../src/train';
 import { TokenStream } from '../src/data/stream';
 import { Rng } from '../src/data/rng';
 import { assert } from '../src/util/assert';
-import { fusedKernelsEnabled, setFusedKernels } from '../src/kernels/fused';
-import { JS_KERNEL_BACKENDS } from '../src/kernels/js-kernel';
+import { fusedAdamW } from '../src/kernels/adamw';
+import { FUSED_ON, fusedKernelsEnabled, hasFused, setFusedKernels, WEBGPU_FUSED_OPS } from '../src/kernels/fused';
 
 /** A reference step: the model's shape and the batch. */
 export interface StepShape {
@@ -71,7 +71,10 @@ export interface StepBenchOptions {
   profile?: boolean;
   /** Untimed steps before the first round (default 3); their losses are compared across backends. */
   warmup?: number;
-  /** Also time cpu and wasm with the fused kernels off (GPTLAB_FUSED=0), as '<backend>-unfused'. */
+  /**
+   * Also time each backend the other way: cpu and wasm with the fused kernels off (GPTLAB_FUSED=0),
+   * as '<backend>-unfused'; webgpu with its WGSL kernels on (GPTLAB_WEBGPU_FUSED=1), as 'webgpu-fused'.
+   */
   unfused?: boolean;
 }
 
@@ -216,6 +219,8 @@ export interface BackendStepResult {
   torchOther?: { threads: number; msPerStep: number; ratio: number }[];
   goal?: { maxRatio: number; met: boolean };
   topKernels?: { name: string; ms: number; count: number }[];
+  /** webgpu-fused: the WGSL AdamW against the unfused update on random tensors (checkFusedAdamW). */
+  adamwMaxAbsDiff?: number;
   skipped?: string;
 }
 
@@ -272,7 +277,7 @@ async function benchBackend(
     }
     const msPerStep = median(roundsMs);
     const result: BackendStepResult = {
-      backend, fused: fusedKernelsEnabled() && (JS_KERNEL_BACKENDS as readonly string[]).includes(backend), steps: steps * rounds, msPerStep, tokensPerSec: (tokens * 1000) / msPerStep, roundsMs,
+      backend, fused: fusedKernelsEnabled() && hasFused(backend), steps: steps * rounds, msPerStep, tokensPerSec: (tokens * 1000) / msPerStep, roundsMs,
       peakBytes: prof.peakBytes, kernelsPerStep: prof.kernels.length, heldBytes: tf.memory().numBytes, rssBytes: rss, firstLosses,
     };
     if (reference !== undefined && reference.backend !== backend) {
@@ -307,6 +312,25 @@ async function benchBackend(
     trainer.optimizer.dispose();
     trainer.model.dispose();
   }
+}
+
+/**
+ * One fused AdamW update (whatever kernel the active backend registers) against the unfused
+ * formula in tfjs ops on the same backend, on random tensors of 1000 elements: the largest |Δ| over
+ * p', m' and v'.
+ */
+export function checkFusedAdamW(): number {
+  return tf.tidy(() => {
+    const [p, m, g] = [1, 2, 3].map((seed) => tf.randomNormal([10, 100], 0, 1, 'float32', seed));
+    const v = tf.square(tf.randomNormal([10, 100], 0, 1, 'float32', 4));
+    const s = { beta1: 0.9, beta2: 0.99, bc1: 1 - 0.9 ** 3, bc2: 1 - 0.99 ** 3, eps: 1e-8, lr: 1e-2, decay: 1 - 1e-2 * 0.1 };
+    const [p1, m1, v1] = fusedAdamW(p, m, v, g, s);
+    const mR = tf.add(tf.mul(m, s.beta1), tf.mul(g, 1 - s.beta1));
+    const vR = tf.add(tf.mul(v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2));
+    const pR = tf.sub(tf.mul(p, s.decay), tf.mul(tf.div(tf.div(mR, s.bc1), tf.add(tf.sqrt(tf.div(vR, s.bc2)), s.eps)), s.lr));
+    const d = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+    return Math.max(d(p1, pR), d(m1, mR), d(v1, vR));
+  });
 }
 
 /** The whole benchmark: every config on every backend, with PyTorch interleaved. */
@@ -385,8 +409,13 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
         try {
           res = await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference);
         } catch (e) {
+          // A backend that fails here is reported, and the others still run.
+          if (!(e instanceof TorchError)) {
+            console.error(`bench step: ${name} ${backend} failed: ${(e as Error).stack ?? e}`);
+            perBackend[backend] = { backend, fused: hasFused(backend), skipped: `failed: ${(e as Error).message}` } as BackendStepResult;
+            continue;
+          }
           // A PyTorch failure mid-run: carry on without it on this device.
-          if (!(e instanceof TorchError)) throw e;
           console.error(`bench step: ${name} ${backend}: ${(e as Error).message}; retrying without PyTorch`);
           torchInfo[`${device}Error`] = (e as Error).message;
           for (const w of workers.get(device) ?? []) w.close();
@@ -395,13 +424,26 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
         }
         perBackend[backend] = res;
         reference ??= { backend, losses: res.firstLosses };
-        if (opts.unfused && (JS_KERNEL_BACKENDS as readonly string[]).includes(backend)) {
+        if (opts.unfused && hasFused(backend)) {
           const before = fusedKernelsEnabled();
           setFusedKernels(false);
           try {
             perBackend[`${backend}-unfused`] = await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference);
           } finally {
             setFusedKernels(before);
+          }
+        } else if (opts.unfused && backend === 'webgpu') {
+          // The WGSL kernels, not yet on by default: time them, and their losses against the reference.
+          const before = FUSED_ON.webgpu;
+          FUSED_ON.webgpu = [...WEBGPU_FUSED_OPS];
+          try {
+            const check = checkFusedAdamW();
+            console.error(`bench step: WGSL AdamW against the unfused update on webgpu: max |Δ| ${check.toExponential(2)}`);
+            perBackend['webgpu-fused'] = { ...(await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference)), adamwMaxAbsDiff: check } as BackendStepResult;
+          } catch (e) {
+            perBackend['webgpu-fused'] = { backend, fused: true, skipped: `failed: ${(e as Error).message}` } as BackendStepResult;
+          } finally {
+            FUSED_ON.webgpu = before;
           }
         }
       }
@@ -425,13 +467,12 @@ export function summarizeStepBench(r: Record<string, unknown>): string {
   const lines: string[] = [];
   const configs = r.configs as Record<string, { backends: Record<string, BackendStepResult> }>;
   for (const [name, c] of Object.entries(configs)) {
-    for (const b of Object.values(c.backends)) {
-      if (b.skipped) { lines.push(`${name.padEnd(5)} ${b.backend.padEnd(13)} skipped: ${b.skipped}`); continue; }
+    for (const [label, b] of Object.entries(c.backends)) {
+      if (b.skipped) { lines.push(`${name.padEnd(5)} ${label.padEnd(13)} skipped: ${b.skipped}`); continue; }
       const torch = b.torch ? `  torch ${b.torch.device} ${b.torch.threads}t ${b.torch.msPerStep.toFixed(1)} ms  ratio ${b.ratioToTorch!.toFixed(2)}` : '  (no PyTorch)';
       const other = (b.torchOther ?? []).map((o) => ` (${o.threads}t: ${o.msPerStep.toFixed(1)} ms, ratio ${o.ratio.toFixed(2)})`).join('');
       const goal = b.goal ? `  goal <= ${b.goal.maxRatio}: ${b.goal.met ? 'met' : 'NOT met'}` : '';
       const diff = b.lossDiff ? `  |Δloss| vs ${b.lossDiff.vsBackend} ${b.lossDiff.maxAbs.toExponential(1)}` : '';
-      const label = b.fused || !(JS_KERNEL_BACKENDS as readonly string[]).includes(b.backend) ? b.backend : `${b.backend}-unfused`;
       lines.push(`${name.padEnd(5)} ${label.padEnd(13)} ${b.msPerStep.toFixed(1).padStart(8)} ms/step ${b.tokensPerSec.toFixed(0).padStart(7)} tok/s  peak ${(b.peakBytes / 2 ** 20).toFixed(0)} MiB  ${b.kernelsPerStep} kernels${torch}${other}${goal}${diff}`);
     }
   }

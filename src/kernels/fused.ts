@@ -10,10 +10,11 @@
 // depthwise convolution instead (batch-matmul.ts, 3-4x faster there; slower on cpu). They are on by default; GPTLAB_FUSED=0 or
 // setFusedKernels(false) turns them off, which gives the unfused reference that tests and the step
 // benchmark compare against.
-// Left out: WGSL kernels for webgpu (a later step of the speed work).
+// webgpu: AdamW in WGSL (webgpu-adamw.ts), opt-in with GPTLAB_WEBGPU_FUSED=1 until a GPU session has
+// measured and checked it. Left out: WGSL LayerNorm, attention and cross-entropy.
 
 import * as tf from '@tensorflow/tfjs';
-import { JS_KERNEL_BACKENDS } from './js-kernel';
+import './webgpu-adamw';
 
 let enabled: boolean | undefined;
 
@@ -30,16 +31,25 @@ export function fusedKernelsEnabled(): boolean {
 /** The fused kernels, by the op they replace. */
 export type FusedOp = 'attention' | 'layerNorm' | 'crossEntropy' | 'adamw' | 'gelu' | 'batchMatMul';
 
+/** The WGSL kernels for webgpu (webgpu-adamw.ts): off unless GPTLAB_WEBGPU_FUSED=1, until checked on a GPU. */
+export const WEBGPU_FUSED_OPS: FusedOp[] = ['adamw'];
+
 /** Where each fused kernel runs (see the header for the measurements behind it). */
-export const FUSED_ON: Record<(typeof JS_KERNEL_BACKENDS)[number], FusedOp[]> = {
+export const FUSED_ON: Record<string, FusedOp[]> = {
   cpu: ['attention', 'layerNorm', 'crossEntropy', 'adamw', 'gelu'],
   wasm: ['layerNorm', 'crossEntropy', 'batchMatMul'],
+  webgpu: process.env.GPTLAB_WEBGPU_FUSED === '1' ? [...WEBGPU_FUSED_OPS] : [],
 };
+
+/** Whether `backend` runs any fused kernel by default. */
+export function hasFused(backend: string): boolean {
+  return (FUSED_ON[backend] ?? []).length > 0;
+}
 
 /** Whether the active backend runs fused kernel `op` now (on cpu and wasm; a backend without any: false). */
 export function useFused(op: FusedOp): boolean {
   if (!fusedKernelsEnabled()) return false;
-  const ops = (FUSED_ON as Record<string, FusedOp[] | undefined>)[tf.getBackend()];
+  const ops = FUSED_ON[tf.getBackend()];
   return ops !== undefined && ops.includes(op);
 }
 
