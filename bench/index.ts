@@ -38,14 +38,18 @@ export function stepOptions(args: ParsedArgs) {
   };
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs the named benchmarks (all when none are named) and prints one JSON document on stdout; with
+ * the step benchmark and without --json, its summary table follows on stderr. Returns the exit code.
+ */
+export async function main(argv: string[], defaultNames?: string[]): Promise<number> {
   const args = parseArgs(argv, BENCH_VALUED, BENCH_FLAGS);
   const BENCHES: Record<string, () => Promise<unknown>> = {
     step: () => runStepBench(stepOptions(args)),
     tokenizer: () => runTokenizerBench(),
     pretrain: () => runPretrainBench({ steps: intOption(args, 'steps', 2000) }),
   };
-  const names = args.positional;
+  const names = args.positional.length > 0 ? args.positional : defaultNames ?? [];
   const unknown = names.filter((n) => !(n in BENCHES));
   if (unknown.length > 0) {
     console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);

@@ -1,23 +1,15 @@
-// `gpt-lab bench`: how fast one training step is here, on every backend, against PyTorch.
+// `gpt-lab bench`: the lab's benchmarks as one JSON document on stdout, each against its reference
+// in the same run. Without names it runs the training step against PyTorch (bench/step.ts).
 //
-//   gpt-lab bench                          # both reference steps (baby, gpu), every backend, a table
-//   gpt-lab bench --json                   # the same as one JSON document on stdout
-//   gpt-lab bench --configs baby --backends wasm --rounds 3 --profile
+//   gpt-lab bench                           # the step: baby and gpu, every backend here, PyTorch if present
+//   gpt-lab bench --json                    # the same, stdout only JSON (no summary table on stderr)
+//   gpt-lab bench step --configs baby --backends wasm --rounds 3 --unfused --profile
+//   gpt-lab bench tokenizer pretrain        # the others (pretrain: nanoGPT's 2000 baby steps)
 //
-// It runs bench/step.ts (see there for what is measured); `npm run bench` runs every benchmark.
+// It is `npm run bench` (bench/index.ts) with 'step' as the default.
 
-import { parseArgs } from './args';
-import { BENCH_FLAGS, stepOptions } from '../../bench/index';
-import { runStepBench, summarizeStepBench } from '../../bench/step';
+import { main } from '../../bench/index';
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['configs', 'backends', 'rounds', 'steps', 'warmup'], BENCH_FLAGS);
-  if (args.positional.length > 0) {
-    console.error(`gpt-lab bench: unexpected argument(s) ${args.positional.join(' ')}; options: --configs baby,gpu --backends wasm,cpu --rounds N --steps N --warmup N --json --no-torch --profile --unfused`);
-    return 2;
-  }
-  const result = await runStepBench(stepOptions(args));
-  if (args.options.json !== undefined) console.log(JSON.stringify(result, null, 2));
-  else console.log(summarizeStepBench(result));
-  return 0;
+  return main(argv, ['step']);
 }
