@@ -4,7 +4,8 @@
 // js-kernel.ts), and only where they are faster. On cpu every one is (tfjs's cpu kernels are
 // JavaScript too, one pass per op). On wasm, tfjs's elementwise kernels are SIMD code that one
 // JavaScript loop does not beat: measured on the baby shapes, fused AdamW took 3x and fused GELU 2x
-// the time of the unfused chains, and fused attention (half the multiply-adds, but scalar
+// the time of the unfused chains on large tensors (on small ones the fixed cost of each tfjs kernel
+// dominates, so small parameters' AdamW updates are fused: FUSED_MAX_SIZE), and fused attention (half the multiply-adds, but scalar
 // JavaScript) was no faster forward and slower backward than wasm's naive batched matmuls; LayerNorm
 // (2x faster) and cross-entropy (1.4x) win. Attention's batched matmuls go through XNNPACK's
 // depthwise convolution instead (batch-matmul.ts, 3-4x faster there; slower on cpu). They are on by default; GPTLAB_FUSED=0 or
@@ -37,8 +38,18 @@ export const WEBGPU_FUSED_OPS: FusedOp[] = ['adamw'];
 /** Where each fused kernel runs (see the header for the measurements behind it). */
 export const FUSED_ON: Record<string, FusedOp[]> = {
   cpu: ['attention', 'layerNorm', 'crossEntropy', 'adamw', 'gelu'],
-  wasm: ['layerNorm', 'crossEntropy', 'batchMatMul'],
+  wasm: ['layerNorm', 'crossEntropy', 'batchMatMul', 'adamw'],
   webgpu: process.env.GPTLAB_WEBGPU_FUSED === '1' ? [...WEBGPU_FUSED_OPS] : [],
+};
+
+/**
+ * Per backend, the largest tensor (in elements) a fused op takes; larger ones run unfused. On wasm
+ * each tfjs kernel costs about 35 µs before it computes anything, so AdamW's fourteen kernels cost
+ * 500 µs on a [128] gain against 50 µs fused; from about 16K elements on, wasm's SIMD loops win
+ * (measured: 8192 elements 230 µs fused, 290 unfused; 49152: 950 fused, 600 unfused).
+ */
+export const FUSED_MAX_SIZE: Record<string, Partial<Record<FusedOp, number>>> = {
+  wasm: { adamw: 16384 },
 };
 
 /** Whether `backend` runs any fused kernel by default. */
@@ -46,11 +57,17 @@ export function hasFused(backend: string): boolean {
   return (FUSED_ON[backend] ?? []).length > 0;
 }
 
-/** Whether the active backend runs fused kernel `op` now (on cpu and wasm; a backend without any: false). */
-export function useFused(op: FusedOp): boolean {
+/**
+ * Whether the active backend runs fused kernel `op` now, for a tensor of `size` elements if given
+ * (FUSED_MAX_SIZE); a backend without fused kernels: false.
+ */
+export function useFused(op: FusedOp, size?: number): boolean {
   if (!fusedKernelsEnabled()) return false;
-  const ops = FUSED_ON[tf.getBackend()];
-  return ops !== undefined && ops.includes(op);
+  const backend = tf.getBackend();
+  const ops = FUSED_ON[backend];
+  if (ops === undefined || !ops.includes(op)) return false;
+  const max = FUSED_MAX_SIZE[backend]?.[op];
+  return size === undefined || max === undefined || size <= max;
 }
 
 /**

@@ -5,8 +5,8 @@
 // As nanoGPT: parameters with 2 or more dimensions (matmul weights and the embeddings) decay; biases
 // and LayerNorm gains do not. The state (m, v, step) is plain tf.Variables, so checkpoints save it
 // and a fused kernel can later replace `update`.
-// On cpu each parameter's update is one fused kernel (src/kernels/adamw.ts; GPTLAB_FUSED=0 or other backends:
-// the composition below).
+// On cpu, and on wasm for small parameters, each update is one fused kernel (src/kernels/adamw.ts;
+// src/kernels/fused.ts decides; GPTLAB_FUSED=0: the composition below).
 // Left out: amsgrad, multi-tensor updates.
 
 import * as tf from '@tensorflow/tfjs';
@@ -61,14 +61,13 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay } = this.config;
     const bc1 = 1 - beta1 ** this.step;
     const bc2 = 1 - beta2 ** this.step;
-    const fused = useFused('adamw');
     tf.tidy(() => {
       for (const [name, p] of this.params) {
         const g = grads.get(name);
         assert(g !== undefined, () => `AdamW.update: no gradient for ${name}`);
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
-        if (fused && g.dtype === 'float32') {
+        if (useFused('adamw', p.size) && g.dtype === 'float32') {
           const decay = decays(p.shape) && weightDecay > 0 ? 1 - lr * weightDecay : 1;
           const [p1, m1, v1] = fusedAdamW(p, m, v, g, { beta1, beta2, bc1, bc2, eps, lr, decay });
           p.assign(p1);

@@ -159,6 +159,25 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(a[0][0]).to.not.be.closeTo(Array.from(tf.tidy(() => randomFloats([4, 3], 10).dataSync()))[0], 1e-4);
     });
 
+    it('AdamW with the default table: a large and a small parameter (fused or not by size) equal the unfused update', () => {
+      const run = (on: boolean) => withFused(on, () => {
+        const params = new Map<string, tf.Variable>([['big', tf.variable(randomFloats([128, 160], 40))], ['small', tf.variable(randomFloats([16], 41))]]);
+        const opt = new AdamW(params);
+        for (let s = 0; s < 2; s++) {
+          const grads = new Map<string, tf.Tensor>([['big', randomFloats([128, 160], 50 + s)], ['small', randomFloats([16], 60 + s)]]);
+          opt.update(grads, 0.01);
+          tf.dispose([...grads.values()]);
+        }
+        const out = [...params.values()].map((v) => v.dataSync().slice());
+        opt.dispose();
+        tf.dispose([...params.values()]);
+        return out;
+      });
+      const a = run(true);
+      const b = run(false);
+      a.forEach((xs, i) => { let worst = 0; xs.forEach((x, j) => { worst = Math.max(worst, Math.abs(x - b[i][j])); }); expect(worst).to.be.below(1e-6, `parameter ${i}`); });
+    });
+
     it('the whole model: the same loss and gradients with fused kernels on and off', () => {
       const model = tinyModel(); // biases on: every fused kernel's bias path
       const x = randomIds(2, 8, 11, 12);
@@ -219,6 +238,9 @@ describe('fused.ts: where fused kernels run', () => {
       setFusedKernels(true);
       expect(useFused('layerNorm')).to.equal(true);
       expect(useFused('adamw')).to.equal(FUSED_ON.wasm.includes('adamw'));
+      // small parameters fused, large ones not (FUSED_MAX_SIZE)
+      expect(useFused('adamw', 128)).to.equal(true);
+      expect(useFused('adamw', 128 * 512)).to.equal(false);
       expect(withFused(false, () => useFused('layerNorm'))).to.equal(false);
     });
     await withBackend('cpu', () => {
