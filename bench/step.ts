@@ -213,7 +213,7 @@ export interface BackendStepResult {
   lossDiff?: { vsBackend: BackendName; maxAbs: number };
   /** PyTorch's median over the rounds interleaved with ours, on the matching device. */
   torch?: { device: string; threads: number; msPerStep: number; roundsMs: number[]; peakRssBytes: number; peakDeviceBytes?: number; attention: string };
-  /** Our ms/step over PyTorch's (lower is better); the goal when this is the goal's backend. */
+  /** Our ms/step over PyTorch's (lower is better), the median over rounds of the round's ratio. */
   ratioToTorch?: number;
   /** Other thread counts of PyTorch on the CPU (e.g. all cores), with our ratio to each. */
   torchOther?: { threads: number; msPerStep: number; ratio: number }[];
@@ -231,7 +231,7 @@ function defaultSteps(backend: BackendName, warmMs: number): number {
 
 async function benchBackend(
   name: StepConfigName, backend: BackendName, opts: StepBenchOptions, torchFor: (device: 'cpu' | 'cuda') => TorchWorker[],
-  reference?: { backend: BackendName; losses: number[] },
+  reference?: { backend: BackendName; losses: number[] }, variant = false,
 ): Promise<BackendStepResult> {
   const shape = STEP_CONFIGS[name];
   await initBackend({ backend, source: 'bench step --backends' });
@@ -280,7 +280,7 @@ async function benchBackend(
       backend, fused: fusedKernelsEnabled() && hasFused(backend), steps: steps * rounds, msPerStep, tokensPerSec: (tokens * 1000) / msPerStep, roundsMs,
       peakBytes: prof.peakBytes, kernelsPerStep: prof.kernels.length, heldBytes: tf.memory().numBytes, rssBytes: rss, firstLosses,
     };
-    if (reference !== undefined && reference.backend !== backend) {
+    if (reference !== undefined && (reference.backend !== backend || variant)) {
       const n = Math.min(reference.losses.length, firstLosses.length);
       result.lossDiff = { vsBackend: reference.backend, maxAbs: Math.max(0, ...firstLosses.slice(0, n).map((l, i) => Math.abs(l - reference.losses[i]))) };
     }
@@ -288,9 +288,11 @@ async function benchBackend(
       const t = torchLast[0];
       const tm = median(torchMs[0]);
       result.torch = { device: t.device, threads: t.threads, msPerStep: tm, roundsMs: torchMs[0], peakRssBytes: t.peakRssBytes, peakDeviceBytes: t.peakDeviceBytes, attention: t.attention };
-      result.ratioToTorch = msPerStep / tm;
+      // subtle: the median of the per-round ratios, so a round in which another process slowed one
+      // of the pair shifts a single ratio rather than one side of the quotient.
+      result.ratioToTorch = median(roundsMs.map((ms, r) => ms / torchMs[0][r]));
       if (workers.length > 1) {
-        result.torchOther = workers.slice(1).map((_, i) => ({ threads: torchLast[i + 1].threads, msPerStep: median(torchMs[i + 1]), ratio: msPerStep / median(torchMs[i + 1]) }));
+        result.torchOther = workers.slice(1).map((_, i) => ({ threads: torchLast[i + 1].threads, msPerStep: median(torchMs[i + 1]), ratio: median(roundsMs.map((ms, r) => ms / torchMs[i + 1][r])) }));
       }
       const goal = GOALS[name];
       if (goal !== undefined && goal.backend === backend && goal.torchDevice === t.device) {
@@ -428,7 +430,7 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
           const before = fusedKernelsEnabled();
           setFusedKernels(false);
           try {
-            perBackend[`${backend}-unfused`] = await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference);
+            perBackend[`${backend}-unfused`] = await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference, true);
           } finally {
             setFusedKernels(before);
           }
@@ -439,7 +441,7 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
           try {
             const check = checkFusedAdamW();
             console.error(`bench step: WGSL AdamW against the unfused update on webgpu: max |Δ| ${check.toExponential(2)}`);
-            perBackend['webgpu-fused'] = { ...(await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference)), adamwMaxAbsDiff: check } as BackendStepResult;
+            perBackend['webgpu-fused'] = { ...(await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference, true)), adamwMaxAbsDiff: check } as BackendStepResult;
           } catch (e) {
             perBackend['webgpu-fused'] = { backend, fused: true, skipped: `failed: ${(e as Error).message}` } as BackendStepResult;
           } finally {
@@ -458,7 +460,7 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
   return {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, tfjs: tf.version.tfjs, load: os.loadavg() },
     notAvailable, torch: torchInfo, goals: GOALS, configs: results,
-    note: 'ratio = our ms/step / PyTorch ms/step measured in alternating rounds of the same run (lower is better)',
+    note: 'ratio = median over rounds of (our ms/step / PyTorch ms/step) measured in alternating rounds of the same run (lower is better)',
   };
 }
 
