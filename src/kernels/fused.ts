@@ -30,7 +30,7 @@ export function fusedKernelsEnabled(): boolean {
 }
 
 /** The fused kernels, by the op they replace. */
-export type FusedOp = 'attention' | 'layerNorm' | 'crossEntropy' | 'adamw' | 'gelu' | 'batchMatMul';
+export type FusedOp = 'attention' | 'xnnAttention' | 'layerNorm' | 'crossEntropy' | 'adamw' | 'gelu' | 'batchMatMul';
 
 /** The WGSL kernels for webgpu (webgpu-adamw.ts): off unless GPTLAB_WEBGPU_FUSED=1, until checked on a GPU. */
 export const WEBGPU_FUSED_OPS: FusedOp[] = ['adamw'];
@@ -38,7 +38,7 @@ export const WEBGPU_FUSED_OPS: FusedOp[] = ['adamw'];
 /** Where each fused kernel runs (see the header for the measurements behind it). */
 export const FUSED_ON: Record<string, FusedOp[]> = {
   cpu: ['attention', 'layerNorm', 'crossEntropy', 'adamw', 'gelu'],
-  wasm: ['layerNorm', 'crossEntropy', 'batchMatMul', 'adamw'],
+  wasm: ['xnnAttention', 'layerNorm', 'crossEntropy', 'batchMatMul', 'adamw'],
   webgpu: process.env.GPTLAB_WEBGPU_FUSED === '1' ? [...WEBGPU_FUSED_OPS] : [],
 };
 

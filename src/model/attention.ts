@@ -17,6 +17,7 @@ import { addBias, matMul2d } from './linear';
 import { useFused } from '../kernels/fused';
 import { fusedCausalAttention } from '../kernels/attention';
 import { batchMatMul } from '../kernels/batch-matmul';
+import { xnnCausalAttention } from '../kernels/attention-xnn';
 
 /** Keys and values of the positions seen so far, per layer. */
 export interface LayerKV {
@@ -58,9 +59,12 @@ export function causalSelfAttention(
   const [B, T, C] = x.shape;
   const hs = C / c.nHead;
   const qkv = addBias(matMul2d(tf.reshape(x, [B * T, C]), p.attnW as tf.Tensor2D), p.attnB); // [B*T, 3C]
-  if (cache === undefined && !(dropout !== undefined && dropout.rate > 0) && useFused('attention')) {
-    // Training and full-sequence evaluation on cpu/wasm: one fused kernel (src/kernels/attention.ts).
-    const merged = fusedCausalAttention(qkv as tf.Tensor2D, B, T, c.nHead); // [B*T, C]
+  const noAttnDropout = !(dropout !== undefined && dropout.rate > 0);
+  if (cache === undefined && noAttnDropout && (useFused('attention') || useFused('xnnAttention'))) {
+    // Training and full-sequence evaluation: one fused kernel on cpu (src/kernels/attention.ts),
+    // XNNPACK convolutions in matching layouts on wasm (src/kernels/attention-xnn.ts).
+    const fused = useFused('attention') ? fusedCausalAttention : xnnCausalAttention;
+    const merged = fused(qkv as tf.Tensor2D, B, T, c.nHead); // [B*T, C]
     const out = addBias(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB); // [B*T, C]
     const y = applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'attnResid') as tf.Tensor3D; // [B, T, C]
     // The keys and values, for callers that keep them (generation starts its cache from them).

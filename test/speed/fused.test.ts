@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, withBackend } from '../../src/backend';
 import { fusedCausalAttention } from '../../src/kernels/attention';
 import { batchMatMul } from '../../src/kernels/batch-matmul';
+import { xnnCausalAttention } from '../../src/kernels/attention-xnn';
 import { fusedLayerNorm } from '../../src/kernels/layernorm';
 import { fusedCrossEntropy } from '../../src/kernels/cross-entropy';
 import { fusedGelu, erf } from '../../src/kernels/gelu';
@@ -64,6 +65,16 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const [B, T, H, C] = [2, 5, 2, 8];
       const qkv = randomFloats([B * T, 3 * C], 1);
       compareWithGrads((x) => fusedCausalAttention(x as tf.Tensor2D, B, T, H), (x) => referenceAttention(x, B, T, H), [qkv], 1e-5);
+      qkv.dispose();
+    });
+
+    it('causal attention in XNNPACK layouts: values and the gradient of qkv, 2 batch rows, 3 heads, T = 6', () => {
+      const [B, T, H, C] = [2, 6, 3, 12];
+      const qkv = tf.mul(randomFloats([B * T, 3 * C], 16), 2);
+      compareWithGrads((x) => xnnCausalAttention(x as tf.Tensor2D, B, T, H), (x) => referenceAttention(x, B, T, H), [qkv], 1e-5);
+      const before = tf.memory().numTensors;
+      tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(xnnCausalAttention(x as tf.Tensor2D, B, T, H)))(qkv));
+      expect(tf.memory().numTensors).to.equal(before, 'no leaked tensors');
       qkv.dispose();
     });
 
