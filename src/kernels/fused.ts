@@ -1,18 +1,20 @@
 // When gpt-lab uses its fused kernels instead of the composition of tfjs ops they replace.
 //
-// Fused kernels exist for the backends that can run them (today cpu and wasm, in JavaScript:
-// js-kernel.ts), and only where they are faster. On cpu every one is (tfjs's cpu kernels are
-// JavaScript too, one pass per op). On wasm, tfjs's elementwise kernels are SIMD code that one
-// JavaScript loop does not beat: measured on the baby shapes, fused AdamW took 3x and fused GELU 2x
-// the time of the unfused chains on large tensors (on small ones the fixed cost of each tfjs kernel
-// dominates, so small parameters' AdamW updates are fused: FUSED_MAX_SIZE), and fused attention (half the multiply-adds, but scalar
-// JavaScript) was no faster forward and slower backward than wasm's naive batched matmuls; LayerNorm
-// (2x faster) and cross-entropy (1.4x) win. Attention's batched matmuls go through XNNPACK's
-// depthwise convolution instead (batch-matmul.ts, 3-4x faster there; slower on cpu). They are on by default; GPTLAB_FUSED=0 or
-// setFusedKernels(false) turns them off, which gives the unfused reference that tests and the step
-// benchmark compare against.
-// webgpu: AdamW in WGSL (webgpu-adamw.ts), opt-in with GPTLAB_WEBGPU_FUSED=1 until a GPU session has
-// measured and checked it. Left out: WGSL LayerNorm, attention and cross-entropy.
+// Fused kernels run only where they measured faster than the unfused composition:
+//   cpu: all of them in JavaScript (js-kernel.ts): tfjs's cpu kernels are JavaScript too, one pass
+//     per op, so one pass for a whole chain wins (LayerNorm 7x, AdamW 40x, attention 1.5x).
+//   wasm: tfjs's elementwise kernels are SIMD code that a JavaScript loop does not beat on large
+//     tensors (fused GELU took 2x, AdamW 3x the time of the unfused chains at 50K+ elements), but each
+//     tfjs kernel has a fixed cost of about 35 µs, so AdamW is fused for small parameters only
+//     (FUSED_MAX_SIZE). LayerNorm (2x) and cross-entropy (1.4x) are fused. Attention's batched
+//     products, which tfjs-wasm runs in a naive loop, go through XNNPACK's depthwise convolution
+//     (batch-matmul.ts, attention-xnn.ts: 3-4x faster products); the JavaScript attention of cpu was
+//     no faster there.
+//   webgpu: AdamW in WGSL (webgpu-adamw.ts), opt-in with GPTLAB_WEBGPU_FUSED=1 until a GPU session
+//     has measured and checked it.
+// All are on by default; GPTLAB_FUSED=0 or setFusedKernels(false) turns them off, which gives the
+// unfused reference that tests and the step benchmark compare against.
+// Left out: WGSL LayerNorm, attention and cross-entropy.
 
 import * as tf from '@tensorflow/tfjs';
 import './webgpu-adamw';
