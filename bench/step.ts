@@ -194,8 +194,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** One backend's result on one reference step. */
 export interface BackendStepResult {
   backend: BackendName;
-  /** Whether gpt-lab's fused kernels ran (src/kernels/fused.ts). */
+  /** Whether gpt-lab's fused kernels ran (src/kernels/fused.ts), and which. */
   fused: boolean;
+  fusedOps?: string[];
   steps: number;
   msPerStep: number;
   tokensPerSec: number;
@@ -277,7 +278,7 @@ async function benchBackend(
     }
     const msPerStep = median(roundsMs);
     const result: BackendStepResult = {
-      backend, fused: fusedKernelsEnabled() && hasFused(backend), steps: steps * rounds, msPerStep, tokensPerSec: (tokens * 1000) / msPerStep, roundsMs,
+      backend, fused: fusedKernelsEnabled() && hasFused(backend), fusedOps: fusedKernelsEnabled() ? [...(FUSED_ON[backend] ?? [])] : [], steps: steps * rounds, msPerStep, tokensPerSec: (tokens * 1000) / msPerStep, roundsMs,
       peakBytes: prof.peakBytes, kernelsPerStep: prof.kernels.length, heldBytes: tf.memory().numBytes, rssBytes: rss, firstLosses,
     };
     if (reference !== undefined && (reference.backend !== backend || variant)) {
