@@ -86,7 +86,8 @@ export async function run(argv: string[]): Promise<number> {
     const evalOpts = { samples: settings.evalSamples, maxTokens: settings.rl.maxTokens ?? 40, seed: 7 };
     console.log(`held-out: ${prompts.heldOut.length} questions x ${settings.evalSamples} samples (temperature 1)`);
     console.log(formatEval('sft', evaluatePolicy(sft.model, sft.model, env, prompts.heldOut, evalOpts)));
-    console.log(formatEval(algo, evaluatePolicy(stage.model, sft.model, env, prompts.heldOut, evalOpts)));
+    const label = stage.state.stage === 'dpo' ? 'dpo' : String(stage.state.extra?.algo ?? algo);  // a loaded run says what it was
+    console.log(formatEval(label, evaluatePolicy(stage.model, sft.model, env, prompts.heldOut, evalOpts)));
     sft.model.dispose();
     rm.dispose();
   }
