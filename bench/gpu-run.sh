@@ -11,7 +11,7 @@ out=${OUT:-out/gpu}
 mkdir -p "$out"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1
 for py in python3 python /usr/bin/python3; do command -v "$py" >/dev/null && "$py" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())' 2>/dev/null && break; done
-bash .gpu/run.sh step --configs "$configs" --backends webgpu --unfused --rounds 3 --profile --json > "$out/gpu-step.json" 2> "$out/gpu-step.err"
+bash .gpu/run.sh step --configs "$configs" --backends webgpu --unfused --rounds 3 --profile > "$out/gpu-step.json" 2> "$out/gpu-step.err"
 rc=$?
 grep -v '^\s*$' "$out/gpu-step.err" | tail -25
 exit $rc
