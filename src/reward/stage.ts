@@ -44,7 +44,7 @@ export function rewardSettings(prof: Profile = activeProfile()): RewardSettings 
     }
     : {
       pairs: { train: 2000, heldOut: 300 }, headSeed: 1337,
-      train: { batchSize: 16, maxSteps: 150, evalEvery: 15, trainEvalPairs: 128, schedule: { maxLr: 1e-3, minLr: 1e-4, warmupSteps: 10, decaySteps: 150 } },
+      train: { batchSize: 16, maxSteps: 150, evalEvery: 15, trainEvalPairs: 128, schedule: { maxLr: 2e-3, minLr: 2e-4, warmupSteps: 10, decaySteps: 150 } },
     };
 }
 
