@@ -8,8 +8,9 @@
 // unfinished one resumed, and only an empty directory trains from the start, so running notebook 04
 // twice (or 05 after 04) trains nothing again. The sizes come from the profile: 'ci' trains a tiny
 // model in seconds, 'full' the baby-sized model the notebooks are written for.
-// The SFT data is facts of the train split and 2-digit worked sums (data.ts, sftMixture); the base
-// model's corpus has 2-digit sums too.
+// The SFT data is facts of the train split and 2-digit worked sums, two sums for every fact (data.ts,
+// sftMixture); the base model's corpus has 2-digit sums too, in 35% of the documents after the first
+// pass over the entities.
 
 import { assert } from '../util/assert';
 import { CharTokenizer, charTokenizer } from '../data/char-tokenizer';
@@ -77,24 +78,24 @@ const BASE: Record<Profile, BaseSettings> = {
   ci: {
     preset: 'tiny',
     model: { nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 128 },
-    corpus: { size: 1000, arithmeticDigits: 2 },
+    corpus: { size: 1000, arithmeticDigits: 2, arithmetic: 0.35 },
     train: { batchSize: 8, maxSteps: 60, evalEvery: 0, evalIters: 2, logEvery: 5, schedule: { maxLr: 3e-3, minLr: 3e-4, warmupSteps: 5, decaySteps: 60 } },
   },
   full: {
     preset: 'baby',
     model: { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 128 },
-    corpus: { size: 8000, arithmeticDigits: 2 },
-    train: { batchSize: 12, maxSteps: 600, evalEvery: 100, evalIters: 10, logEvery: 10, schedule: { maxLr: 2e-3, minLr: 2e-4, warmupSteps: 50, decaySteps: 600 } },
+    corpus: { size: 8000, arithmeticDigits: 2, arithmetic: 0.35 },
+    train: { batchSize: 12, maxSteps: 800, evalEvery: 100, evalIters: 10, logEvery: 10, schedule: { maxLr: 2e-3, minLr: 2e-4, warmupSteps: 50, decaySteps: 800 } },
   },
 };
 
 const SFT: Record<Profile, SftSettings> = {
   ci: {
-    examples: 400, valExamples: 32, mixture: { weights: { facts: 1, arithmetic: 1 }, digits: 2 },
+    examples: 400, valExamples: 32, mixture: { weights: { facts: 1, arithmetic: 2 }, digits: 2 },
     train: { batchSize: 8, maxSteps: 30, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: { maxLr: 2e-3, minLr: 2e-4, warmupSteps: 3, decaySteps: 30 } },
   },
   full: {
-    examples: 4000, valExamples: 64, mixture: { weights: { facts: 1, arithmetic: 1 }, digits: 2 },
+    examples: 4000, valExamples: 64, mixture: { weights: { facts: 1, arithmetic: 2 }, digits: 2 },
     train: { batchSize: 16, maxSteps: 300, evalEvery: 100, evalBatches: 4, logEvery: 10, schedule: { maxLr: 1e-3, minLr: 1e-4, warmupSteps: 20, decaySteps: 300 } },
   },
 };
