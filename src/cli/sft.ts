@@ -33,10 +33,12 @@ export async function run(argv: string[]): Promise<number> {
 
   let bar: Progress | undefined;
   let first = 0;
+  let stageOut = out;
   const opts: StageOptions = {
     profile: prof, dir: out, from: o.from, force: o.force === 'true', steps,
     log: (line) => console.log(line),
-    onStart: ({ stage, steps: total, resumedFrom, model }) => {
+    onStart: ({ stage, dir, steps: total, resumedFrom, model }) => {
+      stageOut = dir;
       const c = model.config;
       console.log(`backend ${choice.name}; ${stage} model: ${paramCount(c).total.toLocaleString('en-US')} parameters (nLayer ${c.nLayer}, nHead ${c.nHead}, nEmbd ${c.nEmbd}, blockSize ${c.blockSize}, vocab ${c.vocabSize})`);
       bar?.done();
@@ -44,10 +46,9 @@ export async function run(argv: string[]): Promise<number> {
       bar = new Progress(Math.max(0, total - resumedFrom), { label: resumedFrom > 0 ? `${stage} (from ${resumedFrom})` : stage, unit: 'step' });
     },
     onStep: (s) => bar?.update(s.step - first, { step: s.step, loss: s.loss, 'tok/s': Math.round(s.tokensPerSec), lr: s.lr.toExponential(1) }),
-    onEval: (e) => console.error(`\nstep ${e.step}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}; checkpoint saved to ${out}`),
+    onEval: (e) => console.error(`\nstep ${e.step}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}; checkpoint saved to ${stageOut}`),
   };
-  // subtle: when no --from is given, ensureSft trains the profile's base first; its progress goes to
-  // the same bar callbacks only for SFT, so say what happens before the (possibly long) wait.
+  // With no --from, ensureSft trains the profile's base first if there is none: onStart opens a bar per stage.
   if (o.from === undefined) console.log(`no --from: starting from the ${prof} profile's base model in ${stageDir('base', prof)} (trained first if missing)`);
   const sft = await ensureSft(opts);
   bar?.done();

@@ -209,7 +209,8 @@ export async function ensureSft(opts: StageOptions = {}): Promise<StageModel> {
   } else if (opts.from !== undefined) {
     base = loadStageModel(opts.from);
   } else {
-    base = await ensureBase({ profile: prof, log: opts.log });
+    // the base trains first if missing; onStart says which stage the callbacks that follow belong to
+    base = await ensureBase({ profile: prof, log: opts.log, onStart: opts.onStart, onStep: opts.onStep, onEval: opts.onEval });
   }
   const from = resuming ? (base.state.extra?.from as string | undefined) ?? dir : resolveCheckpointDir(base.dir);
   const s = sftSettings(prof);
