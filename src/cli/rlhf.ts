@@ -2,10 +2,10 @@
 // DPO on the same comparisons, with a progress bar; saves the policy in the pretraining checkpoint
 // format (stage 'rlhf' or 'dpo', chat tokenizer).
 //
-//   gpt-lab rlhf                                      PPO from the profile's SFT and reward models → runs/<profile>/rlhf
+//   gpt-lab rlhf                                      PPO from the profile's SFT model against its on-policy reward model (runs/<profile>/reward-onpolicy) → runs/<profile>/rlhf
 //   gpt-lab rlhf --algo grpo --beta 0 --out out/grpo-beta0 --force
 //   gpt-lab rlhf --algo dpo                           DPO → runs/<profile>/dpo
-//   gpt-lab rlhf --from runs/full/sft --reward runs/full/reward --out out/rlhf --steps 40 --eval
+//   gpt-lab rlhf --from runs/full/sft --reward runs/full/reward-onpolicy --out out/rlhf --steps 40 --eval
 //   options: --from DIR, --out DIR, --reward DIR, --algo ppo|grpo|dpo, --steps N, --beta B, --lr LR,
 //            --profile ci|full, --backend B, --force, --eval (score SFT and the new policy on held-out prompts)
 // A directory holding a finished run is loaded, not trained again (--force trains anew).
@@ -17,7 +17,8 @@ import { assert } from '../util/assert';
 import { Profile, profile } from '../profile';
 import { stageDir } from '../stages';
 import { ensureSft, loadStageModel } from '../sft';
-import { ensureReward, loadRewardModel } from '../reward';
+import { loadRewardModel } from '../reward';
+import { ensureOnPolicyReward } from '../reward/onpolicy';
 import { ensureDpo, ensureRlhf, evaluatePolicy, rewardFnOf, rlhfPrompts, rlhfSettings, RlhfStage, RlhfStageOptions, PolicyEval } from '../rlhf';
 
 const ALGOS = ['ppo', 'grpo', 'dpo'] as const;
@@ -79,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   if (o.eval === 'true') {
     const sftDir = (stage.state.extra?.from as string | undefined) ?? o.from;
     const sft = sftDir !== undefined ? loadStageModel(sftDir) : await ensureSft({ profile: prof });
-    const rm = o.reward !== undefined ? loadRewardModel(o.reward) : (await ensureReward({ profile: prof })).rm;
+    const rm = o.reward !== undefined ? loadRewardModel(o.reward) : (await ensureOnPolicyReward({ profile: prof })).rm;
     const settings = rlhfSettings(prof);
     const prompts = rlhfPrompts(settings);
     const env = { tok: sft.tok, examples: prompts.train, reward: rewardFnOf(rm) };

@@ -6,11 +6,14 @@
 // Each loads a finished checkpoint (state.extra.done) from its directory, or trains and saves one in
 // the pretraining checkpoint format (stage 'rlhf' / 'dpo', the step history in state.extra). The
 // policy starts as the SFT model; a second copy of the SFT weights is the frozen reference; the
-// reward model (ensureReward) is only read.
+// reward model is only read.
 //
-// The prompts are the world's fact questions (train split: the preference data asks the same kind),
-// split into RL prompts and held-out prompts that every model is scored on. Arithmetic is left out:
-// the SFT model answers it with long worked steps that cost many sampling steps per reply.
+// The reward model is InstructGPT's: trained on comparisons of the SFT model's own replies to the RL
+// prompts, ranked by the labeler (src/reward/onpolicy.ts, runs/<profile>/reward-onpolicy). DPO trains
+// on exactly those comparisons. The prompts are the world's fact questions (train split), cut into RL
+// prompts and held-out prompts that every model is scored on (and that no comparison ever used).
+// Arithmetic is left out: the SFT model answers it with long worked steps that cost many sampling
+// steps per reply.
 // Left out: resuming an interrupted RL run (it starts over: minutes long).
 
 import * as fs from 'fs';
@@ -18,13 +21,14 @@ import { assert } from '../util/assert';
 import { Profile, profile as activeProfile } from '../profile';
 import { stageDir } from '../stages';
 import { CharTokenizer, chatTokens } from '../data/char-tokenizer';
-import { factsTask } from '../data/world/questions';
 import { QAExample } from '../data/world/task';
 import { GPT } from '../model';
 import { CheckpointState, hasCheckpoint, loadCheckpoint, resolveCheckpointDir, saveCheckpoint } from '../train/checkpoint';
 import { WORLD_DATA } from '../train/world';
-import { distinctQuestions, ensureSft, loadStageModel, stageWorld, StageModel } from '../sft/stages';
-import { ensureReward, loadRewardModel, rewardData, rewardSettings, RewardModel } from '../reward';
+import { ensureSft, loadStageModel, StageModel } from '../sft/stages';
+import { loadRewardModel, RewardModel } from '../reward';
+import { labelerReward } from '../data/world/labeler';
+import { OnPolicySettings, ReplyScorer, ensureOnPolicyReward, onPolicyData, onPolicySettings, questionRanges } from '../reward/onpolicy';
 import { DpoConfig, DpoStepInfo, PairIds, makeDpoConfig, promptIds, replyIds, trainDpo } from './dpo';
 import { RewardFn, RlAlgo, RlConfig, RlStepInfo, makeRlConfig, trainRl } from './rl';
 
@@ -66,10 +70,8 @@ export function rlhfSettings(prof: Profile = activeProfile()): RlhfSettings {
  *   rlhfPrompts(rlhfSettings('ci')) → { train: 32 questions, heldOut: 8 others }
  */
 export function rlhfPrompts(settings: Pick<RlhfSettings, 'prompts' | 'heldOut'>): { train: QAExample[]; heldOut: QAExample[] } {
-  const task = factsTask(stageWorld(), { split: 'train', size: 5000, seed: 606 });
-  const all = distinctQuestions((function* () { for (let i = 0; i < task.size; i++) yield task.example(i); })(), settings.prompts + settings.heldOut);
-  assert(all.length === settings.prompts + settings.heldOut, () => `only ${all.length} distinct fact questions exist; ask for fewer than ${settings.prompts} + ${settings.heldOut}`);
-  return { train: all.slice(0, settings.prompts), heldOut: all.slice(settings.prompts) };
+  const { train, heldOut } = questionRanges({ prompts: settings.prompts, heldOut: settings.heldOut, rewardHeldOut: 0 });
+  return { train, heldOut };
 }
 
 /** The reward model as RL's reward function. */
@@ -78,13 +80,16 @@ export function rewardFnOf(rm: RewardModel): RewardFn {
 }
 
 /**
- * The reward model's training pairs (the same comparisons, the same filter) as ids for DPO.
+ * The on-policy reward model's training comparisons, as ids for DPO: the same replies of `sft`
+ * (sampled with the same seed), ranked by the labeler.
  *
- *   dpoPairs(tok, 128, 'ci').length → up to rewardSettings('ci').pairs.train
+ *   dpoPairs(sft.model, sft.tok, 'ci').length → the reward model's extra.pairs.train
  */
-export function dpoPairs(tok: CharTokenizer, blockSize: number, prof: Profile = activeProfile()): PairIds[] {
+export function dpoPairs(sft: GPT, tok: CharTokenizer, prof: Profile = activeProfile(), settings: OnPolicySettings = onPolicySettings(prof),
+  score: ReplyScorer = labelerReward): PairIds[] {
   const chat = chatTokens(tok);
-  return rewardData(rewardSettings(prof), blockSize).train.map((p) => {
+  const blockSize = sft.config.blockSize;
+  return onPolicyData(sft, tok, settings, score).train.map((p) => {
     const prompt = promptIds(p.prompt, chat);
     return { prompt, chosen: replyIds(p.chosen, chat, prompt.length, blockSize), rejected: replyIds(p.rejected, chat, prompt.length, blockSize) };
   });
@@ -97,7 +102,7 @@ export interface RlhfStageOptions {
   dir?: string;
   /** The SFT checkpoint to start from (default: ensureSft's). */
   from?: string;
-  /** A reward model checkpoint (default: ensureReward's). RLHF only. */
+  /** A reward model checkpoint (default: ensureOnPolicyReward's). RLHF only. */
   reward?: string;
   /** Train even if dir holds a finished checkpoint. */
   force?: boolean;
@@ -169,7 +174,7 @@ export async function ensureRlhf(opts: RlhfStageOptions = {}): Promise<RlhfStage
   let rm: RewardModel | undefined;
   try {
     if (opts.reward !== undefined) assert(fs.existsSync(opts.reward), () => `--reward ${opts.reward} does not exist; give a reward model checkpoint (e.g. runs/full/reward)`);
-    rm = opts.reward !== undefined ? loadRewardModel(opts.reward) : (await ensureReward({ profile: prof, from })).rm;
+    rm = opts.reward !== undefined ? loadRewardModel(opts.reward) : (await ensureOnPolicyReward({ profile: prof, from, log: opts.log })).rm;
     const prompts = rlhfPrompts(settings);
     opts.log?.(`rlhf: ${config.algo} from ${from} for ${config.steps} steps of ${config.promptsPerStep}x${config.groupSize} replies, β ${config.beta}, into ${dir}`);
     opts.onStart?.({ stage: 'rlhf', dir, steps: config.steps, from });
@@ -189,8 +194,8 @@ export async function ensureRlhf(opts: RlhfStageOptions = {}): Promise<RlhfStage
 }
 
 /**
- * The DPO policy of a profile: loaded when finished, else DPO from the SFT model on the reward
- * model's training pairs, saved to runs/<profile>/dpo.
+ * The DPO policy of a profile: loaded when finished, else DPO from the SFT model on the on-policy
+ * reward model's training comparisons, saved to runs/<profile>/dpo.
  */
 export async function ensureDpo(opts: RlhfStageOptions = {}): Promise<RlhfStage> {
   const prof = opts.profile ?? activeProfile();
@@ -203,7 +208,7 @@ export async function ensureDpo(opts: RlhfStageOptions = {}): Promise<RlhfStage>
   const config = makeDpoConfig({ ...settings.dpo, ...opts.dpo });
   const { policy, reference, from } = await policyAndReference(opts, prof);
   try {
-    const pairs = dpoPairs(policy.tok, policy.model.config.blockSize, prof);
+    const pairs = dpoPairs(reference, policy.tok, prof);
     opts.log?.(`dpo: from ${from} on ${pairs.length} preference pairs, ${config.steps} steps of ${config.pairsPerStep} pairs, β ${config.beta}, into ${dir}`);
     opts.onStart?.({ stage: 'dpo', dir, steps: config.steps, from });
     const start = performance.now();

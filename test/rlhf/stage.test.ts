@@ -3,7 +3,9 @@
 
 import { expect } from 'chai';
 import { charTokenizer, chatTokens } from '../../src/data/char-tokenizer';
-import { rewardData, rewardSettings } from '../../src/reward';
+import { initBackend } from '../../src/backend';
+import { GPT, makeConfig } from '../../src/model';
+import { OnPolicySettings, onPolicyData, onPolicySettings, questionRanges } from '../../src/reward/onpolicy';
 import { comparisonRows, dpoPairs, metricChart, movingAverage, PolicyEval, RlStepInfo, rlhfPrompts, rlhfSettings } from '../../src/rlhf';
 
 describe('rlhf stage data', () => {
@@ -18,18 +20,42 @@ describe('rlhf stage data', () => {
     expect(() => rlhfPrompts({ prompts: 300, heldOut: 10 })).to.throw(/only \d+ distinct fact questions exist/);
   });
 
-  it('gives DPO exactly the reward model\'s training comparisons, preferred reply first', () => {
+  it('gives DPO exactly the on-policy reward model\'s training comparisons, preferred reply first', async () => {
+    await initBackend({ backend: 'wasm' });
     const tok = charTokenizer();
     const chat = chatTokens(tok);
-    const pairs = dpoPairs(tok, 128, 'ci');
-    const rm = rewardData(rewardSettings('ci'), 128).train;
+    const model = new GPT(makeConfig('tiny', { vocabSize: tok.vocabSize, blockSize: 96, seed: 5 }));
+    const settings: OnPolicySettings = {
+      questions: { prompts: 6, heldOut: 2, rewardHeldOut: 3 }, headSeed: 1,
+      sampling: { samples: 3, maxTokens: 10, temperature: 1, seed: 4 }, train: {},
+    };
+    // a random model's replies all tie under the labeler; rank them by their vowels
+    const vowels = (_e: unknown, r: string) => (r.match(/[aeiou]/gi) ?? []).length;
+    const pairs = dpoPairs(model, tok, 'ci', settings, vowels);
+    const rm = onPolicyData(model, tok, settings, vowels).train;
+    expect(rm.length).to.be.greaterThan(0);
     expect(pairs).to.have.length(rm.length);
     pairs.forEach((p, i) => {
       expect(tok.decode(p.chosen)).to.equal(rm[i].chosen + '<|assistant_end|>');
       expect(tok.decode(p.rejected)).to.equal(rm[i].rejected + '<|assistant_end|>');
+      expect(vowels(null, rm[i].chosen)).to.be.greaterThan(vowels(null, rm[i].rejected));
       expect(p.prompt[p.prompt.length - 1]).to.equal(chat.assistantStart);
-      expect(p.prompt.length + p.chosen.length).to.be.at.most(129);
+      expect(p.prompt.length + p.chosen.length).to.be.at.most(97);
     });
+    model.dispose();
+  });
+
+  it('scores every model on the questions the reward model\'s comparisons never used', () => {
+    for (const prof of ['ci', 'full'] as const) {
+      const s = rlhfSettings(prof);
+      const q = onPolicySettings(prof).questions;
+      expect([q.prompts, q.heldOut]).to.deep.equal([s.prompts, s.heldOut]);
+      const ranges = questionRanges(q);
+      const { train, heldOut } = rlhfPrompts(s);
+      expect(train.map((e) => e.question)).to.deep.equal(ranges.train.map((e) => e.question));
+      const compared = new Set([...ranges.train, ...ranges.rewardHeldOut].map((e) => e.question));
+      expect(heldOut.filter((e) => compared.has(e.question))).to.deep.equal([]);
+    }
   });
 });
 
