@@ -20,7 +20,7 @@ import { ShiftedBatch } from '../data/padding';
 import { hashSeed } from '../data/rng';
 import { GPT } from '../model';
 import { AdamW, AdamWConfig, DEFAULT_ADAMW } from '../train/adamw';
-import { Checkpoint, CheckpointExtra, CheckpointState, restoreOptimizer, saveCheckpoint } from '../train/checkpoint';
+import { Checkpoint, CheckpointExtra, CheckpointState, restoreTraining, saveCheckpoint } from '../train/checkpoint';
 import { checkSchedule, learningRate, LrSchedule } from '../train/schedule';
 import { optimizerStep } from '../train/step';
 import { EvalInfo, StepInfo } from '../train/trainer';
@@ -142,15 +142,7 @@ export class SftTrainer {
 
   /** Restores weights, optimizer moments and step from an SFT checkpoint of this model's shape. */
   restore(ckpt: Checkpoint): void {
-    const c = ckpt.state.config;
-    const m = this.model.config;
-    assert((Object.keys(m) as (keyof typeof m)[]).every((k) => c[k] === m[k]), () => `the checkpoint's model config ${JSON.stringify(c)} differs from this model's ${JSON.stringify(m)}`);
-    for (const [name, v] of this.model.params.byName) {
-      const w = ckpt.weights.get(name)!;
-      tf.tidy(() => v.assign(tf.tensor(w.data, w.shape, 'float32')));
-    }
-    restoreOptimizer(this.optimizer, ckpt);
-    this.step = ckpt.state.step;
+    this.step = restoreTraining(this.model, this.optimizer, ckpt);
   }
 
   /** Saves a checkpoint (weights, moments, settings) under dir. */

@@ -203,6 +203,24 @@ export function modelFromCheckpoint(ckpt: Checkpoint): GPT {
   return new GPT(ckpt.state.config, groupParams(ckpt.state.config, byName));
 }
 
+/**
+ * Resumes training state in place: a checkpoint's weights into a model of the same config, its
+ * moments into the optimizer; returns the step to continue from. Every trainer (pretraining, SFT)
+ * resumes through here.
+ */
+export function restoreTraining(model: GPT, optimizer: AdamW, ckpt: Checkpoint): number {
+  const c = ckpt.state.config;
+  const m = model.config;
+  const same = (Object.keys(m) as (keyof typeof m)[]).every((k) => c[k] === m[k]);
+  assert(same, () => `the checkpoint's model config ${JSON.stringify(c)} differs from this model's ${JSON.stringify(m)}`);
+  for (const [name, v] of model.params.byName) {
+    const w = ckpt.weights.get(name)!;
+    tf.tidy(() => v.assign(tf.tensor(w.data, w.shape, 'float32')));
+  }
+  restoreOptimizer(optimizer, ckpt);
+  return ckpt.state.step;
+}
+
 /** Copies a checkpoint's moments and step into an optimizer built for the same model. */
 export function restoreOptimizer(optimizer: AdamW, ckpt: Checkpoint): void {
   assert(ckpt.optimizer !== undefined, () => `${ckpt.dir} holds no optimizer state (optimizer.safetensors); it cannot resume training exactly`);

@@ -22,7 +22,7 @@ import { GPT } from '../model';
 import { AdamW, AdamWConfig, DEFAULT_ADAMW } from './adamw';
 import { checkSchedule, learningRate, LrSchedule } from './schedule';
 import { clipByGlobalNorm } from './clip';
-import { Checkpoint, CheckpointExtra, hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint, CheckpointState } from './checkpoint';
+import { Checkpoint, CheckpointExtra, hasCheckpoint, loadCheckpoint, restoreTraining, saveCheckpoint, CheckpointState } from './checkpoint';
 
 /** Training settings (nanoGPT's names in comments). */
 export interface TrainConfig {
@@ -204,16 +204,7 @@ export class Trainer {
 
   /** Restores weights, optimizer state and step from a checkpoint of the same config. */
   restore(ckpt: Checkpoint): void {
-    const c = ckpt.state.config;
-    const m = this.model.config;
-    const same = (Object.keys(m) as (keyof typeof m)[]).every((k) => c[k] === m[k]);
-    assert(same, () => `the checkpoint's model config ${JSON.stringify(c)} differs from this model's ${JSON.stringify(m)}`);
-    for (const [name, v] of this.model.params.byName) {
-      const w = ckpt.weights.get(name)!;
-      tf.tidy(() => v.assign(tf.tensor(w.data, w.shape, 'float32')));
-    }
-    restoreOptimizer(this.optimizer, ckpt);
-    this.step = ckpt.state.step;
+    this.step = restoreTraining(this.model, this.optimizer, ckpt);
   }
 
   /** Saves a checkpoint of the current state under dir. */
