@@ -34,7 +34,7 @@ import { distinctQuestions, ensureSft, generateReplies, loadStageModel, stageWor
 import { PreferencePair, PreferenceSplits } from './data';
 import { RewardModel, rewardSequence, rewardTokens } from './model';
 import { RewardTrainConfig, RewardTrainer, makeRewardTrainConfig } from './train';
-import { RewardExtra, RewardStage, RewardStageOptions, heldOutReplies, isFinishedReward, loadRewardModel, pearson } from './stage';
+import { RewardExtra, RewardStage, RewardStageOptions, heldOutReplies, isFinishedReward, loadRewardModel, pearson, rewardData, rewardSettings } from './stage';
 
 /**
  * Every two replies whose scores differ, as [chosen, rejected] indices (chosen scored higher), in
@@ -153,31 +153,43 @@ export function onPolicySettings(prof: Profile = activeProfile()): OnPolicySetti
     }
     : {
       questions: { prompts: 160, heldOut: 48, rewardHeldOut: 21 }, headSeed: 1337,
-      sampling: { samples: 6, maxTokens: 40, temperature: 1, seed: 11 },
-      train: { batchSize: 16, maxSteps: 100, evalEvery: 20, trainEvalPairs: 128, schedule: { maxLr: 1e-3, minLr: 1e-4, warmupSteps: 10, decaySteps: 100 } },
+      sampling: { samples: 8, maxTokens: 40, temperature: 1, seed: 11 },
+      train: { batchSize: 16, maxSteps: 60, evalEvery: 10, trainEvalPairs: 128, schedule: { maxLr: 3e-4, minLr: 3e-5, warmupSteps: 6, decaySteps: 60 } },
     };
+}
+
+/** Comparisons for the reward model, and where they came from. */
+export interface ComparisonData extends PreferenceSplits {
+  /** 'on-policy': the model's own replies; 'templated': notebook 05's pairs, used when the model's replies all tie. */
+  source: 'on-policy' | 'templated';
 }
 
 /**
  * The comparisons of a model's own replies: training pairs on the RL prompts, held-out pairs on the
  * reward model's held-out questions (never on the questions the policies are scored on). Pairs whose
- * sequences exceed blockSize are dropped.
+ * sequences exceed blockSize are dropped. A model too weak to be ranked (every reply to a question
+ * scores the same: a tiny CI model writes gibberish) gets notebook 05's templated comparisons
+ * instead, and `source` says so.
  */
-export function onPolicyData(model: GPT, tok: CharTokenizer, settings: OnPolicySettings, score: ReplyScorer = labelerReward): PreferenceSplits {
+export function onPolicyData(model: GPT, tok: CharTokenizer, settings: OnPolicySettings, score: ReplyScorer = labelerReward): ComparisonData {
   const q = questionRanges(settings.questions);
   const chat = rewardTokens(tok);
   const T = model.config.blockSize;
   const fits = (p: PreferencePair) => rewardSequence(chat, p.prompt, p.chosen).length <= T && rewardSequence(chat, p.prompt, p.rejected).length <= T;
   const train = sampleComparisons(model, tok, q.train, settings.sampling, score).filter(fits);
   const heldOut = sampleComparisons(model, tok, q.rewardHeldOut, { ...settings.sampling, seed: settings.sampling.seed + 1 }, score).filter(fits);
-  assert(train.length > 0 && heldOut.length > 0, () => `the model's replies gave ${train.length} training and ${heldOut.length} held-out comparisons (all ties?); sample more replies per question`);
-  return { train, heldOut };
+  if (train.length < MIN_PAIRS || heldOut.length === 0) return { ...rewardData(rewardSettings('ci'), T), source: 'templated' };
+  return { train, heldOut, source: 'on-policy' };
 }
+
+/** Fewer training comparisons than this and the model is too weak to be ranked. */
+export const MIN_PAIRS = 16;
 
 /** What a finished on-policy reward checkpoint records in state.extra (RewardExtra, plus the data's size). */
 export interface OnPolicyExtra extends Omit<RewardExtra, 'settings'> {
   settings: OnPolicySettings;
-  data: 'on-policy';
+  /** Where the comparisons came from (see onPolicyData). */
+  data: 'on-policy' | 'templated';
   pairs: { train: number; heldOut: number };
   /** Share of the training pairs whose chosen reply is right and rejected one wrong. */
   correctnessPairs: number;
@@ -220,7 +232,10 @@ export async function ensureOnPolicyReward(opts: OnPolicyStageOptions = {}): Pro
   try {
     const started = performance.now();
     const splits = onPolicyData(source.model, source.tok, settings, opts.score);
-    opts.log?.(`reward: ${splits.train.length} comparisons of the SFT model's own replies (${settings.sampling.samples} per question, ${(performance.now() - started) / 1000 | 0} s to sample); training ${settings.train.maxSteps} steps into ${dir}`);
+    const what = splits.source === 'on-policy'
+      ? `${splits.train.length} comparisons of the SFT model's own replies (${settings.sampling.samples} per question, ${(performance.now() - started) / 1000 | 0} s to sample)`
+      : `${splits.train.length} templated comparisons (notebook 05's): every reply of the SFT model to a question scored the same, so its own replies give no comparisons`;
+    opts.log?.(`reward: ${what}; training ${settings.train.maxSteps} steps into ${dir}`);
     const rm = RewardModel.fromTrunk(source.model, settings.headSeed);
     const trainer = new RewardTrainer(rm, splits, makeRewardTrainConfig(settings.train), rewardTokens(source.tok));
     opts.onStart?.({ trainer, from, splits });
@@ -234,7 +249,7 @@ export async function ensureOnPolicyReward(opts: OnPolicyStageOptions = {}): Pro
     const std = Math.sqrt(held.reward.reduce((a, b) => a + (b - mean) ** 2, 0) / held.reward.length);
     const extra: OnPolicyExtra = {
       done: true, from, settings, evals, losses, rewardMean: mean, rewardStd: std, labelerCorrelation: pearson(held.reward, held.labeler), seconds,
-      data: 'on-policy', pairs: { train: splits.train.length, heldOut: splits.heldOut.length },
+      data: splits.source, pairs: { train: splits.train.length, heldOut: splits.heldOut.length },
       correctnessPairs: splits.train.filter((p) => p.chosenCorrect && !p.rejectedCorrect).length / splits.train.length,
     };
     saveCheckpoint(dir, {

@@ -55,7 +55,7 @@ const SETTINGS: Record<Profile, RlhfSettings> = {
   full: {
     prompts: 160, heldOut: 48, evalSamples: 4,
     rl: { steps: 40, promptsPerStep: 4, groupSize: 4, maxTokens: 40, lr: 5e-5, beta: 0.05 },
-    dpo: { steps: 80, pairsPerStep: 8, lr: 5e-5, beta: 0.1 },
+    dpo: { steps: 80, pairsPerStep: 8, lr: 1e-5, beta: 0.5 },
   },
 };
 

@@ -15,7 +15,7 @@ import { QAExample, referenceAnswer } from '../../src/data/world/task';
 import { makeWorld } from '../../src/data/world/world';
 import { GPT, makeConfig } from '../../src/model';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train';
-import { isFinishedReward } from '../../src/reward';
+import { isFinishedReward, rewardData, rewardSettings } from '../../src/reward';
 import {
   OnPolicySettings, comparePairs, ensureOnPolicyReward, onPolicyData, questionRanges, rankedPairs, sampleComparisons, sampleGroups,
 } from '../../src/reward/onpolicy';
@@ -107,11 +107,12 @@ describe('on-policy comparisons', function () {
   it('never makes a comparison on a question the policies are scored on', () => {
     const model = tiny(3);
     const settings: OnPolicySettings = {
-      questions: { prompts: 6, heldOut: 4, rewardHeldOut: 3 }, headSeed: 1,
-      sampling: { samples: 3, maxTokens: 10, temperature: 1, seed: 2 }, train: {},
+      questions: { prompts: 8, heldOut: 4, rewardHeldOut: 3 }, headSeed: 1,
+      sampling: { samples: 4, maxTokens: 10, temperature: 1, seed: 2 }, train: {},
     };
     const q = questionRanges(settings.questions);
     const splits = onPolicyData(model, tok, settings, vowels);
+    expect(splits.source).to.equal('on-policy');
     expect(splits.train.length).to.be.greaterThan(0);
     const evalQuestions = new Set(q.heldOut.map((e) => e.question));
     const trainQ = new Set(q.train.map((e) => e.question));
@@ -119,6 +120,27 @@ describe('on-policy comparisons', function () {
     expect(splits.train.every((p) => trainQ.has(p.source.question))).to.equal(true);
     expect(splits.heldOut.every((p) => heldQ.has(p.source.question))).to.equal(true);
     expect([...splits.train, ...splits.heldOut].some((p) => evalQuestions.has(p.source.question))).to.equal(false);
+    model.dispose();
+  });
+});
+
+describe('on-policy comparisons of a model too weak to rank', function () {
+  before(async () => { await initBackend({ backend: 'wasm' }); });
+
+  it('falls back to the templated comparisons when every reply ties, and says so', () => {
+    const model = tiny(9);
+    const settings: OnPolicySettings = {
+      questions: { prompts: 4, heldOut: 2, rewardHeldOut: 2 }, headSeed: 1,
+      sampling: { samples: 3, maxTokens: 8, temperature: 1, seed: 2 }, train: {},
+    };
+    // a random model's replies are all wrong, neutral and brief: the labeler ties them (0.3 each)
+    const groups = sampleGroups(model, tok, questionRanges(settings.questions).train, settings.sampling);
+    expect(groups.flat().every((r) => labelerReward(questionRanges(settings.questions).train[0], r) === labelerReward(questionRanges(settings.questions).train[0], groups[0][0]))).to.equal(true);
+    const d = onPolicyData(model, tok, settings);
+    expect(d.source).to.equal('templated');
+    const want = rewardData(rewardSettings('ci'), 96);
+    expect(d.train.map((p) => [p.chosen, p.rejected])).to.deep.equal(want.train.map((p) => [p.chosen, p.rejected]));
+    expect(d.heldOut).to.have.length(want.heldOut.length);
     model.dispose();
   });
 });

@@ -26,13 +26,14 @@ describe('rlhf stage data', () => {
     const chat = chatTokens(tok);
     const model = new GPT(makeConfig('tiny', { vocabSize: tok.vocabSize, blockSize: 96, seed: 5 }));
     const settings: OnPolicySettings = {
-      questions: { prompts: 6, heldOut: 2, rewardHeldOut: 3 }, headSeed: 1,
-      sampling: { samples: 3, maxTokens: 10, temperature: 1, seed: 4 }, train: {},
+      questions: { prompts: 8, heldOut: 2, rewardHeldOut: 3 }, headSeed: 1,
+      sampling: { samples: 4, maxTokens: 10, temperature: 1, seed: 4 }, train: {},
     };
     // a random model's replies all tie under the labeler; rank them by their vowels
     const vowels = (_e: unknown, r: string) => (r.match(/[aeiou]/gi) ?? []).length;
     const pairs = dpoPairs(model, tok, 'ci', settings, vowels);
     const rm = onPolicyData(model, tok, settings, vowels).train;
+    expect(onPolicyData(model, tok, settings, vowels).source).to.equal('on-policy');
     expect(rm.length).to.be.greaterThan(0);
     expect(pairs).to.have.length(rm.length);
     pairs.forEach((p, i) => {
