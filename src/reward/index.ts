@@ -6,8 +6,10 @@
 //   train.ts   the loop: AdamW, warmup + cosine, clipping, held-out accuracy every few steps
 //   stage.ts   ensureReward / loadRewardModel: train once from the SFT model, load after that
 //   inspect.ts accuracy by what separates a pair, and probe replies in every style
+//   onpolicy.ts InstructGPT's data: comparisons of the SFT model's own replies (what RLHF uses)
 //
-// RLHF (src/rlhf) calls `RewardModel.score` to reward its samples.
+// RLHF (src/rlhf) trains against the on-policy reward model (ensureOnPolicyReward) and calls
+// `RewardModel.score` to reward its samples.
 
 export * from './model';
 export * from './loss';
@@ -15,3 +17,4 @@ export * from './data';
 export * from './train';
 export * from './stage';
 export * from './inspect';
+export * from './onpolicy';
