@@ -138,6 +138,22 @@ export function stepExamples<E>(examples: readonly E[], step: number, count: num
   return Array.from({ length: count }, (_, i) => examples[(step * count + i) % examples.length]);
 }
 
+/**
+ * The labeler itself as the reward: the grader the reward model only imitates. A control for
+ * notebook 06: RL paid by it shows what the algorithm does when the reward cannot be fooled.
+ * Prompts are matched to their examples by content.
+ *
+ *   labelerRewardFn([ex])([promptFor(ex)], ['Saro is a miller.']) → [labelerReward(ex, 'Saro is a miller.')]
+ */
+export function labelerRewardFn(examples: readonly QAExample[]): RewardFn {
+  const byPrompt = new Map(examples.map((e) => [JSON.stringify(promptFor(e)), e]));
+  return (prompts, replies) => prompts.map((p, i) => {
+    const e = byPrompt.get(JSON.stringify(p));
+    assert(e !== undefined, () => `labelerRewardFn: a prompt (${JSON.stringify(p).slice(0, 80)}…) is not one of its ${examples.length} examples; build it from the examples RL asks`);
+    return labelerReward(e, replies[i]);
+  });
+}
+
 /** Each item repeated n times in place: repeatEach([a, b], 2) → [a, a, b, b] */
 export function repeatEach<T>(xs: readonly T[], n: number): T[] {
   return xs.flatMap((x) => Array.from({ length: n }, () => x));

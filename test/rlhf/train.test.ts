@@ -15,8 +15,11 @@ import { GPT, GPTConfig, makeConfig } from '../../src/model';
 import { AdamW, optimizerStep } from '../../src/train';
 import {
   RewardFn, evaluatePolicy, groupAdvantages, makeRlConfig, pairIds, pairLogProbs, policyLoss, rolloutAndScore, sequenceLogProbs,
-  stepExamples, stepPairs, trainDpo, trainRl, batchTensors, tokenLogProbs,
+  stepExamples, stepPairs, trainDpo, trainRl, batchTensors, tokenLogProbs, labelerRewardFn,
 } from '../../src/rlhf';
+import { labelerReward } from '../../src/data/world/labeler';
+import { promptFor } from '../../src/data/world/task';
+import { GptLabError } from '../../src/util/assert';
 
 const tok = charTokenizer();
 const chat = chatTokens(tok);
@@ -155,5 +158,19 @@ describe('DPO loop', function () {
     expect(meanOf(history.slice(-3).map((s) => s.loss))).to.be.below(Math.LN2 - 0.05);
     policy.dispose();
     reference.dispose();
+  });
+});
+
+describe('labelerRewardFn (the control reward)', () => {
+  it('pays each reply the labeler score of its own question, and refuses a foreign prompt', () => {
+    const f = labelerRewardFn(examples.slice(0, 3));
+    const [a, b] = [examples[0], examples[2]];
+    const right = `It is ${a.expected.value}.`;
+    const replies = [right, 'I do not know.'];
+    const got = f([promptFor(a), promptFor(b)], replies);
+    expect(got).to.deep.equal([labelerReward(a, replies[0]), labelerReward(b, replies[1])]);
+    // a right answer to a's question is worth more than a wrong one
+    expect(f([promptFor(a)], [right])[0]).to.be.above(f([promptFor(a)], ['I do not know.'])[0]);
+    expect(() => f([promptFor(examples[5])], ['x'])).to.throw(GptLabError, 'is not one of its 3 examples');
   });
 });
