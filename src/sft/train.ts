@@ -23,7 +23,7 @@ import { AdamW, AdamWConfig, DEFAULT_ADAMW } from '../train/adamw';
 import { Checkpoint, CheckpointExtra, CheckpointState, restoreTraining, saveCheckpoint } from '../train/checkpoint';
 import { checkSchedule, learningRate, LrSchedule } from '../train/schedule';
 import { optimizerStep } from '../train/step';
-import { EvalInfo, StepInfo } from '../train/trainer';
+import { EvalInfo, RunOptions, StepInfo } from '../train/trainer';
 import { batchIndices, sftBatch } from './data';
 import { sftLoss } from './loss';
 
@@ -75,18 +75,8 @@ export interface SftData {
   val: RenderedConversation[];
 }
 
-/** Options of SftTrainer.run. */
-export interface SftRunOptions {
-  untilStep?: number;
-  onStep?: (s: StepInfo) => void;
-  onEval?: (e: EvalInfo) => void;
-  /** Save a checkpoint here at every evaluation and at the end. */
-  checkpointDir?: string;
-  /** tokenizer, stage, data and extra written with each checkpoint. */
-  checkpointExtra?: CheckpointExtra;
-  /** Yield to the event loop every this many steps so notebook displays can redraw (default 1). */
-  yieldEvery?: number;
-}
+/** Options of SftTrainer.run: the pretraining Trainer's (stop step, callbacks, checkpoints, yielding). */
+export type SftRunOptions = RunOptions;
 
 export class SftTrainer {
   /** Optimizer steps completed. */
