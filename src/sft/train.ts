@@ -23,7 +23,7 @@ import { AdamW, AdamWConfig, DEFAULT_ADAMW } from '../train/adamw';
 import { Checkpoint, CheckpointExtra, CheckpointState, restoreTraining, saveCheckpoint } from '../train/checkpoint';
 import { checkSchedule, learningRate, LrSchedule } from '../train/schedule';
 import { optimizerStep } from '../train/step';
-import { EvalInfo, RunOptions, StepInfo } from '../train/trainer';
+import { EvalInfo, RunOptions } from '../train/trainer';
 import { batchIndices, sftBatch } from './data';
 import { sftLoss } from './loss';
 
