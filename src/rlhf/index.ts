@@ -15,3 +15,4 @@ export * from './rl';
 export * from './dpo';
 export * from './stage';
 export * from './report';
+export * from './practice';

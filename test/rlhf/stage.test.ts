@@ -6,7 +6,8 @@ import { charTokenizer, chatTokens } from '../../src/data/char-tokenizer';
 import { initBackend } from '../../src/backend';
 import { GPT, makeConfig } from '../../src/model';
 import { OnPolicySettings, onPolicyData, onPolicySettings, questionRanges } from '../../src/reward/onpolicy';
-import { comparisonRows, dpoPairs, metricChart, movingAverage, PolicyEval, RlStepInfo, rlhfPrompts, rlhfSettings } from '../../src/rlhf';
+import { comparisonRows, dpoPairs, metricChart, movingAverage, PolicyEval, RlStepInfo, rlhfPrompts, rlhfSettings, practiceSettings, practiceQuestions, practiceRanges } from '../../src/rlhf';
+import { GptLabError } from '../../src/util/assert';
 
 describe('rlhf stage data', () => {
   it('splits distinct fact questions into RL prompts and held-out prompts that share none', () => {
@@ -73,5 +74,24 @@ describe('rlhf report', () => {
     expect(fig.data[0].y).to.deep.equal([1, 2]);
     const e = { reward: 0.12345, kl: 1, correct: 0.5, labeler: 0.7, distinct1: 0.9, distinct2: 0.8, batchDistinct2: 0.9, length: 20.04, rows: [] } as PolicyEval;
     expect(comparisonRows({ sft: e })).to.deep.equal([{ model: 'sft', 'RM reward': 0.123, 'KL to SFT': 1, 'true score %': 50, labeler: 0.7, 'distinct-1': 0.9, 'distinct-2': 0.8, 'length (chars)': 20 }]);
+  });
+});
+
+describe('practice run (RLHF on the questions the reward model learned)', () => {
+  it('practises the first RL prompts, and neither they nor the reward model\'s held-out questions are ever scored', () => {
+    for (const prof of ['ci', 'full'] as const) {
+      const s = practiceSettings(prof);
+      const practised = practiceQuestions(s, prof);
+      const rl = rlhfPrompts(rlhfSettings(prof));
+      expect(practised.map((e) => e.question)).to.deep.equal(rl.train.slice(0, s.questions).map((e) => e.question));
+      const ranges = questionRanges(practiceRanges(s));
+      const compared = new Set([...ranges.train, ...ranges.rewardHeldOut].map((e) => e.question));
+      expect(compared.size).to.equal(s.questions + s.rewardHeldOut);
+      expect(rl.heldOut.filter((e) => compared.has(e.question))).to.deep.equal([]);
+    }
+  });
+
+  it('refuses settings whose questions would run into the scored ones', () => {
+    expect(() => practiceQuestions({ ...practiceSettings('ci'), questions: 30 }, 'ci')).to.throw(GptLabError, 'exceed the 32 RL prompts');
   });
 });
