@@ -6,19 +6,16 @@
 //   const rollout = sampleRollouts(policy, prompts, { maxTokens: 40, seed: 1, stopId: chat.assistantEnd });
 //   rollout.replies[0] → [86, 74, 2, ..., 102]   (ends with <|assistant_end|> when the model stopped)
 //
-// Batched decoding with a KV cache needs every row of a batch at the same position, and our GPT has no
-// padding mask. So rows are grouped by prompt length (GRPO's G samples of one prompt share a group),
-// each group decodes in lockstep, and a row that has stopped keeps being fed but its tokens are dropped.
+// Sampling is SFT's batched decoder (src/sft/generate.ts: every row at its own positions, no padding).
 // Log-probabilities are then recomputed with one full forward pass over prompt + reply (right-padded:
 // causal attention never looks right, so padding after a row's end cannot change its tokens).
 // Left out: top-k/top-p during rollouts (they would make the sampled distribution differ from π).
 
 import * as tf from '@tensorflow/tfjs';
 import { assert } from '../util/assert';
-import { Rng, hashSeed } from '../data/rng';
 import { padForNextToken, ShiftedBatch } from '../data/padding';
-import { GPT, LayerKV } from '../model';
-import { pickToken } from '../sample/pick';
+import { GPT } from '../model';
+import { continueBatch } from '../sft/generate';
 
 /** How replies are sampled. */
 export interface SampleOptions {
@@ -40,40 +37,9 @@ export interface Sampled {
 }
 
 /**
- * Rows with equal prompt lengths, grouped: groupByLength([[1, 2], [3], [4, 5]]) → [[0, 2], [1]]
- * (indices, in first-seen order of the lengths).
- */
-export function groupByLength(prompts: readonly number[][]): number[][] {
-  const groups = new Map<number, number[]>();
-  prompts.forEach((p, i) => {
-    if (!groups.has(p.length)) groups.set(p.length, []);
-    groups.get(p.length)!.push(i);
-  });
-  return [...groups.values()];
-}
-
-/** Logits [Bg, V] of the last position after feeding ids [Bg, Tn], and the extended cache. */
-function step(model: GPT, ids: number[][], cache: LayerKV[] | undefined): { logits: Float32Array; kv: LayerKV[] } {
-  const Bg = ids.length;
-  const Tn = ids[0].length;
-  const V = model.config.vocabSize;
-  const [logits, ...flat] = tf.tidy(() => {
-    const idx = tf.tensor2d(ids.flat(), [Bg, Tn], 'int32'); // [Bg, Tn]
-    const out = model.hidden(idx, { cache });
-    const last = tf.slice(out.h, [0, Tn - 1, 0], [Bg, 1, model.config.nEmbd]) as tf.Tensor3D; // [Bg, 1, C]
-    return [tf.reshape(model.head(last), [Bg, V]), ...out.kv.flatMap((l) => [l.k, l.v])]; // [Bg, V], k, v per layer
-  });
-  const kv: LayerKV[] = [];
-  for (let i = 0; i < flat.length; i += 2) kv.push({ k: flat[i] as tf.Tensor4D, v: flat[i + 1] as tf.Tensor4D });
-  const data = logits.dataSync() as Float32Array;
-  logits.dispose();
-  return { logits: data, kv };
-}
-
-/**
- * Samples one reply per prompt (prompt ids end with <|assistant_start|>), in batches of equal
- * prompt length, with a KV cache. Row b's draws come from its own Rng(hashSeed(seed, b)), so a row's
- * reply does not depend on which other rows share its batch.
+ * Samples one reply per prompt (prompt ids end with <|assistant_start|>), in one batch with a KV
+ * cache (src/sft/generate.ts's continueBatch). Row b's draws come from its own Rng(hashSeed(seed, b)),
+ * so a row's reply does not depend on which other rows share its batch.
  *
  *   sampleReplies(model, [renderPrompt(q, chat)], { maxTokens: 40, stopId: chat.assistantEnd, seed: 1 })
  *     → { replies: [[...ids, chat.assistantEnd]], finished: [true] }
@@ -86,34 +52,9 @@ export function sampleReplies(model: GPT, prompts: readonly number[][], opts: Sa
     assert(p.length >= 1, () => `prompt ${i} is empty`);
     assert(p.length + opts.maxTokens <= T, () => `prompt ${i} has ${p.length} tokens; with maxTokens ${opts.maxTokens} that exceeds blockSize ${T}: lower maxTokens or use shorter prompts`);
   });
-  const pick = { temperature: opts.temperature ?? 1 };
-  const V = model.config.vocabSize;
-  const replies: number[][] = prompts.map(() => []);
-  const finished = prompts.map(() => false);
-  for (const rows of groupByLength(prompts)) {
-    const rngs = rows.map((b) => new Rng(hashSeed(opts.seed, b)));
-    let kv: LayerKV[] | undefined;
-    let feed = rows.map((b) => prompts[b]); // [Bg, Tp], then [Bg, 1]
-    try {
-      for (let t = 0; t < opts.maxTokens; t++) {
-        const out = step(model, feed, kv);
-        if (kv) tf.dispose(kv.flatMap((l) => [l.k, l.v]));
-        kv = out.kv;
-        const next = rows.map((b, r) => {
-          if (finished[b]) return opts.stopId; // a stopped row is still fed (lockstep), its tokens are dropped
-          const id = pickToken(out.logits.subarray(r * V, (r + 1) * V), pick, rngs[r]);
-          replies[b].push(id);
-          if (id === opts.stopId) finished[b] = true;
-          return id;
-        });
-        if (rows.every((b) => finished[b])) break;
-        feed = next.map((id) => [id]);
-      }
-    } finally {
-      if (kv) tf.dispose(kv.flatMap((l) => [l.k, l.v]));
-    }
-  }
-  return { replies, finished };
+  // SFT's batched decoder: each row at its own positions, its own Rng(hashSeed(seed, row)), one KV cache.
+  const out = continueBatch(model, prompts, { stop: [opts.stopId], maxTokens: opts.maxTokens, seed: opts.seed, temperature: opts.temperature ?? 1 });
+  return { replies: out.map((o) => o.ids), finished: out.map((o) => o.stopped) };
 }
 
 /**

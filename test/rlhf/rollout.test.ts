@@ -10,7 +10,7 @@ import { charTokenizer, chatTokens } from '../../src/data/char-tokenizer';
 import { user } from '../../src/data/conversation';
 import { GPT, makeConfig } from '../../src/model';
 import { generate } from '../../src/sample';
-import { batchTensors, groupByLength, makeRollout, promptIds, replyBatch, replyIds, replyText, rowSums, sampleReplies, sequenceLogProbs, tokenLogProbs } from '../../src/rlhf';
+import { batchTensors, makeRollout, promptIds, replyBatch, replyIds, replyText, rowSums, sampleReplies, sequenceLogProbs, tokenLogProbs } from '../../src/rlhf';
 
 const tok = charTokenizer();
 const chat = chatTokens(tok);
@@ -27,10 +27,6 @@ describe('rollouts', () => {
     expect(replyIds('yo', chat, 6, 6)).to.deep.equal(tok.encode('y')); // cut to fit blockSize + 1
     expect(replyText(tok, [...tok.encode('Hi.'), chat.assistantEnd, ...tok.encode('x')], chat.assistantEnd)).to.equal('Hi.');
     expect(replyText(tok, [...tok.encode('a'), chat.userStart, ...tok.encode('b')], chat.assistantEnd)).to.equal('ab');
-  });
-
-  it('groups rows by prompt length', () => {
-    expect(groupByLength([[1, 2], [3], [4, 5]])).to.deep.equal([[0, 2], [1]]);
   });
 
   it('samples what the single-sequence generator samples from the same seed, row by row', () => {
