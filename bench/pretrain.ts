@@ -15,9 +15,6 @@ import { paramCount, flopsPerToken, PresetName, parsePresetName } from '../src/m
 import { assert } from '../src/util/assert';
 import { pretrain } from '../src/train';
 import { mirrorDir } from '../test/helpers/shakespeare';
-import * as tf from '@tensorflow/tfjs';
-import { Batch } from '../src/data/batch';
-import { toTensors } from '../src/data/tensors';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { findTorchPython } from './step';
@@ -62,20 +59,6 @@ let shakespeareFile: string | undefined;
 function datasetFile(): string {
   if (shakespeareFile === undefined) throw new Error('internal: Tiny Shakespeare not fetched yet');
   return shakespeareFile;
-}
-
-/** Mean validation loss of a trained run over n fixed batches (the trainer's eval batches 0..n-1). */
-function validationLoss(run: { model: { loss(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar }; trainer: { evalBatch(split: 'val', i: number): Batch } }, n: number): number {
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const loss = tf.tidy(() => {
-      const { x, y } = toTensors(run.trainer.evalBatch('val', i));
-      return run.model.loss(x, y);
-    });
-    total += loss.dataSync()[0];
-    loss.dispose();
-  }
-  return total / n;
 }
 
 /** nanoGPT's validation loss for the baby config after 2000 steps. */
@@ -124,7 +107,7 @@ export async function runPretrainBench(opts: PretrainBenchOptions = {}): Promise
   const wallMs = performance.now() - start;
   shakespeareFile = (await fetchDataset('tinyshakespeare', { mirror: mirrorDir() })).path;
   const finalEvalIters = opts.finalEvalIters ?? 200;
-  const valLossFinal = finalEvalIters > 0 ? validationLoss(run, finalEvalIters) : null;
+  const valLossFinal = finalEvalIters > 0 ? run.trainer.evaluateSplit('val', finalEvalIters) : null;
   const c = run.model.config;
   const t = run.trainer.config;
   const msPerStep = stepsTimed > 0 ? msTimed / stepsTimed : firstStepMs;

@@ -23,7 +23,7 @@ import { AdamW, AdamWConfig, DEFAULT_ADAMW } from '../train/adamw';
 import { Checkpoint, CheckpointExtra, CheckpointState, restoreTraining, saveCheckpoint } from '../train/checkpoint';
 import { checkSchedule, learningRate, LrSchedule } from '../train/schedule';
 import { optimizerStep } from '../train/step';
-import { EvalInfo, RunOptions } from '../train/trainer';
+import { EvalInfo, meanLoss, RunOptions } from '../train/trainer';
 import { batchIndices, sftBatch } from './data';
 import { sftLoss } from './loss';
 
@@ -117,13 +117,7 @@ export class SftTrainer {
 
   /** Mean masked loss over the fixed batches of a split, without dropout. */
   evaluateSplit(split: 'train' | 'val'): number {
-    let total = 0;
-    for (let i = 0; i < this.config.evalBatches; i++) {
-      const loss = sftLoss(this.model, this.evalBatch(split, i));
-      total += loss.dataSync()[0];
-      loss.dispose();
-    }
-    return total / this.config.evalBatches;
+    return meanLoss(this.config.evalBatches, (i) => sftLoss(this.model, this.evalBatch(split, i)));
   }
 
   evaluate(): EvalInfo {

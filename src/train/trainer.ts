@@ -109,6 +109,22 @@ export interface RunOptions {
   yieldEvery?: number;
 }
 
+/**
+ * The mean of n losses, each computed by lossAt(i), read from the device and freed: how every trainer
+ * evaluates on its fixed batches.
+ *
+ *   meanLoss(2, (i) => tf.scalar(i)) → 0.5
+ */
+export function meanLoss(n: number, lossAt: (i: number) => tf.Scalar): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const loss = lossAt(i);
+    total += loss.dataSync()[0];
+    loss.dispose();
+  }
+  return total / n;
+}
+
 /** The data a trainer draws from. */
 export interface TrainData {
   train: TokenStream;
@@ -183,18 +199,12 @@ export class Trainer {
     return sampleBatch(stream, cfg, new Rng(hashSeed(this.config.seed, 0xe7a1, split === 'train' ? 0 : 1, i)));
   }
 
-  /** Mean loss over evalIters fixed batches of a split, without dropout. */
-  evaluateSplit(split: 'train' | 'val'): number {
-    let total = 0;
-    for (let i = 0; i < this.config.evalIters; i++) {
-      const loss = tf.tidy(() => {
-        const { x, y } = toTensors(this.evalBatch(split, i));
-        return this.model.loss(x, y);
-      });
-      total += loss.dataSync()[0];
-      loss.dispose();
-    }
-    return total / this.config.evalIters;
+  /** Mean loss over the first n (default evalIters) fixed batches of a split, without dropout. */
+  evaluateSplit(split: 'train' | 'val', n = this.config.evalIters): number {
+    return meanLoss(n, (i) => tf.tidy(() => {
+      const { x, y } = toTensors(this.evalBatch(split, i));
+      return this.model.loss(x, y);
+    }));
   }
 
   /** Train and validation loss on the fixed batches. */

@@ -12,7 +12,7 @@ import { Rng } from '../../src/data/rng';
 import { streamFromIds, splitStream } from '../../src/data/stream';
 import { toTensors } from '../../src/data/tensors';
 import {
-  AdamW, loadCheckpoint, makeTrainConfig, modelFromCheckpoint, saveCheckpoint, StepInfo, TrainConfig, Trainer, TrainData,
+  AdamW, loadCheckpoint, makeTrainConfig, meanLoss, modelFromCheckpoint, saveCheckpoint, StepInfo, TrainConfig, Trainer, TrainData,
 } from '../../src/train';
 import { GptLabError } from '../../src/util/assert';
 import { tinyModel } from '../model/helpers';
@@ -42,6 +42,22 @@ async function losses(trainer: Trainer, untilStep: number, dir?: string): Promis
 describe('Trainer', function () {
   const data = syntheticData();
   before(async () => { await initBackend({ backend: 'cpu' }); });
+
+  it('evaluates a split as the mean loss of its first n fixed batches, freeing every loss', () => {
+    expect(meanLoss(2, (i) => tf.scalar(i))).to.equal(0.5);
+    const model = tinyModel({ seed: 3 });
+    const trainer = new Trainer(model, data, quick());
+    const byHand = [0, 1, 2].map((i) => tf.tidy(() => {
+      const { x, y } = toTensors(trainer.evalBatch('val', i));
+      return model.loss(x, y).dataSync()[0];
+    }));
+    const before = tf.memory().numTensors;
+    expect(trainer.evaluateSplit('val', 3)).to.be.closeTo((byHand[0] + byHand[1] + byHand[2]) / 3, 1e-6);
+    expect(trainer.evaluateSplit('val')).to.be.closeTo((byHand[0] + byHand[1]) / 2, 1e-6); // evalIters 2
+    expect(tf.memory().numTensors).to.equal(before);
+    trainer.optimizer.dispose();
+    model.dispose();
+  });
 
   it('overfits one batch to a loss below 0.05', () => {
     const model = tinyModel({ seed: 3 });
