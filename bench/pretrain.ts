@@ -44,22 +44,16 @@ export interface PretrainBenchOptions {
 }
 
 /** One PyTorch reference run of the same configuration, or why there is none. */
-function torchReference(steps: number, seed: number): Record<string, unknown> {
+function torchReference(steps: number, seed: number, file: string): Record<string, unknown> {
   const found = findTorchPython();
   if (found.python === undefined) return { skipped: found.why };
   const script = path.join(__dirname, '..', '..', 'bench', 'torch_pretrain.py');
-  const file = datasetFile();
   console.error(`bench pretrain: PyTorch reference, seed ${seed} (${found.why})`);
   const r = spawnSync(found.python, [script, '--data', file, '--steps', String(steps), '--seed', String(seed)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) return { error: `${script} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }
 
-let shakespeareFile: string | undefined;
-function datasetFile(): string {
-  if (shakespeareFile === undefined) throw new Error('internal: Tiny Shakespeare not fetched yet');
-  return shakespeareFile;
-}
 
 /** nanoGPT's validation loss for the baby config after 2000 steps. */
 export const NANOGPT_BABY_VAL_LOSS = 1.88;
@@ -105,7 +99,7 @@ export async function runPretrainBench(opts: PretrainBenchOptions = {}): Promise
     },
   });
   const wallMs = performance.now() - start;
-  shakespeareFile = (await fetchDataset('tinyshakespeare', { mirror: mirrorDir() })).path;
+  const textFile = (await fetchDataset('tinyshakespeare', { mirror: mirrorDir() })).path; // cached by pretrain above
   const finalEvalIters = opts.finalEvalIters ?? 200;
   const valLossFinal = finalEvalIters > 0 ? run.trainer.evaluateSplit('val', finalEvalIters) : null;
   const c = run.model.config;
@@ -127,7 +121,7 @@ export async function runPretrainBench(opts: PretrainBenchOptions = {}): Promise
     evals,
     wallSeconds: wallMs / 1000,
     // the same math in PyTorch, its own seeds and batches: how far the seed alone moves the loss
-    pytorch: (opts.torchSeeds ?? (preset === 'baby' ? [1337, 1, 2] : [])).map((seed) => torchReference(steps, seed)),
+    pytorch: (opts.torchSeeds ?? (preset === 'baby' ? [1337, 1, 2] : [])).map((seed) => torchReference(steps, seed, textFile)),
     firstStepMs,
     msPerStep,
     tokensPerSec: (tokensPerStep * 1000) / msPerStep,
