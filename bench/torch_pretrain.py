@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The baby pretraining run in PyTorch: the reference for bench/pretrain.ts's validation loss.
 
-Same math as gpt-lab's GPT and Trainer (src/model, src/train): char-level Tiny Shakespeare split 90/10,
-4 pre-LN blocks of 4 heads and 128 dims, no biases, exact GELU, LM head tied to the token embedding,
+Same math as gpt-lab's GPT and Trainer (src/model, src/train), with bench/torch_step.py's model:
+char-level Tiny Shakespeare split 90/10, 4 pre-LN blocks of 4 heads and 128 dims, no biases, exact GELU, LM head tied to the token embedding,
 GPT-2 init (std 0.02, residual projections 0.02/sqrt(2L)), AdamW (betas 0.9/0.99, eps 1e-8, decay 0.1
 on 2-D weights only), warmup 100 then cosine 1e-3 -> 1e-4 over 2000 steps, clipping at norm 1,
 batch 12 x 64, dropout 0. Its own random batches (torch's generator), so it measures how far the
@@ -16,10 +16,15 @@ on 200, train loss, ms/step, torch threads.
 import argparse
 import json
 import math
+import os
+import sys
 import time
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_step import CONFIGS, GPT  # noqa: E402  the step benchmark's model: one PyTorch copy of our math
 
 
 def parse():
@@ -29,59 +34,6 @@ def parse():
     p.add_argument('--seed', type=int, default=1337)
     p.add_argument('--threads', type=int, default=0, help='torch threads (0: torch default)')
     return p.parse_args()
-
-
-def layer_norm(C):
-    # torch 1.13 (Debian's) has no LayerNorm(bias=False): keep the bias at zero and out of training.
-    ln = torch.nn.LayerNorm(C)
-    ln.bias.requires_grad_(False)
-    return ln
-
-
-class Block(torch.nn.Module):
-    def __init__(self, C, H, L):
-        super().__init__()
-        self.H = H
-        self.ln1, self.ln2 = layer_norm(C), layer_norm(C)
-        self.qkv = torch.nn.Linear(C, 3 * C, bias=False)
-        self.proj = torch.nn.Linear(C, C, bias=False)
-        self.fc = torch.nn.Linear(C, 4 * C, bias=False)
-        self.out = torch.nn.Linear(4 * C, C, bias=False)
-        for w in (self.qkv.weight, self.fc.weight):
-            torch.nn.init.normal_(w, std=0.02)
-        for w in (self.proj.weight, self.out.weight):
-            torch.nn.init.normal_(w, std=0.02 / math.sqrt(2 * L))
-
-    def forward(self, x):
-        B, T, C = x.shape
-        q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)  # 3 x [B, T, C]
-        heads = lambda t: t.view(B, T, self.H, C // self.H).transpose(1, 2)  # [B, H, T, hs]
-        q, k, v = heads(q), heads(k), heads(v)
-        att = (q @ k.transpose(-2, -1)) / math.sqrt(C // self.H)  # [B, H, T, T]
-        mask = torch.ones(T, T, dtype=torch.bool).tril()
-        att = att.masked_fill(~mask, float('-inf')).softmax(-1)
-        y = (att @ v).transpose(1, 2).reshape(B, T, C)  # [B, T, C]
-        x = x + self.proj(y)
-        return x + self.out(F.gelu(self.fc(self.ln2(x))))
-
-
-class GPT(torch.nn.Module):
-    def __init__(self, V, T, C, H, L):
-        super().__init__()
-        self.wte = torch.nn.Embedding(V, C)
-        self.wpe = torch.nn.Embedding(T, C)
-        torch.nn.init.normal_(self.wte.weight, std=0.02)
-        torch.nn.init.normal_(self.wpe.weight, std=0.02)
-        self.blocks = torch.nn.ModuleList([Block(C, H, L) for _ in range(L)])
-        self.lnf = layer_norm(C)
-
-    def forward(self, idx, targets):
-        B, T = idx.shape
-        x = self.wte(idx) + self.wpe(torch.arange(T))
-        for b in self.blocks:
-            x = b(x)
-        logits = self.lnf(x) @ self.wte.weight.t()  # [B, T, V]
-        return F.cross_entropy(logits.view(B * T, -1), targets.view(B * T))
 
 
 def lr_at(step, warmup=100, decay=2000, max_lr=1e-3, min_lr=1e-4):
@@ -102,8 +54,9 @@ def main():
     ids = torch.tensor([chars.index(c) for c in text], dtype=torch.long)
     n = int(0.9 * len(ids))
     train, val = ids[:n], ids[n:]
-    B, T = 12, 64
-    model = GPT(len(chars), T, 128, 4, 4)
+    c = dict(CONFIGS['baby'], vocab=len(chars))
+    B, T = c['batch'], c['block']
+    model = GPT(c, bias=False, use_sdpa=hasattr(F, 'scaled_dot_product_attention'))
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.dim() >= 2]
     no_decay = [p for p in params if p.dim() < 2]
