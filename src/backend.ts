@@ -5,7 +5,8 @@
 // GPTLAB_BACKEND=tensorflow|webgpu|wasm|cpu, or the `backend` option (which wins), forces one; forcing
 // one that cannot run here is an error that says what to install. Every backend but cpu gets
 // fallbacks for the kernels it lacks, and cpu a fast UnsortedSegmentSum (src/kernels/fallback.ts).
-// Leaves out: webgl (browsers only) and wasm threads (tfjs runs wasm single-threaded in Node).
+// wasm runs multithreaded (src/wasm-threads.ts; GPTLAB_WASM_THREADS=1 for tfjs's single-threaded module).
+// Leaves out: webgl (browsers only).
 
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -14,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { assert, GptLabError } from './util/assert';
 import { FallbackReport, installFallbackKernels } from './kernels/fallback';
 import { cpuBackend } from './kernels/bridge';
+import { useThreadedWasm, wasmThreadCount } from './wasm-threads';
 
 /** The backends gpt-lab knows, fastest first. */
 export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -239,10 +241,16 @@ async function probeWasm(): Promise<Probe> {
     wasm.setWasmPaths(folder + path.sep);
     const rel = path.relative(process.cwd(), folder);
     from = `binaries in ${rel.startsWith('..') ? folder : rel || '.'}`;
+    const stock = await useThreadedWasm(wasm, folder, wasmThreadCount());
+    if (stock !== undefined && !(await tf.setBackend('wasm'))) {
+      stock(); // the threaded start failed (tfjs printed why): the single-threaded module still works
+      from += '; the threaded module failed to start';
+    }
   }
   if (!(await tf.setBackend('wasm'))) return unavailable('wasm', 'the WebAssembly module failed to start (see the warning above)');
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? ' SIMD' : '';
-  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? `${wasm.getThreadsCount()} threads` : 'single-threaded';
+  const n = wasm.getThreadsCount();
+  const threads = n > 1 ? `${n} threads` : 'single-threaded';
   return { name: 'wasm', available: true, why: `WebAssembly runs here (${from})`, device: `CPU (WebAssembly${simd}, ${threads})` };
 }
 

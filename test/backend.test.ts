@@ -8,6 +8,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { adapterName, BackendName, initBackend, probeBackend, softwareAdapterReason, withBackend } from '../src/backend';
 import { GptLabError } from '../src/util/assert';
+import { wasmThreadCount } from '../src/wasm-threads';
 
 const root = path.join(__dirname, '..', '..'); // dist/test → the project
 
@@ -47,7 +48,8 @@ describe('initBackend', () => {
     expect(choice.name).to.equal('wasm');
     expect(tf.getBackend()).to.equal('wasm');
     expect(choice.reason).to.match(/fastest backend that runs here/);
-    expect(choice.device).to.match(/WebAssembly.*single-threaded/);
+    const threads = wasmThreadCount();
+    expect(choice.device).to.match(threads > 1 ? new RegExp(`WebAssembly SIMD, ${threads} threads`) : /WebAssembly SIMD, single-threaded/);
     expect(choice.tried.map((t) => [t.name, t.available])).to.deep.equal([['tensorflow', false], ['webgpu', false], ['wasm', true]]);
     choice.tried.forEach((t) => expect(t.why).to.be.a('string').and.not.equal(''));
     expect(choice.kernels.direct).to.include('UnsortedSegmentSum');
