@@ -8,6 +8,7 @@ import { withBackend } from '../src/backend';
 import { cpuBackend, cpuBridge } from '../src/kernels/bridge';
 import { fallbackKernels, installFallbackKernels } from '../src/kernels/fallback';
 import { segmentSum } from '../src/kernels/segment-sum';
+import { splitBlocks } from '../src/kernels/split';
 
 const V = 7; // vocabulary
 const C = 4; // embedding width
@@ -140,5 +141,75 @@ describe('fallback kernels', () => {
       x.dispose();
       expect(cpuBackend().numDataIds()).to.equal(cpuIds);
     });
+  });
+});
+
+describe('SplitV on wasm (block copies, split.ts)', () => {
+  it('splitBlocks cuts a [2, 3] array along axis 1 as worked by hand', () => {
+    const outs = [new Float32Array(2), new Float32Array(4)];
+    splitBlocks(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3], [1, 2], 1, outs);
+    expect(outs.map((o) => Array.from(o))).to.deep.equal([[1, 4], [2, 3, 5, 6]]);
+  });
+
+  it('replaces the wasm kernel and reports it', async () => {
+    await withBackend('wasm', () => undefined);
+    expect(fallbackKernels('wasm')!.replaced).to.include('SplitV');
+  });
+
+  // Each case: shape, sizes or count, axis, dtype; checked against the element-wise definition in JS.
+  const cases: [number[], number | number[], number, 'float32' | 'int32' | 'bool'][] = [
+    [[768, 384], 3, 1, 'float32'], [[12, 64, 384], 3, 2, 'float32'], [[4, 6, 5], [1, -1, 2], 1, 'float32'],
+    [[6, 5], [2, 4], 0, 'int32'], [[3, 4, 2], 2, -1, 'bool'], [[2, 5], [0, 5], 1, 'float32'],
+  ];
+  for (const [shape, split, axis, dtype] of cases) {
+    it(`splits [${shape}] into ${JSON.stringify(split)} along axis ${axis} (${dtype}) like the definition, without leaks`, async () => {
+      const n = shape.reduce((p, d) => p * d, 1);
+      const values = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? (i * 7) % 3 === 0 ? 1 : 0 : (i * 37) % 101 - 50));
+      const ax = axis < 0 ? shape.length + axis : axis;
+      const sizes = typeof split === 'number' ? Array(split).fill(shape[ax] / split)
+        : split.map((s) => (s === -1 ? shape[ax] - split.reduce((p, t) => p + (t === -1 ? 0 : t), 0) : s));
+      // The definition: output k holds, at index (.., i, ..), the input at (.., start_k + i, ..).
+      const strides = shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
+      const expected = sizes.map((size, k) => {
+        const start = sizes.slice(0, k).reduce((p, s) => p + s, 0);
+        const oshape = shape.map((d, i) => (i === ax ? size : d));
+        const out: number[] = [];
+        const total = oshape.reduce((p, d) => p * d, 1);
+        for (let f = 0; f < total; f++) {
+          let rem = f, src = 0;
+          for (let i = 0; i < oshape.length; i++) {
+            const ostride = oshape.slice(i + 1).reduce((p, d) => p * d, 1);
+            const idx = Math.floor(rem / ostride);
+            rem -= idx * ostride;
+            src += (i === ax ? idx + start : idx) * strides[i];
+          }
+          out.push(values[src]);
+        }
+        return { shape: oshape, values: out };
+      });
+      await withBackend('wasm', () => {
+        const before = tf.memory().numTensors;
+        const x = tf.tensor(values, shape, dtype);
+        const parts = tf.split(x, split, axis);
+        expect(parts.map((p) => p.shape)).to.deep.equal(expected.map((e) => e.shape));
+        parts.forEach((p, k) => expect(Array.from(p.dataSync())).to.deep.equal(expected[k].values));
+        tf.dispose([x, ...parts]);
+        expect(tf.memory().numTensors).to.equal(before);
+      });
+    });
+  }
+
+  it('passes gradients through a split (tfjs\'s concat gradient) as on cpu', async () => {
+    const run = () => tf.tidy(() => {
+      const x = tf.tensor2d(Array.from({ length: 24 }, (_, i) => Math.sin(i)), [4, 6]);
+      const g = tf.grad((t: tf.Tensor) => {
+        const [a, b, c] = tf.split(t, [1, 3, 2], 1);
+        return tf.sum(tf.add(tf.sum(tf.mul(a, 2)), tf.add(tf.sum(tf.square(b)), tf.sum(tf.mul(c, -1)))));
+      })(x);
+      return Array.from(g.dataSync());
+    });
+    const wasm = await withBackend('wasm', run);
+    const cpu = await withBackend('cpu', run);
+    wasm.forEach((v, i) => expect(v).to.be.closeTo(cpu[i], 1e-6));
   });
 });

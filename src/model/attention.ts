@@ -49,13 +49,14 @@ function splitHeads(x: tf.Tensor, nHead: number): tf.Tensor4D {
 
 /**
  * Attention of one block on x (already LayerNormed). With `cache`, prepends the cached keys/values
- * and returns the extended ones in `kv` (the caller keeps them).
+ * and returns the extended ones in `kv` (the caller keeps them); without one, returns them only if
+ * `keepKV` (the first pass of incremental decoding).
  *
- *   causalSelfAttention(x [2, 8, 16], block, tiny config) → { y: [2, 8, 16], kv: { k: [2, 2, 8, 8], v: ... } }
+ *   causalSelfAttention(x [2, 8, 16], block, tiny config, 0, undefined, undefined, true) → { y: [2, 8, 16], kv: { k: [2, 2, 8, 8], v: ... } }
  */
 export function causalSelfAttention(
-  x: tf.Tensor3D, p: BlockParams, c: GPTConfig, layer: number, dropout?: DropoutContext, cache?: LayerKV,
-): { y: tf.Tensor3D; kv: LayerKV } {
+  x: tf.Tensor3D, p: BlockParams, c: GPTConfig, layer: number, dropout?: DropoutContext, cache?: LayerKV, keepKV = false,
+): { y: tf.Tensor3D; kv?: LayerKV } {
   const [B, T, C] = x.shape;
   const hs = C / c.nHead;
   const qkv = addBias(matMul2d(tf.reshape(x, [B * T, C]), p.attnW as tf.Tensor2D), p.attnB); // [B*T, 3C]
@@ -67,6 +68,7 @@ export function causalSelfAttention(
     const merged = fused(qkv as tf.Tensor2D, B, T, c.nHead); // [B*T, C]
     const out = addBias(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB); // [B*T, C]
     const y = applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'attnResid') as tf.Tensor3D; // [B, T, C]
+    if (!keepKV) return { y };
     // The keys and values, for callers that keep them (generation starts its cache from them).
     const [, k2, v2] = tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2); // 3 x [B, T, C]
     return { y, kv: { k: splitHeads(k2, c.nHead), v: splitHeads(v2, c.nHead) } };
@@ -88,5 +90,5 @@ export function causalSelfAttention(
   const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [B*T, C]
   const out = addBias(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB); // [B*T, C]
   const y = applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'attnResid') as tf.Tensor3D; // [B, T, C]
-  return { y, kv: { k, v } };
+  return { y, kv: cache !== undefined || keepKV ? { k, v } : undefined };
 }

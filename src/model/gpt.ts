@@ -25,6 +25,12 @@ export interface ForwardOptions {
   dropout?: DropoutContext;
   /** Per-layer keys/values of earlier positions (incremental decoding); positions continue after them. */
   cache?: LayerKV[];
+  /**
+   * Return each layer's keys and values even without a cache (the first pass of incremental decoding).
+   * With a cache they are always returned; otherwise `kv` is empty, which spares training a split and
+   * transposes per layer.
+   */
+  keepKV?: boolean;
 }
 
 export class GPT {
@@ -54,7 +60,8 @@ export class GPT {
   /**
    * The final hidden states [B, T, C] and the new per-layer keys/values. Not tidied: callers wrap it.
    *
-   *   hidden(idx [2, 8]) → { h: [2, 8, 16], kv: 2 x { k: [2, 2, 8, 8], v } }
+   *   hidden(idx [2, 8], { keepKV: true }) → { h: [2, 8, 16], kv: 2 x { k: [2, 2, 8, 8], v } }
+   *   hidden(idx [2, 8]) → { h: [2, 8, 16], kv: [] }
    */
   hidden(idx: tf.Tensor2D, opts: ForwardOptions = {}): { h: tf.Tensor3D; kv: LayerKV[] } {
     const c = this.config;
@@ -66,9 +73,9 @@ export class GPT {
     let x = applyDropout(tf.add(tf.reshape(tok, [B, T, c.nEmbd]), pos), opts.dropout, 0, 'embedding') as tf.Tensor3D; // [B, T, C]
     const kv: LayerKV[] = [];
     for (let i = 0; i < c.nLayer; i++) {
-      const out = block(x, this.params.blocks[i], c, i, opts.dropout, opts.cache?.[i]);
+      const out = block(x, this.params.blocks[i], c, i, opts.dropout, opts.cache?.[i], opts.keepKV);
       x = out.x; // [B, T, C]
-      kv.push(out.kv);
+      if (out.kv !== undefined) kv.push(out.kv);
     }
     return { h: layerNorm(x, this.params.lnfg, this.params.lnfb) as tf.Tensor3D, kv }; // [B, T, C]
   }

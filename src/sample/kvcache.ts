@@ -55,7 +55,7 @@ export class KVCache {
   private run(ids: number[]): Float32Array {
     const [h, ...flat] = tf.tidy(() => {
       const idx = tf.tensor2d(ids, [1, ids.length], 'int32'); // [1, Tn]
-      const out = this.model.hidden(idx, { cache: this.kv.length > 0 ? this.kv : undefined });
+      const out = this.model.hidden(idx, { cache: this.kv.length > 0 ? this.kv : undefined, keepKV: true });
       const last = tf.slice(out.h, [0, ids.length - 1, 0], [1, 1, this.model.config.nEmbd]) as tf.Tensor3D; // [1, 1, C]
       return [this.model.head(last), ...out.kv.flatMap((l) => [l.k, l.v])]; // [1, 1, V], then k, v per layer
     });

@@ -89,7 +89,7 @@ export function continueBatch(model: GPT, prompts: readonly number[][], opts: { 
   const feed = (idx: Int32Array, n: number): Float32Array => {
     const [logits, ...flat] = tf.tidy(() => {
       const x = tf.tensor2d(idx, [B, n], 'int32'); // [B, n]
-      const o = model.hidden(x, { cache: kv.length > 0 ? kv : undefined });
+      const o = model.hidden(x, { cache: kv.length > 0 ? kv : undefined, keepKV: true });
       const last = tf.slice(o.h, [0, n - 1, 0], [B, 1, model.config.nEmbd]) as tf.Tensor3D; // [B, 1, C]
       return [model.head(last), ...o.kv.flatMap((l) => [l.k, l.v])]; // [B, 1, V], then k, v per layer
     });

@@ -110,6 +110,25 @@ describe('GPT forward', () => {
     tf.dispose([x, logits]);
   });
 
+  it('returns keys and values only when asked (keepKV) or given a cache, and the same hidden states either way', () => {
+    const x = randomIds(2, 8, 11, 4);
+    tf.tidy(() => {
+      const plain = model.hidden(x);
+      const kept = model.hidden(x, { keepKV: true });
+      expect(plain.kv).to.deep.equal([]);
+      expect(kept.kv).to.have.length(model.config.nLayer);
+      expect(kept.kv[0].k.shape).to.deep.equal([2, model.config.nHead, 8, model.config.nEmbd / model.config.nHead]);
+      expect(Array.from(plain.h.dataSync())).to.deep.equal(Array.from(kept.h.dataSync()));
+      // The keys of the fused path equal those of the path that continues a cache, position by position.
+      const first = model.hidden(tf.slice(x, [0, 0], [2, 5]) as tf.Tensor2D, { keepKV: true });
+      const next = model.hidden(tf.slice(x, [0, 5], [2, 3]) as tf.Tensor2D, { cache: first.kv });
+      expect(next.kv).to.have.length(model.config.nLayer);
+      const a = kept.kv[1].k.dataSync(), b = next.kv[1].k.dataSync();
+      a.forEach((v, i) => expect(b[i]).to.be.closeTo(v, 1e-5));
+    });
+    x.dispose();
+  });
+
   it('starts with a loss close to ln(vocabSize)', () => {
     const x = randomIds(8, 8, 11, 2);
     const y = randomIds(8, 8, 11, 3);
