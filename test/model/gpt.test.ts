@@ -8,6 +8,7 @@ import {
   GPT, causalSelfAttention, crossEntropy, gelu, geluTanh, flopsPerToken, initParams, layerNorm, makeConfig, paramCount, paramSpecs,
 } from '../../src/model';
 import { GptLabError } from '../../src/util/assert';
+import { matMul2d } from '../../src/model/linear';
 import { directionalCheck, randomFloats, randomIds, stats, tinyConfig, tinyModel } from './helpers';
 
 describe('GPT config', () => {
@@ -294,4 +295,26 @@ describe('GPT on cpu and wasm', () => {
       for (let j = 0; j < cpu.grads[i].length; j++) expect(wasm.grads[i][j]).to.be.closeTo(cpu.grads[i][j], 1e-4);
     }
   });
+});
+
+describe('matMul2d', () => {
+  before(async () => { await initBackend({ backend: 'cpu' }); });
+
+  // [N, in] x [in, out]: the first shape transposes x for dW, the second transposes dy and the product.
+  for (const [N, nIn, nOut] of [[6, 3, 5], [40, 12, 3]]) {
+    it(`has the gradients of tfjs's own matMul for [${N}, ${nIn}] x [${nIn}, ${nOut}]`, () => {
+      const x = randomFloats([N, nIn], 1) as tf.Tensor2D;
+      const w = randomFloats([nIn, nOut], 2) as tf.Tensor2D;
+      const up = randomFloats([N, nOut], 3);
+      const f = (mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor) => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(mm(a as tf.Tensor2D, b as tf.Tensor2D), up)))([x, w]);
+      const ours = f(matMul2d);
+      const theirs = f((a, b) => tf.matMul(a, b));
+      expect(ours[1].shape).to.deep.equal([nIn, nOut]);
+      for (let i = 0; i < 2; i++) {
+        const a = ours[i].dataSync(), b = theirs[i].dataSync();
+        a.forEach((v, j) => expect(v).to.be.closeTo(b[j], 1e-5));
+      }
+      tf.dispose([x, w, up, ...ours, ...theirs]);
+    });
+  }
 });
