@@ -194,6 +194,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** One backend's result on one reference step. */
 export interface BackendStepResult {
   backend: BackendName;
+  /** What computed, as initBackend describes it (e.g. 'CPU (WebAssembly SIMD, 2 threads)'). */
+  device?: string;
   /** Whether gpt-lab's fused kernels ran (src/kernels/fused.ts), and which. */
   fused: boolean;
   fusedOps?: string[];
@@ -235,7 +237,7 @@ async function benchBackend(
   reference?: { backend: BackendName; losses: number[] }, variant = false,
 ): Promise<BackendStepResult> {
   const shape = STEP_CONFIGS[name];
-  await initBackend({ backend, source: 'bench step --backends' });
+  const choice = await initBackend({ backend, source: 'bench step --backends' });
   const trainer = stepTrainer(shape);
   const warmup = opts.warmup ?? 3;
   const tokens = shape.batchSize * shape.blockSize;
@@ -278,7 +280,7 @@ async function benchBackend(
     }
     const msPerStep = median(roundsMs);
     const result: BackendStepResult = {
-      backend, fused: fusedKernelsEnabled() && hasFused(backend), fusedOps: fusedKernelsEnabled() ? [...(FUSED_ON[backend] ?? [])] : [], steps: steps * rounds, msPerStep, tokensPerSec: (tokens * 1000) / msPerStep, roundsMs,
+      backend, device: choice.device, fused: fusedKernelsEnabled() && hasFused(backend), fusedOps: fusedKernelsEnabled() ? [...(FUSED_ON[backend] ?? [])] : [], steps: steps * rounds, msPerStep, tokensPerSec: (tokens * 1000) / msPerStep, roundsMs,
       peakBytes: prof.peakBytes, kernelsPerStep: prof.kernels.length, heldBytes: tf.memory().numBytes, rssBytes: rss, firstLosses,
     };
     if (reference !== undefined && (reference.backend !== backend || variant)) {
@@ -476,7 +478,9 @@ export function summarizeStepBench(r: Record<string, unknown>): string {
       const other = (b.torchOther ?? []).map((o) => ` (${o.threads}t: ${o.msPerStep.toFixed(1)} ms, ratio ${o.ratio.toFixed(2)})`).join('');
       const goal = b.goal ? `  goal <= ${b.goal.maxRatio}: ${b.goal.met ? 'met' : 'NOT met'}` : '';
       const diff = b.lossDiff ? `  |Δloss| vs ${b.lossDiff.vsBackend} ${b.lossDiff.maxAbs.toExponential(1)}` : '';
-      lines.push(`${name.padEnd(5)} ${label.padEnd(13)} ${b.msPerStep.toFixed(1).padStart(8)} ms/step ${b.tokensPerSec.toFixed(0).padStart(7)} tok/s  peak ${(b.peakBytes / 2 ** 20).toFixed(0)} MiB  ${b.kernelsPerStep} kernels${torch}${other}${goal}${diff}`);
+      const threads = b.device !== undefined ? / (\d+) threads/.exec(b.device) : null;
+      const where = threads !== null ? ` ${threads[1]}t` : '';
+      lines.push(`${name.padEnd(5)} ${(label + where).padEnd(13)} ${b.msPerStep.toFixed(1).padStart(8)} ms/step ${b.tokensPerSec.toFixed(0).padStart(7)} tok/s  peak ${(b.peakBytes / 2 ** 20).toFixed(0)} MiB  ${b.kernelsPerStep} kernels${torch}${other}${goal}${diff}`);
     }
   }
   return lines.join('\n');

@@ -55,7 +55,7 @@ interface WasmPackage {
 /** Emscripten's module object, as far as we touch it. */
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
-  PThread: { runningWorkers: { unref(): void }[] };
+  PThread: { runningWorkers: { unref(): void }[]; unusedWorkers: { terminate(): Promise<number> }[] };
   tfjs?: object;
 }
 type Factory = ((config: object) => Promise<EmscriptenModule>) & { toString(): string };
@@ -119,6 +119,9 @@ async function startThreaded(pkg: WasmPackage, binary: string, threads: number):
   // subtle: each pool thread is a worker_thread that Emscripten keeps referenced while it runs, and
   // pool threads never finish, so Node would never exit; the main thread's work does not need them alive.
   for (const w of module.PThread.runningWorkers) w.unref();
+  // Emscripten started a pool of 8 workers up front (about 9 MiB each); the thread pool holds the
+  // ones it needs, so end the idle rest (should a thread be created later, Emscripten starts one).
+  for (const w of module.PThread.unusedWorkers.splice(0)) void w.terminate();
   return backend;
 }
 

@@ -9,6 +9,7 @@ import { initBackend } from '../../src/backend';
 import { paramCount } from '../../src/model';
 import { parseArgs } from '../../src/cli/args';
 import { GptLabError } from '../../src/util/assert';
+import { wasmThreadCount } from '../../src/wasm-threads';
 import { checkFusedAdamW, findTorchPython, runStepBench, STEP_CONFIGS, stepModelConfig, summarizeStepBench, torchScript, BackendStepResult } from '../../bench/step';
 import { BENCH_FLAGS, BENCH_VALUED, stepOptions } from '../../bench/index';
 
@@ -66,7 +67,9 @@ describe('bench step: a short run on wasm', () => {
   it('takes turns with PyTorch when Python has torch, and prints the ratio', () => {
     const w = (result.configs as Record<string, { backends: Record<string, BackendStepResult> }>).baby.backends.wasm;
     const text = summarizeStepBench(result);
-    expect(text).to.match(/^baby\s+wasm\s+[\d.]+ ms\/step/);
+    const threads = wasmThreadCount();
+    expect(w.device).to.equal(threads > 1 ? `CPU (WebAssembly SIMD, ${threads} threads)` : 'CPU (WebAssembly SIMD, single-threaded)');
+    expect(text).to.match(threads > 1 ? new RegExp(`^baby\\s+wasm ${threads}t\\s+[\\d.]+ ms/step`) : /^baby\s+wasm\s+[\d.]+ ms\/step/);
     if (torch.python === undefined) {
       expect(w.torch).to.equal(undefined);
       expect(text).to.include('(no PyTorch)');
