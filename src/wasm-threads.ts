@@ -92,16 +92,21 @@ async function startThreaded(pkg: WasmPackage, binary: string, threads: number):
   const factory: Factory = require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
   const { wasmWorkerContents } = require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js');
   const files = scriptFiles(factory, wasmWorkerContents);
-  const bytes = fs.readFileSync(binary);
+  // Compiled here so that a bad binary fails this promise (and the stock module takes over) instead
+  // of leaving Emscripten waiting for an instance that never comes.
+  const compiled = await WebAssembly.compile(fs.readFileSync(binary));
   const module = await factory({
     locateFile: (p: string) => (p.endsWith('.worker.js') ? files.worker : p.endsWith('.wasm') ? binary : p),
     mainScriptUrlOrBlob: files.main,
-    instantiateWasm(info: { env: Record<string, unknown> }, receive: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
+    instantiateWasm(info: { env: Record<string, unknown> }, receive: (i: WebAssembly.Instance, m: WebAssembly.Module) => void): WebAssembly.Exports {
       // subtle: tfjs's C side caps its thread pool at half the logical cores (it assumes two
       // hyperthreads per core), so 2 cores would get 1 thread; report enough cores for `threads`.
       info.env.emscripten_num_logical_cores = () => 2 * threads;
-      WebAssembly.instantiate(bytes, info as WebAssembly.Imports).then((r) => receive(r.instance, r.module));
-      return {};
+      // Synchronous (Node allows it at any size): a failure throws here, which Emscripten turns into a
+      // rejection of the factory's promise.
+      const instance = new WebAssembly.Instance(compiled, info as WebAssembly.Imports);
+      receive(instance, compiled);
+      return instance.exports;
     },
   });
   const c = (name: string, ret: string | null, args: string[]) => module.cwrap(name, ret, args);

@@ -84,3 +84,13 @@ describe('threaded wasm', function () {
     one.gradHeads.forEach((g, i) => g.forEach((v, j) => expect(two.gradHeads[i][j]).to.be.closeTo(v, 1e-6)));
   });
 });
+
+describe('threaded wasm that fails to start', () => {
+  it('gives way to the single-threaded module, which then computes', function () {
+    this.timeout(60_000);
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'helpers', 'wasm-fallback.js')], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).to.equal(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).to.deep.include({ registered: true, threaded: false, stock: true, threads: 1, sum: 24, warned: true });
+  });
+});
