@@ -9,6 +9,7 @@ import { cpuBackend, cpuBridge } from '../src/kernels/bridge';
 import { fallbackKernels, installFallbackKernels } from '../src/kernels/fallback';
 import { segmentSum } from '../src/kernels/segment-sum';
 import { splitBlocks } from '../src/kernels/split';
+import { transposeBlocks } from '../src/kernels/transpose';
 
 const V = 7; // vocabulary
 const C = 4; // embedding width
@@ -212,4 +213,52 @@ describe('SplitV on wasm (block copies, split.ts)', () => {
     const cpu = await withBackend('cpu', run);
     wasm.forEach((v, i) => expect(v).to.be.closeTo(cpu[i], 1e-6));
   });
+});
+
+describe('Transpose on wasm (tiles for matrices, transpose.ts)', () => {
+  it('transposeBlocks transposes a batch of two [2, 3] matrices as worked by hand', () => {
+    const out = new Float32Array(12);
+    transposeBlocks(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), 2, 2, 3, out);
+    expect(Array.from(out)).to.deep.equal([1, 4, 2, 5, 3, 6, 7, 10, 8, 11, 9, 12]);
+  });
+
+  it('replaces the wasm kernel and reports it', async () => {
+    await withBackend('wasm', () => undefined);
+    expect(fallbackKernels('wasm')!.replaced).to.include('Transpose');
+  });
+
+  // Matrix layouts (tiled here) and others (handed to tfjs's kernel), against the definition.
+  const cases: [number[], number[], 'float32' | 'int32' | 'bool'][] = [
+    [[37, 21], [1, 0], 'float32'], [[768, 512], [1, 0], 'float32'], [[3, 17, 9], [0, 2, 1], 'float32'],
+    [[13, 5], [1, 0], 'int32'], [[4, 6, 3], [0, 2, 1], 'bool'], [[2, 3, 4, 5], [0, 2, 1, 3], 'float32'],
+    [[4, 3, 5], [1, 0, 2], 'float32'], [[4, 3, 5], [2, 1, 0], 'int32'], [[6, 7], [0, 1], 'float32'],
+  ];
+  for (const [shape, perm, dtype] of cases) {
+    it(`transposes [${shape}] by [${perm}] (${dtype}) like the definition, without leaks`, async () => {
+      const n = shape.reduce((p, d) => p * d, 1);
+      const values = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? (i % 3 === 0 ? 1 : 0) : (i * 37) % 101 - 50));
+      const oshape = perm.map((p) => shape[p]);
+      const strides = shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
+      const expected: number[] = [];
+      for (let f = 0; f < n; f++) {
+        let rem = f, src = 0;
+        for (let i = 0; i < oshape.length; i++) {
+          const ostride = oshape.slice(i + 1).reduce((p, d) => p * d, 1);
+          const idx = Math.floor(rem / ostride);
+          rem -= idx * ostride;
+          src += idx * strides[perm[i]]; // output axis i is input axis perm[i]
+        }
+        expected.push(values[src]);
+      }
+      await withBackend('wasm', () => {
+        const before = tf.memory().numTensors;
+        const x = tf.tensor(values, shape, dtype);
+        const y = tf.transpose(x, perm);
+        expect(y.shape).to.deep.equal(oshape);
+        expect(Array.from(y.dataSync())).to.deep.equal(expected);
+        tf.dispose([x, y]);
+        expect(tf.memory().numTensors).to.equal(before);
+      });
+    });
+  }
 });
