@@ -95,6 +95,9 @@ async function startThreaded(pkg: WasmPackage, binary: string, threads: number):
   // Compiled here so that a bad binary fails this promise (and the stock module takes over) instead
   // of leaving Emscripten waiting for an instance that never comes.
   const compiled = await WebAssembly.compile(fs.readFileSync(binary));
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const emitter = process as unknown as { listeners(e: string): unknown[]; removeListener(e: string, l: unknown): void };
+  const before = events.map((e) => emitter.listeners(e));
   const module = await factory({
     locateFile: (p: string) => (p.endsWith('.worker.js') ? files.worker : p.endsWith('.wasm') ? binary : p),
     mainScriptUrlOrBlob: files.main,
@@ -108,6 +111,12 @@ async function startThreaded(pkg: WasmPackage, binary: string, threads: number):
       receive(instance, compiled);
       return instance.exports;
     },
+  });
+  // subtle: Emscripten's glue adds process handlers that rethrow every uncaught error from inside
+  // its one-line, 50 KB script, so Node would print that whole line above the user's own error; the
+  // module never calls exit(), which is what they are for, so take them off again.
+  events.forEach((e, i) => {
+    for (const l of emitter.listeners(e)) if (!before[i].includes(l)) emitter.removeListener(e, l);
   });
   const c = (name: string, ret: string | null, args: string[]) => module.cwrap(name, ret, args);
   // The same bridge tfjs's own loader builds (backend_wasm.js, init()).

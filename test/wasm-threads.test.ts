@@ -8,10 +8,11 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { MAX_DEFAULT_THREADS, wasmThreadCount } from '../src/wasm-threads';
 import { GptLabError } from '../src/util/assert';
+import { initBackend } from '../src/backend';
 
 const helper = path.join(__dirname, 'helpers', 'wasm-run.js');
 
-interface Run { device: string; mm: number[]; loss: number; gradHeads: number[][] }
+interface Run { device: string; mm: number[]; loss: number; gradHeads: number[][]; listeners: number }
 
 function runWith(threads: string): Run {
   const env = { ...process.env, GPTLAB_WASM_THREADS: threads };
@@ -59,7 +60,8 @@ describe('threaded wasm', function () {
   this.timeout(180_000);
   let one: Run;
   let two: Run;
-  before(() => {
+  before(async () => {
+    await initBackend({ backend: 'cpu' }); // for the reference product in this process
     one = runWith('1');
     two = runWith('2');
   });
@@ -67,6 +69,10 @@ describe('threaded wasm', function () {
   it('starts the single-threaded module for 1 thread and the threaded one for 2', () => {
     expect(one.device).to.match(/WebAssembly SIMD, single-threaded/);
     expect(two.device).to.match(/WebAssembly SIMD, 2 threads/);
+  });
+
+  it('leaves no process-wide error handlers behind (Emscripten adds two)', () => {
+    expect(two.listeners).to.equal(0);
   });
 
   it('multiplies matrices like plain JavaScript, on 1 and on 2 threads', () => {

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   const y = tf.randomUniformInt([4, 64], 0, 65, 4) as tf.Tensor2D;
   const { value, grads } = tf.variableGrads(() => m.loss(x, y), m.variables());
   const gradHeads = m.variables().map((v) => Array.from(grads[v.name].dataSync().slice(0, 20)));
-  process.stdout.write(JSON.stringify({ device: choice.device, mm, loss: value.dataSync()[0], gradHeads }));
+  const listeners = process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection');
+  process.stdout.write(JSON.stringify({ device: choice.device, mm, loss: value.dataSync()[0], gradHeads, listeners }));
   // No process.exit: the test checks that the thread pool does not keep Node alive.
 }
 
