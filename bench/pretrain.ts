@@ -4,7 +4,7 @@
 // PyTorch (bench/torch_pretrain.py, when a Python with torch is found) runs for a few seeds, so the
 // report shows how much of any gap the seed alone explains.
 //
-//   node dist/bench/pretrain.js                             # the full 2000 steps (about 45 min on wasm)
+//   node dist/bench/pretrain.js                             # the full 2000 steps (about 5 min on wasm, 2 threads)
 //   node dist/bench/pretrain.js --steps 20 --backend cpu --eval-iters 1   # speed only: ms/step, tokens/s
 //   node dist/bench/pretrain.js --torch-seeds 1337          # one PyTorch reference run (default 1337,1,2; '' none)
 //   runPretrainBench({ steps: 20 })                         # the same from code

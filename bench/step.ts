@@ -11,7 +11,8 @@
 //   gpt-lab bench --configs gpu                          # the same through the CLI
 //   bash bench/pack-gpu.sh && bash .gpu/run.sh step --json    # on the GPU machine (no Node.js there)
 //
-// Per backend: ms/step (median over rounds), tokens/s, the peak of tf.memory() inside one step
+// Per backend: ms/step (median over rounds), tokens/s, the arithmetic rate (training FLOPs a step over
+// the time) beside the backend's own matMul rate and PyTorch's, the peak of tf.memory() inside one step
 // (tf.profile), kernels per step, process RSS, the first losses against the reference backend's
 // (the same init and batches), and the ratio to PyTorch on the matching device (CPU for cpu/wasm,
 // CUDA for webgpu/tensorflow). Progress goes to stderr.
@@ -29,6 +30,7 @@ import { makeTrainConfig, Trainer } from '../src/train';
 import { TokenStream } from '../src/data/stream';
 import { Rng } from '../src/data/rng';
 import { assert } from '../src/util/assert';
+import { measureMatMul } from '../src/speed';
 import { fusedAdamW } from '../src/kernels/adamw';
 import { FUSED_ON, fusedKernelsEnabled, hasFused, setFusedKernels, WEBGPU_FUSED_OPS } from '../src/kernels/fused';
 
@@ -202,6 +204,10 @@ export interface BackendStepResult {
   steps: number;
   msPerStep: number;
   tokensPerSec: number;
+  /** Training FLOPs a step (flopsPerToken × tokens) over our time: the arithmetic rate achieved. */
+  gflops: number;
+  /** The backend's own rate on a 512x512 matMul in the same run (src/speed.ts): what its kernels can reach. */
+  matMulGflops: number;
   roundsMs: number[];
   /** Peak of tf.memory().numBytes inside one step (tf.profile). */
   peakBytes: number;
@@ -215,7 +221,7 @@ export interface BackendStepResult {
   /** Largest |loss - reference loss| over the warm-up steps, and the reference backend. */
   lossDiff?: { vsBackend: BackendName; maxAbs: number };
   /** PyTorch's median over the rounds interleaved with ours, on the matching device. */
-  torch?: { device: string; threads: number; msPerStep: number; roundsMs: number[]; peakRssBytes: number; peakDeviceBytes?: number; attention: string };
+  torch?: { device: string; threads: number; msPerStep: number; gflops: number; roundsMs: number[]; peakRssBytes: number; peakDeviceBytes?: number; attention: string };
   /** Our ms/step over PyTorch's (lower is better), the median over rounds of the round's ratio. */
   ratioToTorch?: number;
   /** Other thread counts of PyTorch on the CPU (e.g. all cores), with our ratio to each. */
@@ -279,8 +285,11 @@ async function benchBackend(
         torchLast.map((t) => `, torch ${t.device} ${t.threads}t ${t.msPerStep.toFixed(1)}`).join(''));
     }
     const msPerStep = median(roundsMs);
+    const flopsPerStep = flopsPerToken(stepModelConfig(shape)).train * tokens;
+    const matMulGflops = (await measureMatMul(512, 5)).gflops;
     const result: BackendStepResult = {
       backend, device: choice.device, fused: fusedKernelsEnabled() && hasFused(backend), fusedOps: fusedKernelsEnabled() ? [...(FUSED_ON[backend] ?? [])] : [], steps: steps * rounds, msPerStep, tokensPerSec: (tokens * 1000) / msPerStep, roundsMs,
+      gflops: flopsPerStep / msPerStep / 1e6, matMulGflops,
       peakBytes: prof.peakBytes, kernelsPerStep: prof.kernels.length, heldBytes: tf.memory().numBytes, rssBytes: rss, firstLosses,
     };
     if (reference !== undefined && (reference.backend !== backend || variant)) {
@@ -290,7 +299,7 @@ async function benchBackend(
     if (workers.length > 0) {
       const t = torchLast[0];
       const tm = median(torchMs[0]);
-      result.torch = { device: t.device, threads: t.threads, msPerStep: tm, roundsMs: torchMs[0], peakRssBytes: t.peakRssBytes, peakDeviceBytes: t.peakDeviceBytes, attention: t.attention };
+      result.torch = { device: t.device, threads: t.threads, msPerStep: tm, gflops: flopsPerStep / tm / 1e6, roundsMs: torchMs[0], peakRssBytes: t.peakRssBytes, peakDeviceBytes: t.peakDeviceBytes, attention: t.attention };
       // subtle: the median of the per-round ratios, so a round in which another process slowed one
       // of the pair shifts a single ratio rather than one side of the quotient.
       result.ratioToTorch = median(roundsMs.map((ms, r) => ms / torchMs[0][r]));
@@ -480,7 +489,8 @@ export function summarizeStepBench(r: Record<string, unknown>): string {
       const diff = b.lossDiff ? `  |Δloss| vs ${b.lossDiff.vsBackend} ${b.lossDiff.maxAbs.toExponential(1)}` : '';
       const threads = b.device !== undefined ? / (\d+) threads/.exec(b.device) : null;
       const where = threads !== null ? ` ${threads[1]}t` : '';
-      lines.push(`${name.padEnd(5)} ${(label + where).padEnd(13)} ${b.msPerStep.toFixed(1).padStart(8)} ms/step ${b.tokensPerSec.toFixed(0).padStart(7)} tok/s  peak ${(b.peakBytes / 2 ** 20).toFixed(0)} MiB  ${b.kernelsPerStep} kernels${torch}${other}${goal}${diff}`);
+      const rate = `  ${b.gflops.toFixed(0)} GFLOP/s (matMul ${b.matMulGflops.toFixed(0)}${b.torch ? `, torch ${b.torch.gflops.toFixed(0)}` : ''})`;
+      lines.push(`${name.padEnd(5)} ${(label + where).padEnd(13)} ${b.msPerStep.toFixed(1).padStart(8)} ms/step ${b.tokensPerSec.toFixed(0).padStart(7)} tok/s${rate}  peak ${(b.peakBytes / 2 ** 20).toFixed(0)} MiB  ${b.kernelsPerStep} kernels${torch}${other}${goal}${diff}`);
     }
   }
   return lines.join('\n');

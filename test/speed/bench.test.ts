@@ -56,6 +56,11 @@ describe('bench step: a short run on wasm', () => {
     expect(baby.params).to.equal(paramCount(stepModelConfig(STEP_CONFIGS.baby)).total);
     expect(w.msPerStep).to.be.above(0);
     expect(w.tokensPerSec).to.be.closeTo((768 * 1000) / w.msPerStep, 1e-6);
+    // the rate: 6·N + 12·L·T·C FLOPs per token, N = 804,096 weights less the 64·128 position embeddings
+    // (nanoGPT's count: the tied head stays in), 768 tokens a step
+    const flops = (6 * (804_096 - 64 * 128) + 12 * 4 * 64 * 128) * 768;
+    expect(w.gflops).to.be.closeTo(flops / w.msPerStep / 1e6, 1e-6);
+    expect(w.matMulGflops).to.be.above(0);
     expect(w.roundsMs).to.have.length(1);
     expect(w.kernelsPerStep).to.be.above(100);
     expect(w.peakBytes).to.be.above(w.heldBytes / 3); // a step holds activations beyond the weights
@@ -80,6 +85,8 @@ describe('bench step: a short run on wasm', () => {
     expect(w.ratioToTorch).to.be.closeTo(w.roundsMs[0] / w.torch!.roundsMs[0], 1e-9); // one round: its ratio
     expect(w.goal!.met).to.equal(w.ratioToTorch! <= 0.5);
     expect(text).to.include(`ratio ${w.ratioToTorch!.toFixed(2)}`);
+    expect(w.torch!.gflops).to.be.closeTo(w.gflops * w.msPerStep / w.torch!.msPerStep, 1e-6);
+    expect(text).to.include(`torch ${w.torch!.gflops.toFixed(0)})`);
   });
 });
 
