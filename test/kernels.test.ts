@@ -145,6 +145,20 @@ describe('fallback kernels', () => {
   });
 });
 
+/**
+ * The values of a tensor of shape `oshape` whose element at multi-index o is the input's (`values` of
+ * `shape`) element at multi-index at(o): layout kernels written out by their definition.
+ */
+function byDefinition(values: number[], shape: number[], oshape: number[], at: (o: number[]) => number[]): number[] {
+  const strides = (sh: number[]) => sh.map((_, i) => sh.slice(i + 1).reduce((p, d) => p * d, 1));
+  const [is, os] = [strides(shape), strides(oshape)];
+  const total = oshape.reduce((p, d) => p * d, 1);
+  return Array.from({ length: total }, (_, f) => {
+    const o = os.map((st, i) => Math.floor(f / st) % oshape[i]);
+    return values[at(o).reduce((p, v, i) => p + v * is[i], 0)];
+  });
+}
+
 describe('SplitV on wasm (block copies, split.ts)', () => {
   it('splitBlocks cuts a [2, 3] array along axis 1 as worked by hand', () => {
     const outs = [new Float32Array(2), new Float32Array(4)];
@@ -170,23 +184,10 @@ describe('SplitV on wasm (block copies, split.ts)', () => {
       const sizes = typeof split === 'number' ? Array(split).fill(shape[ax] / split)
         : split.map((s) => (s === -1 ? shape[ax] - split.reduce((p, t) => p + (t === -1 ? 0 : t), 0) : s));
       // The definition: output k holds, at index (.., i, ..), the input at (.., start_k + i, ..).
-      const strides = shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
       const expected = sizes.map((size, k) => {
         const start = sizes.slice(0, k).reduce((p, s) => p + s, 0);
         const oshape = shape.map((d, i) => (i === ax ? size : d));
-        const out: number[] = [];
-        const total = oshape.reduce((p, d) => p * d, 1);
-        for (let f = 0; f < total; f++) {
-          let rem = f, src = 0;
-          for (let i = 0; i < oshape.length; i++) {
-            const ostride = oshape.slice(i + 1).reduce((p, d) => p * d, 1);
-            const idx = Math.floor(rem / ostride);
-            rem -= idx * ostride;
-            src += (i === ax ? idx + start : idx) * strides[i];
-          }
-          out.push(values[src]);
-        }
-        return { shape: oshape, values: out };
+        return { shape: oshape, values: byDefinition(values, shape, oshape, (o) => o.map((v, i) => (i === ax ? v + start : v))) };
       });
       await withBackend('wasm', () => {
         const before = tf.memory().numTensors;
@@ -232,24 +233,15 @@ describe('Transpose on wasm (tiles for matrices, transpose.ts)', () => {
     [[37, 21], [1, 0], 'float32'], [[768, 512], [1, 0], 'float32'], [[3, 17, 9], [0, 2, 1], 'float32'],
     [[13, 5], [1, 0], 'int32'], [[4, 6, 3], [0, 2, 1], 'bool'], [[2, 3, 4, 5], [0, 2, 1, 3], 'float32'],
     [[4, 3, 5], [1, 0, 2], 'float32'], [[4, 3, 5], [2, 1, 0], 'int32'], [[6, 7], [0, 1], 'float32'],
+    [[4, 3, 5], [1, 2, 0], 'float32'], [[2, 3, 4, 5], [3, 0, 2, 1], 'float32'], // not their own inverses
   ];
   for (const [shape, perm, dtype] of cases) {
     it(`transposes [${shape}] by [${perm}] (${dtype}) like the definition, without leaks`, async () => {
       const n = shape.reduce((p, d) => p * d, 1);
       const values = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? (i % 3 === 0 ? 1 : 0) : (i * 37) % 101 - 50));
       const oshape = perm.map((p) => shape[p]);
-      const strides = shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
-      const expected: number[] = [];
-      for (let f = 0; f < n; f++) {
-        let rem = f, src = 0;
-        for (let i = 0; i < oshape.length; i++) {
-          const ostride = oshape.slice(i + 1).reduce((p, d) => p * d, 1);
-          const idx = Math.floor(rem / ostride);
-          rem -= idx * ostride;
-          src += idx * strides[perm[i]]; // output axis i is input axis perm[i]
-        }
-        expected.push(values[src]);
-      }
+      // The definition: output axis i is input axis perm[i].
+      const expected = byDefinition(values, shape, oshape, (o) => shape.map((_, a) => o[perm.indexOf(a)]));
       await withBackend('wasm', () => {
         const before = tf.memory().numTensors;
         const x = tf.tensor(values, shape, dtype);
