@@ -10,6 +10,7 @@ import { fallbackKernels, installFallbackKernels } from '../src/kernels/fallback
 import { segmentSum } from '../src/kernels/segment-sum';
 import { splitBlocks } from '../src/kernels/split';
 import { transposeBlocks } from '../src/kernels/transpose';
+import { gatherRows } from '../src/kernels/gather';
 
 const V = 7; // vocabulary
 const C = 4; // embedding width
@@ -253,4 +254,61 @@ describe('Transpose on wasm (tiles for matrices, transpose.ts)', () => {
       });
     });
   }
+});
+
+describe('GatherV2 on wasm (row copies, gather.ts)', () => {
+  it('gatherRows copies the rows of ids, as worked by hand', () => {
+    const out = new Float32Array(4);
+    gatherRows(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 0], 1, 1, 3, 2, out);
+    expect(Array.from(out)).to.deep.equal([5, 6, 1, 2]);
+  });
+
+  it('replaces the wasm kernel and reports it', async () => {
+    await withBackend('wasm', () => undefined);
+    expect(fallbackKernels('wasm')!.replaced).to.include('GatherV2');
+  });
+
+  // shape, indices (shape and values), axis, batchDims, dtype
+  const cases: [number[], number[], number[], number, number, 'float32' | 'int32' | 'bool'][] = [
+    [[65, 128], [768], Array.from({ length: 768 }, (_, i) => (i * 7) % 65), 0, 0, 'float32'],
+    [[4, 5, 3], [2, 3], [4, 0, 4, 1, 2, 2], 1, 0, 'float32'],
+    [[3, 4], [5], [3, 0, 0, 2, 1], 1, 0, 'int32'],
+    [[2, 4, 3], [2, 2], [3, 0, 1, 1], 1, 1, 'bool'],
+    [[6], [0], [], 0, 0, 'float32'],
+  ];
+  for (const [shape, ishape, ids, axis, batchDims, dtype] of cases) {
+    it(`gathers [${shape}] along axis ${axis} (batchDims ${batchDims}, ${dtype}) like the definition, without leaks`, async () => {
+      const n = shape.reduce((p, d) => p * d, 1);
+      const values = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? (i % 3 === 0 ? 1 : 0) : (i * 37) % 101 - 50));
+      // The definition: out[batch.., outer.., idx.., inner..] = x[batch.., outer.., ids[batch.., idx..], inner..].
+      const oshape = [...shape.slice(0, axis), ...ishape.slice(batchDims), ...shape.slice(axis + 1)];
+      const istrides = ishape.map((_, i) => ishape.slice(i + 1).reduce((p, d) => p * d, 1));
+      const idsRank = ishape.length - batchDims;
+      const expected = byDefinition(values, shape, oshape, (o) => {
+        const batchIdx = o.slice(0, batchDims);
+        const idxIdx = o.slice(axis, axis + idsRank);
+        const flat = [...batchIdx, ...idxIdx].reduce((p, v, i) => p + v * istrides[i], 0);
+        return [...o.slice(0, axis), ids[flat], ...o.slice(axis + idsRank)];
+      });
+      await withBackend('wasm', () => {
+        const before = tf.memory().numTensors;
+        const x = tf.tensor(values, shape, dtype);
+        const i = tf.tensor(ids, ishape, 'int32');
+        const y = tf.gather(x, i, axis, batchDims);
+        expect(y.shape).to.deep.equal(oshape);
+        expect(Array.from(y.dataSync())).to.deep.equal(expected);
+        tf.dispose([x, i, y]);
+        expect(tf.memory().numTensors).to.equal(before);
+      });
+    });
+  }
+
+  it('rejects an index out of range, naming it', async () => {
+    await withBackend('wasm', () => {
+      const x = tf.tensor2d([[1, 2], [3, 4]]);
+      const i = tf.tensor1d([1, 2], 'int32');
+      expect(() => tf.gather(x, i)).to.throw(/index value 2 is not in \[0, 1\]/);
+      tf.dispose([x, i]);
+    });
+  });
 });
