@@ -16,15 +16,14 @@ const matMulPlainGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as tf.Tensor2D[];
       const g = dy as tf.Tensor2D; // [N, out]
-      const [N, nIn] = xs.shape;
-      const nOut = g.shape[1];
-      // dW = xᵀ @ dy transposes x (N·in values); (dyᵀ @ x)ᵀ transposes dy and the product (N·out +
-      // in·out values). Transposes cost about 3 ns a value on wasm, so move the fewer values: for
-      // the MLP's c_proj (in = 4·out) that is 2.4x fewer.
-      const dW = N * nIn <= N * nOut + nIn * nOut
-        ? tf.matMul(tf.transpose(xs), g) // [in, out]
-        : tf.transpose(tf.matMul(tf.transpose(g), xs)); // [out, in] → [in, out]
-      return [tf.matMul(g, tf.transpose(ws)), dW]; // dx = dy @ Wᵀ: [N, in]
+      // subtle: (dyᵀ @ x)ᵀ would transpose fewer values for the MLP's c_proj, but it rounds differently,
+      // and that alone moved notebook 04's greedy scores by up to 9 points; the ~1% it saved on wasm
+      // (matrix transposes are tiled copies now, src/kernels/transpose.ts) is not worth results that
+      // no longer match what the notebooks and README report.
+      return [
+        tf.matMul(g, tf.transpose(ws)), // dx = dy @ Wᵀ: [N, in]
+        tf.matMul(tf.transpose(xs), g), // dW = xᵀ @ dy: [in, out]
+      ];
     },
   };
 });

@@ -300,7 +300,7 @@ describe('GPT on cpu and wasm', () => {
 describe('matMul2d', () => {
   before(async () => { await initBackend({ backend: 'cpu' }); });
 
-  // [N, in] x [in, out]: the first shape transposes x for dW, the second transposes dy and the product.
+  // [N, in] x [in, out]: a wide and a tall x.
   for (const [N, nIn, nOut] of [[6, 3, 5], [40, 12, 3]]) {
     it(`has the gradients of tfjs's own matMul for [${N}, ${nIn}] x [${nIn}, ${nOut}]`, () => {
       const x = randomFloats([N, nIn], 1) as tf.Tensor2D;
