@@ -16,10 +16,8 @@ const matMulPlainGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as tf.Tensor2D[];
       const g = dy as tf.Tensor2D; // [N, out]
-      // subtle: (dyᵀ @ x)ᵀ would transpose fewer values for the MLP's c_proj, but it rounds differently,
-      // and that alone moved notebook 04's greedy scores by up to 9 points; the ~1% it saved on wasm
-      // (matrix transposes are tiled copies now, src/kernels/transpose.ts) is not worth results that
-      // no longer match what the notebooks and README report.
+      // (dyᵀ @ x)ᵀ would transpose fewer values for the MLP's c_proj, but once matrix transposes were
+      // tiled copies on wasm (src/kernels/transpose.ts) it saved about 1% of a step: not worth a second form.
       return [
         tf.matMul(g, tf.transpose(ws)), // dx = dy @ Wᵀ: [N, in]
         tf.matMul(tf.transpose(xs), g), // dW = xᵀ @ dy: [in, out]
