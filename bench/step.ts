@@ -263,6 +263,8 @@ async function benchBackend(
       await out.loss.data();
       tf.dispose([out.loss, out.gradNorm]);
     });
+    // Before the rounds: a PyTorch worker that just ran may keep its threads spinning for a while.
+    const matMulGflops = (await measureMatMul(512, 7)).gflops;
     const steps = opts.steps ?? defaultSteps(backend, warmMs);
     const rounds = backend === 'cpu' ? Math.min(opts.rounds ?? 5, 1) : opts.rounds ?? 5;
     const device = backend === 'webgpu' || backend === 'tensorflow' ? 'cuda' : 'cpu';
@@ -286,7 +288,6 @@ async function benchBackend(
     }
     const msPerStep = median(roundsMs);
     const flopsPerStep = flopsPerToken(stepModelConfig(shape)).train * tokens;
-    const matMulGflops = (await measureMatMul(512, 5)).gflops;
     const result: BackendStepResult = {
       backend, device: choice.device, fused: fusedKernelsEnabled() && hasFused(backend), fusedOps: fusedKernelsEnabled() ? [...(FUSED_ON[backend] ?? [])] : [], steps: steps * rounds, msPerStep, tokensPerSec: (tokens * 1000) / msPerStep, roundsMs,
       gflops: flopsPerStep / msPerStep / 1e6, matMulGflops,
