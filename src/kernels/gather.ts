@@ -10,14 +10,13 @@
 // Left out: other backends (their own kernels are fine); indices are checked as tfjs checks them.
 
 import * as tf from '@tensorflow/tfjs';
-
-type Flat = Float32Array | Int32Array | Uint8Array;
+import { HeapArray, WasmHeap } from './js-kernel';
 
 /**
  * out[b, o, n, :] = x[b, o, ids[b, n], :] for x laid out [batch, outer, dim, slice] and ids
  * [batch, nIds]; out is [batch, outer, nIds, slice].
  */
-export function gatherRows(x: Flat, ids: ArrayLike<number>, batch: number, outer: number, dim: number, slice: number, out: Flat): void {
+export function gatherRows(x: HeapArray, ids: ArrayLike<number>, batch: number, outer: number, dim: number, slice: number, out: HeapArray): void {
   const nIds = ids.length / batch;
   let w = 0;
   for (let b = 0; b < batch; b++) {
@@ -32,17 +31,12 @@ export function gatherRows(x: Flat, ids: ArrayLike<number>, batch: number, outer
   }
 }
 
-interface WasmLike {
-  typedArrayFromHeap(t: tf.TensorInfo): Flat;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
 /** tfjs's GatherV2 contract (inputs { x, indices }, attrs { axis, batchDims }) on the wasm heap. */
 export const gatherWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
   const { axis, batchDims } = attrs as unknown as { axis: number; batchDims: number };
   const ax = tf.util.parseAxisParam(axis, x.shape)[0];
-  const w = backend as unknown as WasmLike;
+  const w = backend as unknown as WasmHeap;
   const ids = w.typedArrayFromHeap(indices);
   const dim = x.shape[ax];
   for (let i = 0; i < ids.length; i++) {

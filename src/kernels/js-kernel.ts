@@ -24,8 +24,14 @@ export type JsKernelImpl = (inputs: Float32Array[], shapes: number[][], attrs: R
 /** The backends JS kernels run on. */
 export const JS_KERNEL_BACKENDS = ['cpu', 'wasm'] as const;
 
-interface WasmLike {
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+/** The typed array a tensor's values sit in on the wasm heap: float32, int32, or bool as bytes. */
+export type HeapArray = Float32Array | Int32Array | Uint8Array;
+
+/** The parts of tfjs's wasm backend that kernels written outside it use. */
+export interface WasmHeap {
+  /** A view of the tensor's values in the heap (detached if the heap grows). */
+  typedArrayFromHeap(t: tf.TensorInfo): HeapArray;
+  /** A new output tensor in the heap, uninitialised. */
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 interface CpuLike {
@@ -40,12 +46,12 @@ function kernelFunc(name: string, backendName: string, impl: JsKernelImpl): tf.K
       if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`${name}: inputs must be float32 or int32, got ${t.dtype} of shape [${t.shape}]`);
     }
     const views = backendName === 'wasm'
-      ? infos.map((t) => (backend as unknown as WasmLike).typedArrayFromHeap(t))
+      ? infos.map((t) => (backend as unknown as WasmHeap).typedArrayFromHeap(t) as Float32Array)
       : infos.map((t) => (backend as unknown as CpuLike).data.get(t.dataId).values);
     const outs = impl(views, infos.map((t) => t.shape), (attrs ?? {}) as Record<string, unknown>);
     const made = outs.map((o) => {
       if (backendName === 'wasm') {
-        const w = backend as unknown as WasmLike;
+        const w = backend as unknown as WasmHeap;
         const info = w.makeOutput(o.shape, 'float32');
         w.typedArrayFromHeap(info).set(o.values);
         return info;

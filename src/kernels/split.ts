@@ -11,14 +11,13 @@
 // Left out: string tensors (wasm has none) and other backends (cpu's SplitV is fine; webgpu's stays).
 
 import * as tf from '@tensorflow/tfjs';
-
-type Flat = Float32Array | Int32Array | Uint8Array;
+import { HeapArray, WasmHeap } from './js-kernel';
 
 /**
  * Cuts `src` (shape `shape`) along `axis` into pieces of `sizes`, writing piece k into outs[k]
  * (preallocated, each of the piece's size).
  */
-export function splitBlocks(src: Flat, shape: number[], sizes: number[], axis: number, outs: Flat[]): void {
+export function splitBlocks(src: HeapArray, shape: number[], sizes: number[], axis: number, outs: HeapArray[]): void {
   const outer = shape.slice(0, axis).reduce((p, d) => p * d, 1);
   const inner = shape.slice(axis + 1).reduce((p, d) => p * d, 1);
   const row = shape[axis] * inner; // values per outer index
@@ -31,18 +30,13 @@ export function splitBlocks(src: Flat, shape: number[], sizes: number[], axis: n
   });
 }
 
-interface WasmLike {
-  typedArrayFromHeap(t: tf.TensorInfo): Flat;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
 /** tfjs's SplitV kernel contract (inputs { x }, attrs { numOrSizeSplits, axis }) on the wasm heap. */
 export const splitVWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const x = (inputs as { x: tf.TensorInfo }).x;
   const { numOrSizeSplits, axis } = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number | number[] };
   const ax = tf.util.parseAxisParam(axis, x.shape)[0];
   const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax) as number[];
-  const w = backend as unknown as WasmLike;
+  const w = backend as unknown as WasmHeap;
   const outs = sizes.map((s) => w.makeOutput(x.shape.map((d, i) => (i === ax ? s : d)), x.dtype));
   // subtle: allocating outputs may grow the heap and detach earlier views; take every view after.
   splitBlocks(w.typedArrayFromHeap(x), x.shape, sizes, ax, outs.map((o) => w.typedArrayFromHeap(o)));

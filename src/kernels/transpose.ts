@@ -12,14 +12,13 @@
 // Left out: other backends (cpu's JS transpose and webgpu's shader are their own).
 
 import * as tf from '@tensorflow/tfjs';
-
-type Flat = Float32Array | Int32Array | Uint8Array;
+import { HeapArray, WasmHeap } from './js-kernel';
 
 /** Tile edge: 8 measured fastest on [2048, 256] and no slower than 16-64 on the model's other shapes. */
 const TILE = 8;
 
 /** dst[b, j, i] = src[b, i, j] for `batch` matrices of R rows and C columns. */
-export function transposeBlocks(src: Flat, batch: number, R: number, C: number, dst: Flat): void {
+export function transposeBlocks(src: HeapArray, batch: number, R: number, C: number, dst: HeapArray): void {
   const size = R * C;
   for (let b = 0; b < batch; b++) {
     const s = b * size;
@@ -36,11 +35,6 @@ export function transposeBlocks(src: Flat, batch: number, R: number, C: number, 
   }
 }
 
-interface WasmLike {
-  typedArrayFromHeap(t: tf.TensorInfo): Flat;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
 /** tfjs's Transpose contract (inputs { x }, attrs { perm }); matrix transposes here, the rest to `original`. */
 export function transposeWasm(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -51,7 +45,7 @@ export function transposeWasm(original: tf.KernelFunc): tf.KernelFunc {
     const batched = s.length === 3 && perm[0] === 0 && perm[1] === 2 && perm[2] === 1;
     if (!(matrix || batched) || !['float32', 'int32', 'bool'].includes(x.dtype)) return original(args);
     const [batch, R, C] = matrix ? [1, s[0], s[1]] : s;
-    const w = args.backend as unknown as WasmLike;
+    const w = args.backend as unknown as WasmHeap;
     const out = w.makeOutput(perm.map((p) => s[p]), x.dtype);
     // subtle: allocating the output may grow the heap and detach earlier views; take both views after.
     transposeBlocks(w.typedArrayFromHeap(x), batch, R, C, w.typedArrayFromHeap(out));
