@@ -60,35 +60,37 @@ export function causalSelfAttention(
   const [B, T, C] = x.shape;
   const hs = C / c.nHead;
   const qkv = addBias(matMul2d(tf.reshape(x, [B * T, C]), p.attnW as tf.Tensor2D), p.attnB); // [B*T, 3C]
+  // q, k, v (from 0) or k, v (from 1) as [B, nHead, T, headSize] each, split out of qkv.
+  const qkvHeads = (from: 0 | 1) => tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2).slice(from).map((t) => splitHeads(t, c.nHead));
   const noAttnDropout = !(dropout !== undefined && dropout.rate > 0);
+  let merged: tf.Tensor2D; // [B*T, C]
+  let kv: LayerKV | undefined;
   if (cache === undefined && noAttnDropout && (useFused('attention') || useFused('xnnAttention'))) {
     // Training and full-sequence evaluation: one fused kernel on cpu (src/kernels/attention.ts),
     // XNNPACK convolutions in matching layouts on wasm (src/kernels/attention-xnn.ts).
     const fused = useFused('attention') ? fusedCausalAttention : xnnCausalAttention;
-    const merged = fused(qkv as tf.Tensor2D, B, T, c.nHead); // [B*T, C]
-    const out = addBias(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB); // [B*T, C]
-    const y = applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'attnResid') as tf.Tensor3D; // [B, T, C]
-    if (!keepKV) return { y };
-    // The keys and values, for callers that keep them (generation starts its cache from them).
-    const [, k2, v2] = tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2); // 3 x [B, T, C]
-    return { y, kv: { k: splitHeads(k2, c.nHead), v: splitHeads(v2, c.nHead) } };
+    merged = fused(qkv as tf.Tensor2D, B, T, c.nHead); // [B*T, C]
+    if (keepKV) {
+      // The keys and values, for callers that keep them (generation starts its cache from them).
+      const [k, v] = qkvHeads(1);
+      kv = { k, v };
+    }
+  } else {
+    let [q, k, v] = qkvHeads(0); // [B, nHead, T, headSize] each
+    const past = cache === undefined ? 0 : cache.k.shape[2];
+    if (cache !== undefined) {
+      k = tf.concat([cache.k, k], 2); // [B, nHead, past+T, headSize]
+      v = tf.concat([cache.v, v], 2); // [B, nHead, past+T, headSize]
+    }
+    // subtle: on wasm the batched products go through XNNPACK (src/kernels/batch-matmul.ts), not tf.matMul's naive loop.
+    const bmm = useFused('batchMatMul') ? batchMatMul : tf.matMul;
+    const scores = tf.mul(bmm(q, k, false, true), 1 / Math.sqrt(hs)); // [B, nHead, T, past+T]
+    const att = applyDropout(tf.softmax(tf.add(scores, causalMask(T, past)), -1), dropout, layer, 'attnWeights'); // [B, nHead, T, past+T]
+    const heads = bmm(att, v); // [B, nHead, T, headSize]
+    merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [B*T, C]
+    kv = cache !== undefined || keepKV ? { k: k as tf.Tensor4D, v: v as tf.Tensor4D } : undefined;
   }
-  const [q2, k2, v2] = tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2); // 3 x [B, T, C]
-  const q = splitHeads(q2, c.nHead); // [B, nHead, T, headSize]
-  let k = splitHeads(k2, c.nHead); // [B, nHead, T, headSize]
-  let v = splitHeads(v2, c.nHead); // [B, nHead, T, headSize]
-  const past = cache === undefined ? 0 : cache.k.shape[2];
-  if (cache !== undefined) {
-    k = tf.concat([cache.k, k], 2); // [B, nHead, past+T, headSize]
-    v = tf.concat([cache.v, v], 2); // [B, nHead, past+T, headSize]
-  }
-  // subtle: on wasm the batched products go through XNNPACK (src/kernels/batch-matmul.ts), not tf.matMul's naive loop.
-  const bmm = useFused('batchMatMul') ? batchMatMul : tf.matMul;
-  const scores = tf.mul(bmm(q, k, false, true), 1 / Math.sqrt(hs)); // [B, nHead, T, past+T]
-  const att = applyDropout(tf.softmax(tf.add(scores, causalMask(T, past)), -1), dropout, layer, 'attnWeights'); // [B, nHead, T, past+T]
-  const heads = bmm(att, v) as tf.Tensor4D; // [B, nHead, T, headSize]
-  const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [B*T, C]
   const out = addBias(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB); // [B*T, C]
   const y = applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'attnResid') as tf.Tensor3D; // [B, T, C]
-  return { y, kv: cache !== undefined || keepKV ? { k, v } : undefined };
+  return { y, kv };
 }
