@@ -7,7 +7,7 @@
 import { assert } from './util/assert';
 
 export type Profile = 'ci' | 'full';
-const PROFILES: readonly Profile[] = ['ci', 'full'];
+export const PROFILES: readonly Profile[] = ['ci', 'full'];
 
 /** The active profile, from GPTLAB_PROFILE (default 'full'). */
 export function profile(): Profile {

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { intOption, parseArgs } from '../src/cli/args';
 import { pick, profile } from '../src/profile';
+import { stageArgs } from '../src/cli/stage-args';
+import { GptLabError } from '../src/util/assert';
 
 describe('cli arguments', () => {
   it('parses positionals, --name value, --name=value and flags', () => {
@@ -38,5 +40,19 @@ describe('profiles', () => {
   it('rejects an unknown profile, listing the valid ones', () => {
     process.env.GPTLAB_PROFILE = 'fast';
     expect(() => profile()).to.throw(/GPTLAB_PROFILE='fast'.*ci, full/);
+  });
+});
+
+describe('stageArgs (sft, reward, rlhf)', () => {
+  const parse = (...argv: string[]) => parseArgs(argv, ['profile', 'backend', 'steps', 'out']);
+  it('reads --profile, --backend and --steps', () => {
+    expect(stageArgs(parse('--profile', 'ci', '--backend', 'cpu', '--steps', '5'), 'sft')).to.deep.equal({ profile: 'ci', backend: 'cpu', steps: 5 });
+    expect(stageArgs(parse('--profile', 'full'), 'reward')).to.deep.equal({ profile: 'full', backend: undefined, steps: undefined });
+  });
+  it('rejects positional arguments, an unknown profile or backend, and steps below 1, naming the value', () => {
+    expect(() => stageArgs(parse('extra'), 'rlhf')).to.throw(GptLabError, "gpt-lab rlhf takes no positional arguments (got 'extra')");
+    expect(() => stageArgs(parse('--profile', 'huge'), 'sft')).to.throw(GptLabError, "--profile 'huge' is not a profile; use ci or full");
+    expect(() => stageArgs(parse('--backend', 'cuda'), 'sft')).to.throw(GptLabError, 'cuda');
+    expect(() => stageArgs(parse('--steps', '0'), 'reward')).to.throw(GptLabError, '--steps must be a positive integer, got 0');
   });
 });

@@ -8,11 +8,10 @@
 //   options: --from DIR, --out DIR, --steps N, --profile ci|full, --backend B, --force
 // A directory holding a finished reward model is loaded, not trained again (--force trains anew).
 
-import { parseArgs, intOption } from './args';
-import { initBackend, parseBackendName } from '../backend';
+import { stageArgs } from './stage-args';
+import { parseArgs } from './args';
+import { initBackend } from '../backend';
 import { Progress } from '../progress';
-import { assert } from '../util/assert';
-import { Profile, profile } from '../profile';
 import { stageDir } from '../stages';
 import { paramCount } from '../model';
 import { RewardExtra, ensureReward } from '../reward';
@@ -22,14 +21,9 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['from', 'out', 'steps', 'profile', 'backend'], ['force']);
   const o = args.options;
-  assert(args.positional.length === 0, () => `gpt-lab reward takes no positional arguments (got '${args.positional.join(' ')}'); use --from DIR and --out DIR`);
-  assert(o.profile === undefined || o.profile === 'ci' || o.profile === 'full', () => `--profile '${o.profile}' is not a profile; use ci or full`);
-  const prof: Profile = (o.profile as Profile | undefined) ?? profile();
-  const backend = o.backend === undefined ? undefined : parseBackendName(o.backend, '--backend');
+  const { profile: prof, backend, steps } = stageArgs(args, 'reward');
   const choice = await initBackend({ backend, source: '--backend' });
   const out = o.out ?? stageDir('reward', prof);
-  const steps = o.steps === undefined ? undefined : intOption(args, 'steps');
-  assert(steps === undefined || steps > 0, () => `--steps must be a positive integer, got ${steps}`);
 
   let bar: Progress | undefined;
   if (o.from === undefined) console.log(`no --from: starting from the ${prof} profile's SFT model in ${stageDir('sft', prof)} (trained first if missing)`);

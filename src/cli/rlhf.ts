@@ -10,11 +10,11 @@
 //            --profile ci|full, --backend B, --force, --eval (score SFT and the new policy on held-out prompts)
 // A directory holding a finished run is loaded, not trained again (--force trains anew).
 
-import { parseArgs, intOption } from './args';
-import { initBackend, parseBackendName } from '../backend';
+import { stageArgs } from './stage-args';
+import { parseArgs } from './args';
+import { initBackend } from '../backend';
 import { Progress } from '../progress';
 import { assert } from '../util/assert';
-import { Profile, profile } from '../profile';
 import { stageDir } from '../stages';
 import { ensureSft, loadStageModel } from '../sft';
 import { loadRewardModel } from '../reward';
@@ -41,14 +41,9 @@ function formatEval(name: string, e: PolicyEval): string {
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['from', 'out', 'reward', 'algo', 'steps', 'beta', 'lr', 'profile', 'backend'], ['force', 'eval']);
   const o = args.options;
-  assert(args.positional.length === 0, () => `gpt-lab rlhf takes no positional arguments (got '${args.positional.join(' ')}'); use --from DIR and --out DIR`);
-  assert(o.profile === undefined || o.profile === 'ci' || o.profile === 'full', () => `--profile '${o.profile}' is not a profile; use ci or full`);
+  const { profile: prof, backend, steps } = stageArgs(args, 'rlhf');
   const algo = (o.algo ?? 'ppo') as Algo;
   assert((ALGOS as readonly string[]).includes(algo), () => `--algo '${o.algo}' is not known; use one of: ${ALGOS.join(', ')}`);
-  const prof: Profile = (o.profile as Profile | undefined) ?? profile();
-  const backend = o.backend === undefined ? undefined : parseBackendName(o.backend, '--backend');
-  const steps = o.steps === undefined ? undefined : intOption(args, 'steps');
-  assert(steps === undefined || steps > 0, () => `--steps must be a positive integer, got ${steps}`);
   const beta = numberOption(o.beta, 'beta', 0);
   const lr = numberOption(o.lr, 'lr', Number.MIN_VALUE);
   assert(algo !== 'dpo' || beta === undefined || beta > 0, () => 'DPO needs --beta > 0 (it divides the implicit reward); 0.1 is usual');

@@ -8,11 +8,11 @@
 // A directory holding a finished SFT run is loaded, not trained again (--force trains anew); an
 // unfinished one resumes.
 
+import { stageArgs } from './stage-args';
 import { parseArgs, intOption } from './args';
-import { initBackend, parseBackendName } from '../backend';
+import { initBackend } from '../backend';
 import { Progress } from '../progress';
 import { assert } from '../util/assert';
-import { Profile, profile } from '../profile';
 import { stageDir } from '../stages';
 import { paramCount } from '../model';
 import { accuracyRows, compareModels, ensureSft, evalSets, StageOptions } from '../sft';
@@ -20,14 +20,9 @@ import { accuracyRows, compareModels, ensureSft, evalSets, StageOptions } from '
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['from', 'out', 'steps', 'profile', 'backend', 'eval'], ['force']);
   const o = args.options;
-  assert(args.positional.length === 0, () => `gpt-lab sft takes no positional arguments (got '${args.positional.join(' ')}'); use --from DIR and --out DIR`);
-  assert(o.profile === undefined || o.profile === 'ci' || o.profile === 'full', () => `--profile '${o.profile}' is not a profile; use ci or full`);
-  const prof: Profile = (o.profile as Profile | undefined) ?? profile();
-  const backend = o.backend === undefined ? undefined : parseBackendName(o.backend, '--backend');
+  const { profile: prof, backend, steps } = stageArgs(args, 'sft');
   const choice = await initBackend({ backend, source: '--backend' });
   const out = o.out ?? stageDir('sft', prof);
-  const steps = o.steps === undefined ? undefined : intOption(args, 'steps');
-  assert(steps === undefined || steps > 0, () => `--steps must be a positive integer, got ${steps}`);
   const evalN = intOption(args, 'eval', 0);
   assert(evalN >= 0, () => `--eval must be >= 0 (questions per held-out set), got ${evalN}`);
 
