@@ -29,7 +29,7 @@ import { QAExample, promptFor } from '../data/world/task';
 import { GPT } from '../model';
 import { Profile, profile as activeProfile } from '../profile';
 import { stageDir } from '../stages';
-import { loadCheckpoint, resolveCheckpointDir, saveCheckpoint } from '../train';
+import { loadCheckpoint, resolveCheckpointDir, saveCheckpoint, withSteps } from '../train';
 import { distinctQuestions, ensureSft, generateReplies, loadStageModel, stageWorld } from '../sft';
 import { PreferencePair, PreferenceSplits } from './data';
 import { RewardModel, rewardSequence, rewardTokens } from './model';
@@ -221,12 +221,8 @@ export async function ensureOnPolicyReward(opts: OnPolicyStageOptions = {}): Pro
     opts.log?.(`reward: loading the finished on-policy reward model in ${dir}`);
     return { rm: loadRewardModel(dir), dir, state: loadCheckpoint(dir).state };
   }
-  let settings: OnPolicySettings = { ...onPolicySettings(prof), ...opts.settings };
-  if (opts.steps !== undefined) {
-    assert(Number.isSafeInteger(opts.steps) && opts.steps > 0, () => `steps (${opts.steps}) must be a positive integer`);
-    const s = settings.train.schedule;
-    settings = { ...settings, train: { ...settings.train, maxSteps: opts.steps, schedule: s === undefined ? undefined : { ...s, decaySteps: opts.steps, warmupSteps: Math.min(s.warmupSteps, Math.floor(opts.steps / 10)) } } };
-  }
+  const base: OnPolicySettings = { ...onPolicySettings(prof), ...opts.settings };
+  const settings: OnPolicySettings = { ...base, train: withSteps(base.train, opts.steps) };
   const source = opts.from !== undefined ? loadStageModel(opts.from) : await ensureSft({ profile: prof, log: opts.log });
   const from = resolveCheckpointDir(source.dir);
   try {

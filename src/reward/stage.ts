@@ -19,7 +19,7 @@ import { charTokenizer } from '../data/char-tokenizer';
 import { makeWorld } from '../data/world/world';
 import { labelerReward, preferenceTask } from '../data/world/labeler';
 import { GPT } from '../model';
-import { CheckpointState, hasCheckpoint, loadCheckpoint, modelFromCheckpoint, resolveCheckpointDir, saveCheckpoint } from '../train';
+import { CheckpointState, hasCheckpoint, loadCheckpoint, modelFromCheckpoint, resolveCheckpointDir, saveCheckpoint, withSteps } from '../train';
 import { StageOptions, ensureSft, loadStageModel } from '../sft';
 import { HEAD_BIAS, HEAD_WEIGHT, RewardModel, rewardSequence, rewardTokens } from './model';
 import { PreferenceSplits, SplitSizes, splitPairs } from './data';
@@ -195,7 +195,7 @@ export async function ensureReward(opts: RewardStageOptions = {}): Promise<Rewar
   }
   const base = rewardSettings(prof);
   let settings: RewardSettings = { ...base, ...opts.settings };
-  if (opts.steps !== undefined) settings = { ...settings, train: withSteps(settings.train, opts.steps) };
+  settings = { ...settings, train: withSteps(settings.train, opts.steps) };
   const source = opts.from !== undefined ? loadStageModel(opts.from) : await ensureSft({ profile: prof, log: opts.log });
   const from = resolveCheckpointDir(source.dir);
   opts.log?.(`reward: training from ${from} (${settings.train.maxSteps} steps of ${settings.train.batchSize} pairs) into ${dir}`);
@@ -210,9 +210,3 @@ export async function ensureReward(opts: RewardStageOptions = {}): Promise<Rewar
   }
 }
 
-/** Training settings run for `steps` steps, the schedule stretched to match. */
-function withSteps(train: Partial<RewardTrainConfig>, steps: number): Partial<RewardTrainConfig> {
-  assert(Number.isSafeInteger(steps) && steps > 0, () => `steps (${steps}) must be a positive integer`);
-  const s = train.schedule;
-  return { ...train, maxSteps: steps, schedule: s === undefined ? undefined : { ...s, decaySteps: steps, warmupSteps: Math.min(s.warmupSteps, Math.floor(steps / 10)) } };
-}

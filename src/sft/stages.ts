@@ -23,6 +23,7 @@ import { stageDir } from '../stages';
 import { CheckpointState, hasCheckpoint, loadCheckpoint, modelFromCheckpoint, resolveCheckpointDir } from '../train/checkpoint';
 import { EvalInfo, StepInfo, TrainConfig } from '../train/trainer';
 import { pretrainWorld, WORLD_DATA } from '../train/world';
+import { withSteps } from '../train/schedule';
 import { MixtureConfig, renderExamples, sftMixture } from './data';
 import { makeSftTrainConfig, SftTrainConfig, SftTrainer } from './train';
 
@@ -113,14 +114,6 @@ export function sftSettings(prof: Profile = profile()): SftSettings {
 /** The world every stage uses: makeWorld()'s 'small' preset. */
 export function stageWorld(): World {
   return makeWorld();
-}
-
-/** A schedule's decay stretched to `steps`, with the warmup capped at a tenth of them. */
-function withSteps<T extends { maxSteps?: number; schedule?: { maxLr: number; minLr: number; warmupSteps: number; decaySteps: number } }>(train: T, steps?: number): T {
-  if (steps === undefined) return train;
-  assert(Number.isSafeInteger(steps) && steps > 0, () => `steps (${steps}) must be a positive integer`);
-  const s = train.schedule!;
-  return { ...train, maxSteps: steps, schedule: { ...s, decaySteps: steps, warmupSteps: Math.min(s.warmupSteps, Math.floor(steps / 10)) } };
 }
 
 /**

@@ -46,3 +46,17 @@ export function learningRate(step: number, s: LrSchedule): number {
   const progress = (step - s.warmupSteps) / span; // 0 → 1
   return s.minLr + 0.5 * (1 + Math.cos(Math.PI * progress)) * (s.maxLr - s.minLr);
 }
+
+/**
+ * Training settings run for `steps` optimizer steps instead: maxSteps set, the schedule's decay
+ * stretched to match and its warmup capped at a tenth of them. Unchanged when `steps` is undefined.
+ *
+ *   withSteps({ maxSteps: 300, schedule: { maxLr, minLr, warmupSteps: 20, decaySteps: 300 } }, 50)
+ *   → { maxSteps: 50, schedule: { maxLr, minLr, warmupSteps: 5, decaySteps: 50 } }
+ */
+export function withSteps<T extends { maxSteps?: number; schedule?: LrSchedule }>(train: T, steps?: number): T {
+  if (steps === undefined) return train;
+  assert(Number.isSafeInteger(steps) && steps > 0, () => `steps (${steps}) must be a positive integer`);
+  const s = train.schedule;
+  return { ...train, maxSteps: steps, schedule: s === undefined ? undefined : { ...s, decaySteps: steps, warmupSteps: Math.min(s.warmupSteps, Math.floor(steps / 10)) } };
+}

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend';
-import { AdamW, clipByGlobalNorm, decays, learningRate } from '../../src/train';
+import { AdamW, clipByGlobalNorm, decays, learningRate, withSteps } from '../../src/train';
 import { decodeSafetensors, encodeSafetensors, NamedArray } from '../../src/model';
 import { GptLabError } from '../../src/util/assert';
 import { makeTrainConfig } from '../../src/train';
@@ -154,5 +154,21 @@ describe('safetensors', () => {
     const corrupt = Uint8Array.from(good);
     corrupt[8] = 0x7a; // the header's '{' becomes 'z'
     expect(() => decodeSafetensors(corrupt)).to.throw(GptLabError, /not JSON/);
+  });
+});
+
+describe('withSteps', () => {
+  const train = { batchSize: 8, maxSteps: 300, schedule: { maxLr: 1e-3, minLr: 1e-4, warmupSteps: 20, decaySteps: 300 } };
+  it('runs the settings for n steps, the decay stretched and the warmup capped at a tenth', () => {
+    expect(withSteps(train, 50)).to.deep.equal({ batchSize: 8, maxSteps: 50, schedule: { maxLr: 1e-3, minLr: 1e-4, warmupSteps: 5, decaySteps: 50 } });
+    expect(withSteps(train, 1000).schedule).to.deep.equal({ maxLr: 1e-3, minLr: 1e-4, warmupSteps: 20, decaySteps: 1000 });
+  });
+  it('leaves the settings alone without n, and settings without a schedule without one', () => {
+    expect(withSteps(train)).to.equal(train);
+    expect(withSteps({ maxSteps: 10 }, 4)).to.deep.equal({ maxSteps: 4, schedule: undefined });
+  });
+  it('rejects a step count that is not a positive integer, naming it', () => {
+    expect(() => withSteps(train, 0)).to.throw(GptLabError, 'steps (0) must be a positive integer');
+    expect(() => withSteps(train, 2.5)).to.throw(GptLabError, 'steps (2.5)');
   });
 });
