@@ -21,7 +21,7 @@ import { Profile, profile as activeProfile } from '../profile';
 import { OnPolicySettings, QuestionRanges, ensureOnPolicyReward, onPolicyDir, onPolicySettings, questionRanges } from '../reward/onpolicy';
 import { RewardStage } from '../reward/stage';
 import { RlConfig } from './rl';
-import { rlhfPrompts, rlhfSettings } from './stage';
+import { rlhfSettings } from './stage';
 
 /** What the practice run is set by. */
 export interface PracticeSettings {
@@ -49,19 +49,19 @@ export function practiceSettings(prof: Profile = activeProfile()): PracticeSetti
   return SETTINGS[prof];
 }
 
-/** The question ranges of the practice reward model: the practised questions, then its own held-out ones. */
-export function practiceRanges(s: PracticeSettings): QuestionRanges {
+/**
+ * The question ranges of the practice reward model: the practised questions, then its own held-out
+ * ones. Both lie before the questions every policy is scored on, so none of those is ever compared.
+ */
+export function practiceRanges(s: PracticeSettings, prof: Profile = activeProfile()): QuestionRanges {
+  const r = rlhfSettings(prof);
+  assert(s.questions + s.rewardHeldOut <= r.prompts, () => `practice: ${s.questions} practised + ${s.rewardHeldOut} held-out questions exceed the ${r.prompts} RL prompts; the scored questions come after them`);
   return { prompts: s.questions, heldOut: 0, rewardHeldOut: s.rewardHeldOut };
 }
 
-/**
- * The practised questions: the first s.questions RL prompts. They and the reward model's held-out
- * questions lie before the questions every policy is scored on, so none of those is ever compared.
- */
+/** The practised questions: the first s.questions RL prompts (see practiceRanges). */
 export function practiceQuestions(s: PracticeSettings, prof: Profile = activeProfile()): QAExample[] {
-  const r = rlhfSettings(prof);
-  assert(s.questions + s.rewardHeldOut <= r.prompts, () => `practice: ${s.questions} practised + ${s.rewardHeldOut} held-out questions exceed the ${r.prompts} RL prompts; the scored questions come after them`);
-  return questionRanges(practiceRanges(s)).train;
+  return questionRanges(practiceRanges(s, prof)).train;
 }
 
 /** Where the practice reward model lives: runs/<profile>/reward-onpolicy-practice. */
@@ -73,11 +73,10 @@ export function practiceRewardDir(prof: Profile = activeProfile()): string {
 export async function ensurePracticeReward(opts: { profile?: Profile; log?: (line: string) => void; force?: boolean } = {}): Promise<RewardStage> {
   const prof = opts.profile ?? activeProfile();
   const s = practiceSettings(prof);
-  practiceQuestions(s, prof); // checks the ranges
   const base = onPolicySettings(prof);
   const schedule = { maxLr: 3e-4, minLr: 3e-5, warmupSteps: Math.min(10, Math.floor(s.rmSteps / 10)), decaySteps: s.rmSteps };
   const settings: OnPolicySettings = {
-    ...base, questions: practiceRanges(s),
+    ...base, questions: practiceRanges(s, prof),
     sampling: { ...base.sampling, samples: s.samples },
     train: { ...base.train, maxSteps: s.rmSteps, evalEvery: Math.max(1, Math.floor(s.rmSteps / 6)), schedule },
   };
