@@ -14,8 +14,7 @@
 import { checkAnswer, expectedText } from '../data/world/answers';
 import { arithmeticTask } from '../data/world/arithmetic';
 import { Fact } from '../data/world/facts';
-import { factPool } from '../data/world/questions';
-import { assistant, say, user } from '../data/conversation';
+import { factExample, factPool } from '../data/world/questions';
 import { QAExample } from '../data/world/task';
 import { Profile, profile } from '../profile';
 import { evaluateTask, ScoredRow, TaskScore } from './eval';
@@ -36,10 +35,7 @@ function* examplesOf<E>(task: { size: number; example(i: number): E }): Generato
  *   factQuestions('test', 2)[0].question → 'When was Dusem founded?'
  */
 export function factQuestions(split: 'train' | 'test', n: number): QAExample[] {
-  return factPool(stageWorld(), false, split).slice(0, n).map((f, i) => ({
-    task: 'facts', index: i, question: f.question, expected: f.expected,
-    conversation: { messages: [user(f.question), assistant(say(f.sentence))] },
-  }));
+  return factPool(stageWorld(), false, split).slice(0, n).map((f, i) => factExample('facts', i, f, f.question));
 }
 
 /**

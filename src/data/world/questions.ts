@@ -72,7 +72,11 @@ export function makeFactsConfig(world: World, overrides: Partial<FactsConfig> = 
   return c;
 }
 
-function factExample(task: 'facts' | 'retrieval', i: number, f: Fact, userText: string): FactExample {
+/**
+ * Fact f as example i of a task: the question (asked as userText), its expected value, and the
+ * conversation whose ideal reply is the fact's sentence.
+ */
+export function factExample(task: 'facts' | 'retrieval', i: number, f: Fact, userText: string): FactExample {
   return {
     task, index: i, question: f.question, expected: f.expected,
     conversation: { messages: [user(userText), assistant(say(f.sentence))] },
