@@ -16,8 +16,7 @@ import { assert } from '../src/util/assert';
 import { pretrain } from '../src/train';
 import { mirrorDir } from '../test/helpers/shakespeare';
 import { spawnSync } from 'child_process';
-import * as path from 'path';
-import { findTorchPython } from './step';
+import { findTorchPython, torchScript } from './step';
 import { fetchDataset } from '../src/data/download';
 
 /** Options of the pretraining benchmark. */
@@ -43,13 +42,20 @@ export interface PretrainBenchOptions {
   torchSeeds?: number[];
 }
 
-/** One PyTorch reference run of the same configuration, or why there is none. */
-function torchReference(steps: number, seed: number, file: string): Record<string, unknown> {
-  const found = findTorchPython();
-  if (found.python === undefined) return { skipped: found.why };
-  const script = path.join(__dirname, '..', '..', 'bench', 'torch_pretrain.py');
-  console.error(`bench pretrain: PyTorch reference, seed ${seed} (${found.why})`);
-  const r = spawnSync(found.python, [script, '--data', file, '--steps', String(steps), '--seed', String(seed)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+/** The PyTorch reference runs of the same configuration, one per seed, or why there are none. */
+async function torchReferences(steps: number, seeds: number[]): Promise<Record<string, unknown>[]> {
+  if (seeds.length === 0) return [];
+  const script = torchScript('torch_pretrain.py');
+  const found = script === undefined ? { python: undefined, why: 'bench/torch_pretrain.py was not found beside the bench' } : findTorchPython();
+  if (found.python === undefined) return seeds.map(() => ({ skipped: found.why }));
+  const file = (await fetchDataset('tinyshakespeare', { mirror: mirrorDir() })).path; // cached by the pretraining run
+  return seeds.map((seed) => torchReference(found.python!, script!, file, steps, seed, found.why));
+}
+
+/** One PyTorch reference run (torch_pretrain.py on `file`). */
+function torchReference(python: string, script: string, file: string, steps: number, seed: number, why: string): Record<string, unknown> {
+  console.error(`bench pretrain: PyTorch reference, seed ${seed} (${why})`);
+  const r = spawnSync(python, [script, '--data', file, '--steps', String(steps), '--seed', String(seed)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) return { error: `${script} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }
@@ -99,7 +105,6 @@ export async function runPretrainBench(opts: PretrainBenchOptions = {}): Promise
     },
   });
   const wallMs = performance.now() - start;
-  const textFile = (await fetchDataset('tinyshakespeare', { mirror: mirrorDir() })).path; // cached by pretrain above
   const finalEvalIters = opts.finalEvalIters ?? 200;
   const valLossFinal = finalEvalIters > 0 ? run.trainer.evaluateSplit('val', finalEvalIters) : null;
   const c = run.model.config;
@@ -121,7 +126,7 @@ export async function runPretrainBench(opts: PretrainBenchOptions = {}): Promise
     evals,
     wallSeconds: wallMs / 1000,
     // the same math in PyTorch, its own seeds and batches: how far the seed alone moves the loss
-    pytorch: (opts.torchSeeds ?? (preset === 'baby' ? [1337, 1, 2] : [])).map((seed) => torchReference(steps, seed, textFile)),
+    pytorch: await torchReferences(steps, opts.torchSeeds ?? (preset === 'baby' ? [1337, 1, 2] : [])),
     firstStepMs,
     msPerStep,
     tokensPerSec: (tokensPerStep * 1000) / msPerStep,

@@ -83,9 +83,9 @@ export interface StepBenchOptions {
 // ---- PyTorch, as a child process ----
 
 /** Where bench/torch_step.py is: beside this file (a bundle), in bench/ of the project, or the cwd. */
-export function torchScript(): string | undefined {
+export function torchScript(name = 'torch_step.py'): string | undefined {
   const dirs = [__dirname, path.resolve(__dirname, '../../bench'), path.dirname(process.argv[1] ?? '.'), path.join(process.cwd(), 'bench'), process.cwd()];
-  return dirs.map((d) => path.join(d, 'torch_step.py')).find((f) => fs.existsSync(f));
+  return dirs.map((d) => path.join(d, name)).find((f) => fs.existsSync(f));
 }
 
 /** The first Python that imports torch: GPTLAB_PYTHON, Debian's /usr/bin/python3, python3, python. */
