@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assert } from '../util/assert';
 import { useFused } from '../kernels/fused';
-import { fusedAdamW } from '../kernels/adamw';
+import { AdamWStepScalars, fusedAdamW } from '../kernels/adamw';
 
 /** AdamW's hyperparameters (nanoGPT's defaults for Shakespeare: betas 0.9 / 0.99, decay 0.1). */
 export interface AdamWConfig {
@@ -27,6 +27,20 @@ export interface AdamWConfig {
 }
 
 export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1 };
+
+/**
+ * One AdamW step of one parameter as a composition of tfjs ops: the new [p, m, v] (the reference the
+ * fused kernels of src/kernels are checked against).
+ *   m' = β1·m + (1-β1)·g,  v' = β2·v + (1-β2)·g²,  p' = p·decay - lr · (m'/bc1) / (sqrt(v'/bc2) + eps)
+ */
+export function adamwStep(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, s: AdamWStepScalars): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const m1 = tf.add(tf.mul(m, s.beta1), tf.mul(g, 1 - s.beta1)); // shape of p
+  const v1 = tf.add(tf.mul(v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2)); // shape of p
+  const stepDir = tf.div(tf.div(m1, s.bc1), tf.add(tf.sqrt(tf.div(v1, s.bc2)), s.eps)); // shape of p
+  // subtle: decay uses the weight before this step, as PyTorch's AdamW (p *= 1 - lr·wd first).
+  const decayed = s.decay === 1 ? p : tf.mul(p, s.decay);
+  return [tf.sub(decayed, tf.mul(stepDir, s.lr)), m1, v1];
+}
 
 /** Whether a parameter of this shape decays: nanoGPT's rule, rank >= 2. */
 export function decays(shape: readonly number[]): boolean {
@@ -67,20 +81,10 @@ export class AdamW {
         assert(g !== undefined, () => `AdamW.update: no gradient for ${name}`);
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
-        if (useFused('adamw', p.size) && g.dtype === 'float32') {
-          const decay = decays(p.shape) && weightDecay > 0 ? 1 - lr * weightDecay : 1;
-          const [p1, m1, v1] = fusedAdamW(p, m, v, g, { beta1, beta2, bc1, bc2, eps, lr, decay });
-          p.assign(p1);
-          m.assign(m1);
-          v.assign(v1);
-          continue;
-        }
-        const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)); // shape of p
-        const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)); // shape of p
-        const stepDir = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), eps)); // shape of p
-        // subtle: decay uses the weight before this step, as PyTorch's AdamW (p *= 1 - lr·wd first).
-        const decayed = decays(p.shape) && weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
-        p.assign(tf.sub(decayed, tf.mul(stepDir, lr)));
+        const decay = decays(p.shape) && weightDecay > 0 ? 1 - lr * weightDecay : 1;
+        const s: AdamWStepScalars = { beta1, beta2, bc1, bc2, eps, lr, decay };
+        const [p1, m1, v1] = useFused('adamw', p.size) && g.dtype === 'float32' ? fusedAdamW(p, m, v, g, s) : adamwStep(p, m, v, g, s);
+        p.assign(p1);
         m.assign(m1);
         v.assign(v1);
       }
