@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_step import CONFIGS, GPT  # noqa: E402  the step benchmark's model: one PyTorch copy of our math
+from torch_step import CONFIGS, GPT, make_optimizer  # noqa: E402  the step benchmark's model and optimizer: one PyTorch copy of our math
 
 
 def parse():
@@ -51,17 +51,15 @@ def main():
     torch.manual_seed(a.seed)
     text = open(a.data, encoding='utf-8').read()
     chars = sorted(set(text))
-    ids = torch.tensor([chars.index(c) for c in text], dtype=torch.long)
+    index = {ch: i for i, ch in enumerate(chars)}
+    ids = torch.tensor([index[ch] for ch in text], dtype=torch.long)
     n = int(0.9 * len(ids))
     train, val = ids[:n], ids[n:]
     c = dict(CONFIGS['baby'], vocab=len(chars))
     B, T = c['batch'], c['block']
     model = GPT(c, bias=False, use_sdpa=hasattr(F, 'scaled_dot_product_attention'))
     params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for p in params if p.dim() >= 2]
-    no_decay = [p for p in params if p.dim() < 2]
-    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1}, {'params': no_decay, 'weight_decay': 0.0}],
-                            lr=1e-3, betas=(0.9, 0.99), eps=1e-8)
+    opt = make_optimizer(model)
 
     def batch(split):
         data = train if split == 'train' else val

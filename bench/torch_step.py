@@ -101,6 +101,14 @@ class GPT(nn.Module):
         return F.cross_entropy(logits.view(B * T, -1), targets.reshape(B * T))
 
 
+def make_optimizer(model, lr=1e-3):
+    """nanoGPT's AdamW: weight decay 0.1 on matrices and embeddings, none on gains; betas 0.9/0.99."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [{'params': [p for p in params if p.dim() >= 2], 'weight_decay': 0.1},
+              {'params': [p for p in params if p.dim() < 2], 'weight_decay': 0.0}]
+    return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.99), eps=1e-8)
+
+
 class Runner:
     """One model, optimizer and device per config; `steps(n)` runs and times n training steps."""
 
@@ -111,13 +119,9 @@ class Runner:
         torch.manual_seed(1337)
         self.use_sdpa = attention == 'sdpa' or (attention == 'auto' and hasattr(F, 'scaled_dot_product_attention'))
         self.model = GPT(c, bias, self.use_sdpa).to(device)
-        params = [p for p in self.model.parameters() if p.requires_grad]
-        decay = [p for p in params if p.dim() >= 2]
-        no_decay = [p for p in params if p.dim() < 2]
-        groups = [{'params': decay, 'weight_decay': 0.1}, {'params': no_decay, 'weight_decay': 0.0}]
-        self.opt = torch.optim.AdamW(groups, lr=1e-3, betas=(0.9, 0.99), eps=1e-8)
+        self.opt = make_optimizer(self.model)
         self.gen = torch.Generator(device='cpu').manual_seed(1)
-        self.params = sum(p.numel() for p in params)
+        self.params = sum(p.numel() for p in self.model.parameters() if p.requires_grad)
         self.steps_done = 0
         self.last_loss = None
 
