@@ -29,12 +29,12 @@ import { QAExample, promptFor } from '../data/world/task';
 import { GPT } from '../model';
 import { Profile, profile as activeProfile } from '../profile';
 import { stageDir } from '../stages';
-import { loadCheckpoint, resolveCheckpointDir, saveCheckpoint, withSteps } from '../train';
+import { resolveCheckpointDir, withSteps } from '../train';
 import { distinctQuestions, ensureSft, generateReplies, loadStageModel, stageWorld } from '../sft';
 import { PreferencePair, PreferenceSplits } from './data';
-import { RewardModel, rewardSequence, rewardTokens } from './model';
-import { RewardTrainConfig, RewardTrainer, makeRewardTrainConfig } from './train';
-import { RewardExtra, RewardStage, RewardStageOptions, heldOutReplies, isFinishedReward, loadRewardModel, pearson, rewardData, rewardSettings } from './stage';
+import { rewardSequence, rewardTokens } from './model';
+import { RewardTrainConfig, RewardTrainer } from './train';
+import { RewardExtra, RewardStage, RewardStageOptions, isFinishedReward, loadRewardStage, rewardData, rewardSettings, trainRewardStage } from './stage';
 
 /**
  * Every two replies whose scores differ, as [chosen, rejected] indices (chosen scored higher), in
@@ -219,7 +219,7 @@ export async function ensureOnPolicyReward(opts: OnPolicyStageOptions = {}): Pro
   const dir = opts.dir ?? onPolicyDir(prof);
   if (!opts.force && isFinishedReward(dir)) {
     opts.log?.(`reward: loading the finished on-policy reward model in ${dir}`);
-    return { rm: loadRewardModel(dir), dir, state: loadCheckpoint(dir).state };
+    return { ...loadRewardStage(dir), dir };
   }
   const base: OnPolicySettings = { ...onPolicySettings(prof), ...opts.settings };
   const settings: OnPolicySettings = { ...base, train: withSteps(base.train, opts.steps) };
@@ -232,28 +232,12 @@ export async function ensureOnPolicyReward(opts: OnPolicyStageOptions = {}): Pro
       ? `${splits.train.length} comparisons of the SFT model's own replies (${settings.sampling.samples} per question, ${(performance.now() - started) / 1000 | 0} s to sample)`
       : `${splits.train.length} templated comparisons (notebook 05's): every reply of the SFT model to a question scored the same, so its own replies give no comparisons`;
     opts.log?.(`reward: ${what}; training ${settings.train.maxSteps} steps into ${dir}`);
-    const rm = RewardModel.fromTrunk(source.model, settings.headSeed);
-    const trainer = new RewardTrainer(rm, splits, makeRewardTrainConfig(settings.train), rewardTokens(source.tok));
-    opts.onStart?.({ trainer, from, splits });
-    const losses: [number, number][] = [];
-    const start = performance.now();
-    const evals = await trainer.run({ onStep: (s) => { losses.push([s.step, s.loss]); opts.onStep?.(s); }, onEval: opts.onEval });
-    const seconds = (performance.now() - start) / 1000;
-    trainer.optimizer.dispose();
-    const held = heldOutReplies(rm, splits);
-    const mean = held.reward.reduce((a, b) => a + b, 0) / held.reward.length;
-    const std = Math.sqrt(held.reward.reduce((a, b) => a + (b - mean) ** 2, 0) / held.reward.length);
-    const extra: OnPolicyExtra = {
-      done: true, from, settings, evals, losses, rewardMean: mean, rewardStd: std, labelerCorrelation: pearson(held.reward, held.labeler), seconds,
+    // What OnPolicyExtra adds to RewardExtra.
+    const more: Omit<OnPolicyExtra, keyof RewardExtra> = {
       data: splits.source, pairs: { train: splits.train.length, heldOut: splits.heldOut.length },
       correctnessPairs: splits.train.filter((p) => p.chosenCorrect && !p.rejectedCorrect).length / splits.train.length,
     };
-    saveCheckpoint(dir, {
-      step: trainer.step, config: rm.trunk.config, train: trainer.config, seed: trainer.config.seed,
-      tokenizer: 'chat-char', stage: 'reward', data: 'world-small', extra: extra as unknown as Record<string, unknown>,
-    }, rm.trunk, undefined, rm.headWeights());
-    opts.log?.(`reward: trained in ${seconds.toFixed(0)} s, held-out accuracy ${(100 * evals[0].heldOutAccuracy).toFixed(1)}% → ${(100 * evals[evals.length - 1].heldOutAccuracy).toFixed(1)}%`);
-    return { rm, dir, state: loadCheckpoint(dir).state };
+    return { ...(await trainRewardStage(source.model, from, dir, splits, settings, opts, more)), dir };
   } finally {
     source.model.dispose();
   }

@@ -106,7 +106,8 @@ export function loadRewardModel(dir: string): RewardModel {
   return loadRewardStage(dir).rm;
 }
 
-function loadRewardStage(dir: string): RewardStage {
+/** A finished reward stage from its checkpoint: the model, where it lives and what it recorded. */
+export function loadRewardStage(dir: string): RewardStage {
   const ckpt = loadCheckpoint(dir);
   const w = ckpt.weights.get(HEAD_WEIGHT);
   const b = ckpt.weights.get(HEAD_BIAS);
@@ -152,11 +153,15 @@ export function rewardData(settings: RewardSettings, blockSize: number): Prefere
 }
 
 /**
- * Trains a reward model on `trunk` (copied, not changed) and saves it under dir as a finished stage.
- * The caller disposes the returned model.
+ * Trains a reward model on `trunk` (copied, not changed) on the comparisons `splits` and saves it under
+ * dir as a finished stage. state.extra records the settings and the run (RewardExtra), then `more`
+ * (what a variant adds, e.g. where its comparisons came from). Every reward stage trains through
+ * here. The caller disposes the returned model.
  */
-export async function trainRewardStage(trunk: GPT, from: string, dir: string, settings: RewardSettings, opts: RewardStageOptions = {}): Promise<RewardStage> {
-  const splits = rewardData(settings, trunk.config.blockSize);
+export async function trainRewardStage(
+  trunk: GPT, from: string, dir: string, splits: PreferenceSplits, settings: { train: Partial<RewardTrainConfig>; headSeed: number },
+  opts: Pick<RewardStageOptions, 'onStart' | 'onStep' | 'onEval' | 'log'> = {}, more: Record<string, unknown> = {},
+): Promise<RewardStage> {
   const rm = RewardModel.fromTrunk(trunk, settings.headSeed);
   const trainer = new RewardTrainer(rm, splits, makeRewardTrainConfig(settings.train), rewardTokens(charTokenizer()));
   opts.onStart?.({ trainer, from, splits });
@@ -170,15 +175,16 @@ export async function trainRewardStage(trunk: GPT, from: string, dir: string, se
   const held = heldOutReplies(rm, splits);
   const mean = held.reward.reduce((a, b) => a + b, 0) / held.reward.length;
   const std = Math.sqrt(held.reward.reduce((a, b) => a + (b - mean) ** 2, 0) / held.reward.length);
-  const extra: RewardExtra = {
+  const extra = {
     done: true, from, settings, evals, losses, rewardMean: mean, rewardStd: std,
-    labelerCorrelation: pearson(held.reward, held.labeler), seconds,
+    labelerCorrelation: pearson(held.reward, held.labeler), seconds, ...more,
   };
   trainer.optimizer.dispose();
   const saved = saveCheckpoint(dir, {
     step: trainer.step, config: rm.trunk.config, train: trainer.config, seed: trainer.config.seed,
-    tokenizer: 'chat-char', stage: 'reward', data: 'world-small', extra: extra as unknown as Record<string, unknown>,
+    tokenizer: 'chat-char', stage: 'reward', data: 'world-small', extra,
   }, rm.trunk, undefined, rm.headWeights());
+  opts.log?.(`reward: trained in ${seconds.toFixed(0)} s, held-out accuracy ${(100 * evals[0].heldOutAccuracy).toFixed(1)}% → ${(100 * evals[evals.length - 1].heldOutAccuracy).toFixed(1)}%`);
   return { rm, dir: saved, state: loadCheckpoint(dir).state };
 }
 
@@ -200,11 +206,7 @@ export async function ensureReward(opts: RewardStageOptions = {}): Promise<Rewar
   const from = resolveCheckpointDir(source.dir);
   opts.log?.(`reward: training from ${from} (${settings.train.maxSteps} steps of ${settings.train.batchSize} pairs) into ${dir}`);
   try {
-    const stage = await trainRewardStage(source.model, from, dir, settings, opts);
-    const extra = stage.state.extra as unknown as RewardExtra;
-    const last = extra.evals[extra.evals.length - 1];
-    opts.log?.(`reward: trained in ${extra.seconds.toFixed(0)} s, held-out accuracy ${(100 * extra.evals[0].heldOutAccuracy).toFixed(1)}% → ${(100 * last.heldOutAccuracy).toFixed(1)}%`);
-    return stage;
+    return await trainRewardStage(source.model, from, dir, rewardData(settings, source.model.config.blockSize), settings, opts);
   } finally {
     source.model.dispose();
   }
