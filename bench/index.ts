@@ -70,7 +70,7 @@ export async function main(argv: string[], defaultNames?: string[]): Promise<num
   return 0;
 }
 
-if (require.main === module || process.env.GPTLAB_BENCH_MAIN === '1') {
+if (require.main === module) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
     console.error(e instanceof Error ? e.message : e);
     process.exitCode = 1;

@@ -233,6 +233,11 @@ export interface BackendStepResult {
   skipped?: string;
 }
 
+/** The device PyTorch is compared on: CUDA for the GPU backends, the CPU for cpu and wasm. */
+function torchDevice(backend: BackendName): 'cpu' | 'cuda' {
+  return backend === 'webgpu' || backend === 'tensorflow' ? 'cuda' : 'cpu';
+}
+
 /** Default steps per round: about a second of work, at least 2. */
 function defaultSteps(backend: BackendName, warmMs: number): number {
   return backend === 'cpu' ? 2 : Math.max(2, Math.min(20, Math.round(1000 / Math.max(1, warmMs))));
@@ -267,7 +272,7 @@ async function benchBackend(
     const matMulGflops = (await measureMatMul(512, 7)).gflops;
     const steps = opts.steps ?? defaultSteps(backend, warmMs);
     const rounds = backend === 'cpu' ? Math.min(opts.rounds ?? 5, 1) : opts.rounds ?? 5;
-    const device = backend === 'webgpu' || backend === 'tensorflow' ? 'cuda' : 'cpu';
+    const device = torchDevice(backend);
     const workers = torchFor(device);
     const roundsMs: number[] = [];
     const torchMs: number[][] = workers.map(() => []);
@@ -416,7 +421,7 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
           perBackend[backend] = { backend, fused: false, skipped: 'the cpu backend takes about a minute a step at this size; --backends cpu runs it' } as BackendStepResult;
           continue;
         }
-        const device = backend === 'webgpu' || backend === 'tensorflow' ? 'cuda' : 'cpu';
+        const device = torchDevice(backend);
         await readyWorkers(device);
         let res: BackendStepResult;
         try {
