@@ -256,18 +256,12 @@ async function benchBackend(
     const firstLosses: number[] = [];
     let warmMs = 0;
     for (let i = 0; i < warmup; i++) {
-      const t0 = performance.now();
-      const out = trainer.trainStep();
-      firstLosses.push((await out.loss.data())[0]);
-      tf.dispose([out.loss, out.gradNorm]);
-      warmMs = performance.now() - t0;
+      const { ms, loss } = await ourRound(trainer, 1);
+      firstLosses.push(loss);
+      warmMs = ms;
     }
     // One profiled step (untimed): peak bytes, kernel count, and where the time goes.
-    const prof = await tf.profile(async () => {
-      const out = trainer.trainStep();
-      await out.loss.data();
-      tf.dispose([out.loss, out.gradNorm]);
-    });
+    const prof = await tf.profile(async () => { await ourRound(trainer, 1); });
     // Before the rounds: a PyTorch worker that just ran may keep its threads spinning for a while.
     const matMulGflops = (await measureMatMul(512, 7)).gflops;
     const steps = opts.steps ?? defaultSteps(backend, warmMs);
