@@ -194,11 +194,11 @@ export async function trainDpo(policy: GPT, reference: GPT, pairs: readonly Pair
     for (let i = 0; i < c.steps; i++) {
       const batch = stepPairs(pairs, i, c.pairsPerStep, c.seed);
       const ref = pairLogProbs(reference, batch); // no gradient flows to the reference: it is not in the optimizer
-      let aux: DpoLoss | undefined;
+      let aux: Omit<DpoLoss, 'loss'> | undefined; // the step's statistics (optimizerStep frees the loss)
       const step = optimizerStep(policy.params.byName, opt, [() => {
         const pol = pairLogProbs(policy, batch);
         const out = dpoLoss(pol.chosen, pol.rejected, ref.chosen, ref.rejected, c.beta);
-        aux = { loss: out.loss, accuracy: tf.keep(out.accuracy), chosenReward: tf.keep(out.chosenReward), rejectedReward: tf.keep(out.rejectedReward) };
+        aux = { accuracy: tf.keep(out.accuracy), chosenReward: tf.keep(out.chosenReward), rejectedReward: tf.keep(out.rejectedReward) };
         return out.loss;
       }], { lr: c.lr, gradClip: c.gradClip });
       const read = (t: tf.Scalar) => t.dataSync()[0];
