@@ -31,11 +31,13 @@ export const CHAT_SPECIALS = [
   '<|reward|>',
 ] as const;
 
-/** One id per character of an alphabet, then one per special token. */
-export interface CharTokenizer {
-  /** The characters, in id order (sorted by code point). */
-  chars: readonly string[];
-  /** The special tokens; special i has id chars.length + i. */
+/**
+ * What every stage after pretraining needs of a tokenizer: plain text ↔ ids, and the ids of the
+ * special tokens that frame documents and chat turns. The char-level tokenizer below and the lab's
+ * BPE chat tokenizer both fit it.
+ */
+export interface ChatTokenizer {
+  /** The special tokens, in id order. */
   specials: readonly string[];
   /** chars.length + specials.length. */
   vocabSize: number;
@@ -47,6 +49,12 @@ export interface CharTokenizer {
   special(name: string): number;
   /** True for the ids of special tokens. */
   isSpecial(id: number): boolean;
+}
+
+/** One id per character of an alphabet, then one per special token (special i has id chars.length + i). */
+export interface CharTokenizer extends ChatTokenizer {
+  /** The characters, in id order (sorted by code point). */
+  chars: readonly string[];
 }
 
 /**
@@ -94,7 +102,7 @@ export function charTokenizer(alphabet: string = PRINTABLE_ASCII, specials: read
  *   renderConversation({ messages: [user('hi'), assistant(say('yo'))] }, chatTokens(charTokenizer())).ids
  *     → [97, 98, 73, 74, 99, 100, 90, 80, 101]  (bos, user_start, 'h', 'i', user_end, assistant_start, 'y', 'o', assistant_end)
  */
-export function chatTokens(tok: CharTokenizer): ChatTokens {
+export function chatTokens(tok: ChatTokenizer): ChatTokens {
   const s = (name: (typeof CHAT_SPECIALS)[number]) => tok.special(name);
   return {
     encode: tok.encode,

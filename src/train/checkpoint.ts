@@ -39,8 +39,11 @@ export interface CheckpointState {
   vocab?: { chars: string[] };
   /** Losses at save time, if evaluated. */
   metrics?: { trainLoss?: number; valLoss?: number };
-  /** 'chat-char': the chat tokenizer of src/data/char-tokenizer.ts (printable ASCII + chat specials). */
-  tokenizer?: 'chat-char';
+  /**
+   * 'chat-char': the chat tokenizer of src/data/char-tokenizer.ts (printable ASCII + chat specials);
+   * 'chat-bpe': the lab's byte-level BPE chat tokenizer, saved beside the weights as tokenizer.json.
+   */
+  tokenizer?: 'chat-char' | 'chat-bpe';
   /** The pipeline stage that wrote it (pretraining writes none, or 'base' on the task world). */
   stage?: 'base' | 'sft' | 'reward' | 'rlhf' | 'dpo';
   /** The dataset it was trained on (e.g. 'shakespeare-char', 'world-small'). */
@@ -49,8 +52,17 @@ export interface CheckpointState {
   extra?: Record<string, unknown>;
 }
 
-/** The fields of CheckpointState a training run may add to every checkpoint it writes. */
-export type CheckpointExtra = Pick<CheckpointState, 'vocab' | 'tokenizer' | 'stage' | 'data' | 'extra'>;
+/**
+ * The fields of CheckpointState a training run may add to every checkpoint it writes, and small files
+ * written into the step directory beside the weights (e.g. 'tokenizer.json'), so the directory is
+ * self-contained; readCheckpointFile reads them back.
+ */
+export type CheckpointExtra = Pick<CheckpointState, 'vocab' | 'tokenizer' | 'stage' | 'data' | 'extra'> & {
+  files?: Record<string, string>;
+};
+
+/** Names saveCheckpoint uses itself, which extra files may not take. */
+const RESERVED_FILES = ['model.safetensors', 'optimizer.safetensors', 'state.json'];
 
 /** A loaded checkpoint, as plain data. */
 export interface Checkpoint {
@@ -90,8 +102,9 @@ export function stepDirName(step: number): string {
  *
  *   saveCheckpoint('out/baby', { step: 500, ... }, model, opt) → 'out/baby/step-000500'
  */
-export function saveCheckpoint(root: string, state: Omit<CheckpointState, 'format' | 'version'>, model: GPT, optimizer?: AdamW,
-  extraWeights?: Map<string, tf.Variable>): string {
+export function saveCheckpoint(root: string, stateAndFiles: Omit<CheckpointState, 'format' | 'version'> & Pick<CheckpointExtra, 'files'>,
+  model: GPT, optimizer?: AdamW, extraWeights?: Map<string, tf.Variable>): string {
+  const { files, ...state } = stateAndFiles;
   fs.mkdirSync(root, { recursive: true });
   const name = stepDirName(state.step);
   const final = path.join(root, name);
@@ -108,6 +121,11 @@ export function saveCheckpoint(root: string, state: Omit<CheckpointState, 'forma
   if (optimizer !== undefined) {
     const tensors = new Map([...arraysOf(optimizer.m, 'm.'), ...arraysOf(optimizer.v, 'v.')]);
     writeSynced(path.join(tmp, 'optimizer.safetensors'), encodeSafetensors(tensors, { ...meta, step: String(optimizer.step) }));
+  }
+  for (const [file, text] of Object.entries(files ?? {})) {
+    assert(/^[\w.-]+$/.test(file) && !RESERVED_FILES.includes(file),
+      () => `saveCheckpoint: extra file name '${file}' is reserved or not a plain file name; use e.g. 'tokenizer.json'`);
+    writeSynced(path.join(tmp, file), text);
   }
   const full: CheckpointState = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...state };
   writeSynced(path.join(tmp, 'state.json'), JSON.stringify(full, null, 2) + '\n');
@@ -150,11 +168,22 @@ function readFile(file: string): Buffer {
 }
 
 /**
- * Reads and checks a checkpoint (root with latest.json, or a step directory).
+ * A file saved with the checkpoint (CheckpointExtra.files), as text, or undefined when absent.
  *
- *   loadCheckpoint('out/baby') → { dir: 'out/baby/step-000500', state, weights, optimizer }
+ *   readCheckpointFile('runs/full/sft', 'tokenizer.json') → '{"format":"gpt-lab-tokenizer",...}'
  */
-export function loadCheckpoint(root: string): Checkpoint {
+export function readCheckpointFile(root: string, name: string): string | undefined {
+  const file = path.join(resolveCheckpointDir(root), name);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+}
+
+/**
+ * Only the checkpoint's state.json (small): enough to ask whether a stage finished, without reading
+ * weights or optimizer state.
+ *
+ *   readCheckpointState('runs/full/sft').extra?.done → true
+ */
+export function readCheckpointState(root: string): CheckpointState {
   const dir = resolveCheckpointDir(root);
   const stateFile = path.join(dir, 'state.json');
   let state: CheckpointState;
@@ -166,6 +195,17 @@ export function loadCheckpoint(root: string): Checkpoint {
   }
   assert(state !== null && state.format === CHECKPOINT_FORMAT, () => `${stateFile} is not a gpt-lab checkpoint (format ${JSON.stringify(state?.format)})`);
   assert(state.version === CHECKPOINT_VERSION, () => `${stateFile} has version ${state.version}; this gpt-lab reads version ${CHECKPOINT_VERSION}`);
+  return state;
+}
+
+/**
+ * Reads and checks a checkpoint (root with latest.json, or a step directory).
+ *
+ *   loadCheckpoint('out/baby') → { dir: 'out/baby/step-000500', state, weights, optimizer }
+ */
+export function loadCheckpoint(root: string): Checkpoint {
+  const dir = resolveCheckpointDir(root);
+  const state = readCheckpointState(dir);
   const config = checkConfig(state.config);
   const weights = decodeSafetensors(readFile(path.join(dir, 'model.safetensors')), path.join(dir, 'model.safetensors')).tensors;
   for (const spec of paramSpecs(config)) {
