@@ -184,7 +184,10 @@ export function readCheckpointFile(root: string, name: string): string | undefin
  *   readCheckpointState('runs/full/sft').extra?.done → true
  */
 export function readCheckpointState(root: string): CheckpointState {
-  const dir = resolveCheckpointDir(root);
+  return readStateFile(resolveCheckpointDir(root));
+}
+
+function readStateFile(dir: string): CheckpointState {
   const stateFile = path.join(dir, 'state.json');
   let state: CheckpointState;
   try {
@@ -205,7 +208,7 @@ export function readCheckpointState(root: string): CheckpointState {
  */
 export function loadCheckpoint(root: string): Checkpoint {
   const dir = resolveCheckpointDir(root);
-  const state = readCheckpointState(dir);
+  const state = readStateFile(dir);
   const config = checkConfig(state.config);
   const weights = decodeSafetensors(readFile(path.join(dir, 'model.safetensors')), path.join(dir, 'model.safetensors')).tensors;
   for (const spec of paramSpecs(config)) {
