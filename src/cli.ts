@@ -2,12 +2,17 @@
 //
 // Each subcommand lives in src/cli/<name>.ts and exports `run(argv): Promise<number>` (the exit code).
 // Errors the user can fix (GptLabError) print as one line; anything else is a bug and keeps its stack.
+// `--help`/`-h` on any command is answered here from src/cli/usage.ts before the command loads, and an
+// unknown GPTLAB_PROFILE stops every command before it starts.
 
 import { GptLabError } from './util/assert';
+import { profile } from './profile';
+import { helpRequest } from './cli/usage';
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
-const commands: Record<string, Command> = {
+/** The commands, by name; each needs an entry in src/cli/usage.ts's HELP too. */
+export const commands: Record<string, Command> = {
   backend: { summary: 'print the tfjs backend gpt-lab picks here, and why', load: () => import('./cli/backend.js') },
   lab: { summary: 'register the tslab kernel in the project and start Jupyter', load: () => import('./cli/lab.js') },
   notebooks: { summary: 'execute the notebooks headlessly (--profile ci|full, --html)', load: () => import('./cli/notebooks.js') },
@@ -23,11 +28,12 @@ const commands: Record<string, Command> = {
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return ['usage: gpt-lab <command> [options]', '', 'commands:', ...lines].join('\n');
+  return ['usage: gpt-lab <command> [options]', '', 'commands:', ...lines, '', '`gpt-lab <command> --help` shows its options.'].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest.length > 0 && commands[rest[0]] !== undefined) return main([rest[0], '--help']);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name === undefined ? 1 : 0;
@@ -37,7 +43,13 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`gpt-lab: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
+  const help = helpRequest(name, rest);
+  if (help !== undefined) {
+    console.log(help);
+    return 0;
+  }
   try {
+    profile(); // an unknown GPTLAB_PROFILE is an error for every command, not only those that read it
     return await (await command.load()).run(rest);
   } catch (e) {
     if (e instanceof GptLabError) {

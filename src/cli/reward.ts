@@ -9,6 +9,7 @@
 // A directory holding a finished reward model is loaded, not trained again (--force trains anew).
 
 import { stageArgs } from './stage-args';
+import { checkOutputPath } from '../util/output-path';
 import { parseArgs } from './args';
 import { initBackend } from '../backend';
 import { Progress } from '../progress';
@@ -22,8 +23,8 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['from', 'out', 'steps', 'profile', 'backend'], ['force']);
   const o = args.options;
   const { profile: prof, backend, steps } = stageArgs(args, 'reward');
+  const out = checkOutputPath(o.out ?? stageDir('reward', prof), 'dir');
   const choice = await initBackend({ backend, source: '--backend' });
-  const out = o.out ?? stageDir('reward', prof);
 
   let bar: Progress | undefined;
   if (o.from === undefined) console.log(`no --from: starting from the ${prof} profile's SFT model in ${stageDir('sft', prof)} (trained first if missing)`);

@@ -11,6 +11,7 @@
 // A directory holding a finished run is loaded, not trained again (--force trains anew).
 
 import { stageArgs } from './stage-args';
+import { checkOutputPath } from '../util/output-path';
 import { parseArgs } from './args';
 import { initBackend } from '../backend';
 import { Progress } from '../progress';
@@ -47,8 +48,8 @@ export async function run(argv: string[]): Promise<number> {
   const beta = numberOption(o.beta, 'beta', 0);
   const lr = numberOption(o.lr, 'lr', Number.MIN_VALUE);
   assert(algo !== 'dpo' || beta === undefined || beta > 0, () => 'DPO needs --beta > 0 (it divides the implicit reward); 0.1 is usual');
+  const out = checkOutputPath(o.out ?? stageDir(algo === 'dpo' ? 'dpo' : 'rlhf', prof), 'dir');
   const choice = await initBackend({ backend, source: '--backend' });
-  const out = o.out ?? stageDir(algo === 'dpo' ? 'dpo' : 'rlhf', prof);
 
   let bar: Progress | undefined;
   const overrides = { ...(steps !== undefined ? { steps } : {}), ...(beta !== undefined ? { beta } : {}), ...(lr !== undefined ? { lr } : {}) };

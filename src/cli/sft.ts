@@ -9,6 +9,7 @@
 // unfinished one resumes.
 
 import { stageArgs } from './stage-args';
+import { checkOutputPath } from '../util/output-path';
 import { parseArgs, intOption } from './args';
 import { initBackend } from '../backend';
 import { Progress } from '../progress';
@@ -21,8 +22,8 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['from', 'out', 'steps', 'profile', 'backend', 'eval'], ['force']);
   const o = args.options;
   const { profile: prof, backend, steps } = stageArgs(args, 'sft');
+  const out = checkOutputPath(o.out ?? stageDir('sft', prof), 'dir');
   const choice = await initBackend({ backend, source: '--backend' });
-  const out = o.out ?? stageDir('sft', prof);
   const evalN = intOption(args, 'eval', 0);
   assert(evalN >= 0, () => `--eval must be >= 0 (questions per held-out set), got ${evalN}`);
 
