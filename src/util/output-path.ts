@@ -61,10 +61,10 @@ export function checkOutputPath(target: string, kind: 'dir' | 'file', option = '
   let dir = here === 'dir' ? abs : path.dirname(abs);
   while (kindAt(dir) === undefined && path.dirname(dir) !== dir) dir = path.dirname(dir);
   assert(kindAt(dir) === 'dir', () => `${option} ${target}: ${dir} is a file, not a directory; choose another path`);
-  assert(kind === 'dir' || here !== undefined || dir === path.dirname(abs),
-    () => `${option} ${target}: the directory ${path.dirname(abs)} does not exist; create it (mkdir -p ${path.dirname(target)}) or choose another path`);
   const fsType = typeof fs.statfsSync === 'function' ? VIRTUAL_FS[fs.statfsSync(dir).type] : undefined;
   assert(fsType === undefined, () => `${option} ${target}: ${dir} is on the ${fsType} filesystem, which holds no files of ours; choose a directory on a disk`);
+  assert(kind === 'dir' || here !== undefined || dir === path.dirname(abs),
+    () => `${option} ${target}: the directory ${path.dirname(abs)} does not exist; create it (mkdir -p ${path.dirname(target)}) or choose another path`);
   tryWriting(dir, option, target);
   if (here === 'file') {
     try {
