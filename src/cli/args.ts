@@ -52,7 +52,8 @@ export function intOption(args: ParsedArgs, name: string, fallback?: number, min
     return fallback;
   }
   const n = Number(raw);
-  assert(/^-?\d+$/.test(raw) && Number.isSafeInteger(n), () => `option --${name} must be an integer, got '${raw}'; write it in decimal digits, e.g. 20`);
+  assert(/^-?\d+$/.test(raw) && Number.isSafeInteger(n),
+    () => `option --${name} must be an integer, got '${raw}'; write it in decimal digits, e.g. 20`);
   assert(min === undefined || n >= min, () => `option --${name} must be at least ${min}, got ${raw}`);
   return n;
 }

@@ -35,7 +35,8 @@ function formatFlops(n: number): string {
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['preset', 'backend', 'steps', 'data', 'out', 'batch-size', 'lr', 'eval-every', 'eval-iters', 'log-every', 'seed']);
   const o = args.options;
-  assert(args.positional.length === 0, () => `gpt-lab pretrain takes no positional arguments (got '${args.positional.join(' ')}'); see gpt-lab pretrain --help`);
+  assert(args.positional.length === 0,
+    () => `gpt-lab pretrain takes no positional arguments (got '${args.positional.join(' ')}'); see gpt-lab pretrain --help`);
   assert(o.preset !== undefined, () => 'option --preset is required (tiny, baby or shakespeare-char)');
   assert(o.out !== undefined, () => 'option --out DIR is required: checkpoints go there, and a run resumes from it');
   const preset = parsePresetName(o.preset, '--preset');
@@ -65,7 +66,8 @@ export async function run(argv: string[]): Promise<number> {
         `${formatFlops(flopsPerToken(c).train)} per training token`);
       console.log(`${resumedFrom > 0 ? `resuming from step ${resumedFrom} in ${o.out}` : `new run in ${o.out}`}: ` +
         `${t.maxSteps} steps of ${t.batchSize}x${t.gradAccumSteps} rows, lr ${t.schedule.maxLr} → ${t.schedule.minLr}, evaluating every ${t.evalEvery}`);
-      if (changes.length > 0) console.log(`changed on resume, from step ${resumedFrom} on (recorded in the checkpoint): ${describeChanges(changes)}`);
+      const changed = describeChanges(changes);
+      if (changes.length > 0) console.log(`changed on resume, from step ${resumedFrom} on (recorded in the checkpoint): ${changed}`);
       const left = Math.max(0, t.maxSteps - resumedFrom);
       bar = new Progress(left, { label: resumedFrom > 0 ? `pretrain (from ${resumedFrom})` : 'pretrain', unit: 'step' });
       startStep = resumedFrom;

@@ -39,15 +39,19 @@ const opt = (name: string, value: string, help: string, dflt: string): OptionHel
 
 const BACKEND_OPTION = opt('backend', 'B', 'tfjs backend: tensorflow, webgpu, wasm or cpu (GPTLAB_BACKEND does the same)',
   'the fastest that runs here, in the order tensorflow > webgpu > wasm > cpu');
-const PROFILE_OPTION = opt('profile', 'ci|full', 'the settings: ci is small and fast (seconds), full is what the notebooks are written for',
+const PROFILE_OPTION = opt('profile', 'ci|full', 'the settings: ci is small and fast, full is what the notebooks are written for',
   'GPTLAB_PROFILE, else full');
 const STEPS_OPTION = opt('steps', 'N', 'optimizer steps to train', "the profile's");
-const SEED_OPTION = opt('seed', 'N', 'seeds the data order, dropout and sampling, so a rerun reproduces the run', "the profile's");
+const SEED_OPTION = opt('seed', 'N', 'seeds the data order, dropout and sampling, so a rerun reproduces the run',
+  "the profile's");
 const FORCE_OPTION = flag('force', 'train anew even if --out holds a finished run (it is loaded otherwise)');
 const TOKENIZER_SOURCE = [
-  opt('encoding', 'NAME', 'a pretrained encoding: r50k_base, p50k_base or cl100k_base', 'none; give this or --tokenizer'),
-  opt('tokenizer', 'FILE', 'a tokenizer file written by `gpt-lab tokenizer train` (.json or .tiktoken)', 'none; give this or --encoding'),
-  opt('pattern', 'gpt2|gpt4', 'the split pattern of a .tiktoken file (it stores none)', 'the one saved in a .json file'),
+  opt('encoding', 'NAME', 'a pretrained encoding: r50k_base, p50k_base or cl100k_base',
+    'none; give this or --tokenizer'),
+  opt('tokenizer', 'FILE', 'a tokenizer file written by `gpt-lab tokenizer train` (.json or .tiktoken)',
+    'none; give this or --encoding'),
+  opt('pattern', 'gpt2|gpt4', 'the split pattern of a .tiktoken file (it stores none)',
+    'the one saved in a .json file'),
 ];
 
 export const HELP: Record<string, CommandHelp> = {
@@ -79,24 +83,33 @@ export const HELP: Record<string, CommandHelp> = {
     summary: 'train a char-level GPT on Tiny Shakespeare; run it again with the same --out to resume',
     usage: '--preset NAME --out DIR [options]',
     options: [
-      opt('preset', 'tiny|baby|shakespeare-char', 'the model size, and with it the training settings below', 'required'),
-      opt('out', 'DIR', 'checkpoints go here (checked before training); a run resumes from the checkpoint in it', 'required'),
+      opt('preset', 'tiny|baby|shakespeare-char', 'the model size, and with it the training settings below',
+        'required'),
+      opt('out', 'DIR', 'checkpoints go here (checked before training); a run resumes from the checkpoint in it',
+        'required'),
       BACKEND_OPTION,
       opt('steps', 'N', 'total optimizer steps; the learning rate decays over them (may change on resume)',
         "the preset's: tiny 20, baby 2000, shakespeare-char 5000"),
       opt('data', 'NAME', 'the dataset', 'shakespeare-char'),
-      opt('batch-size', 'N', 'rows per batch (fixed for a run: refused on resume)', "the preset's: tiny 4, baby 12, shakespeare-char 64"),
-      opt('lr', 'LR', 'peak learning rate, the floor a tenth of it (may change on resume, e.g. lowered after a divergence)', '1e-3'),
+      opt('batch-size', 'N', 'rows per batch (fixed for a run: refused on resume)',
+        "the preset's: tiny 4, baby 12, shakespeare-char 64"),
+      opt('lr', 'LR', 'peak learning rate, the floor a tenth of it (may change on resume, e.g. lowered after a divergence)',
+        '1e-3'),
       opt('eval-every', 'N', 'evaluate and save a checkpoint every N steps, 0 only at the end (may change on resume)',
         "the preset's: tiny 10, baby 250, shakespeare-char 250"),
-      opt('eval-iters', 'N', 'batches per evaluation (may change on resume)', "the preset's: tiny 2, baby 20, shakespeare-char 200"),
-      opt('log-every', 'N', 'update the progress bar every N steps (may change on resume)', "the preset's: tiny 1, baby 10, shakespeare-char 10"),
+      opt('eval-iters', 'N', 'batches per evaluation (may change on resume)',
+        "the preset's: tiny 2, baby 20, shakespeare-char 200"),
+      opt('log-every', 'N', 'update the progress bar every N steps (may change on resume)',
+        "the preset's: tiny 1, baby 10, shakespeare-char 10"),
       opt('seed', 'N', 'seeds the batches and dropout masks (fixed for a run: refused on resume)', '1337'),
     ],
     notes: ['A rerun on the same --out resumes exactly where the last checkpoint left off; the options marked',
       '"may change on resume" apply from there on and are recorded in the checkpoint.'],
-    examples: ['gpt-lab pretrain --preset baby --out out/baby', 'gpt-lab pretrain --preset tiny --steps 20 --backend cpu --out /tmp/tiny',
-      'gpt-lab pretrain --preset baby --out out/baby --lr 5e-4     (resume with a lower learning rate)'],
+    examples: [
+      'gpt-lab pretrain --preset baby --out out/baby',
+      'gpt-lab pretrain --preset tiny --steps 20 --backend cpu --out /tmp/tiny',
+      'gpt-lab pretrain --preset baby --out out/baby --lr 5e-4     # resume with a lower learning rate',
+    ],
   },
   sample: {
     summary: 'write text with a pretrained checkpoint',
@@ -117,32 +130,45 @@ export const HELP: Record<string, CommandHelp> = {
     summary: 'fine-tune a base model on the task world\'s conversations',
     usage: '[--from DIR] [--out DIR] [options]',
     options: [
-      opt('from', 'DIR', 'the base model to start from', "the profile's base in runs/<profile>/base, trained first if missing"),
+      opt('from', 'DIR', 'the base model to start from',
+        "the profile's base in runs/<profile>/base, trained first if missing"),
       opt('out', 'DIR', 'where the SFT checkpoint goes (checked before training)', 'runs/<profile>/sft'),
       STEPS_OPTION, PROFILE_OPTION, BACKEND_OPTION, SEED_OPTION, FORCE_OPTION,
       opt('eval', 'N', 'afterwards, score N held-out questions of each set', '0 (no scoring)'),
     ],
     notes: ['A finished run in --out is loaded, not trained again; an unfinished one resumes.'],
-    examples: ['gpt-lab sft', 'gpt-lab sft --from runs/full/base --out out/sft --steps 300', 'gpt-lab sft --profile ci --eval 20'],
+    examples: [
+      'gpt-lab sft',
+      'gpt-lab sft --from runs/full/base --out out/sft --steps 300',
+      'gpt-lab sft --profile ci --eval 20',
+    ],
   },
   reward: {
     summary: 'train a reward model on preference pairs from an SFT model',
     usage: '[--from DIR] [--out DIR] [options]',
     options: [
-      opt('from', 'DIR', 'the SFT model to start from', "the profile's SFT model in runs/<profile>/sft, trained first if missing"),
+      opt('from', 'DIR', 'the SFT model to start from',
+        "the profile's SFT model in runs/<profile>/sft, trained first if missing"),
       opt('out', 'DIR', 'where the reward model goes (checked before training)', 'runs/<profile>/reward'),
       STEPS_OPTION, PROFILE_OPTION, BACKEND_OPTION, SEED_OPTION, FORCE_OPTION,
     ],
     notes: ['A finished reward model in --out is loaded, not trained again.'],
-    examples: ['gpt-lab reward', 'gpt-lab reward --from runs/full/sft --out out/rm --steps 100', 'gpt-lab reward --profile ci'],
+    examples: [
+      'gpt-lab reward',
+      'gpt-lab reward --from runs/full/sft --out out/rm --steps 100',
+      'gpt-lab reward --profile ci',
+    ],
   },
   rlhf: {
     summary: 'RLHF (PPO or GRPO) or DPO from an SFT model against a reward model',
     usage: '[--from DIR] [--out DIR] [--reward DIR] [--algo ppo|grpo|dpo] [options]',
     options: [
-      opt('from', 'DIR', 'the SFT model to start from', "the profile's SFT model in runs/<profile>/sft, trained first if missing"),
-      opt('out', 'DIR', 'where the policy goes (checked before training)', 'runs/<profile>/rlhf, or runs/<profile>/dpo for DPO'),
-      opt('reward', 'DIR', 'the reward model to optimize against', "the profile's on-policy reward model in runs/<profile>/reward-onpolicy"),
+      opt('from', 'DIR', 'the SFT model to start from',
+        "the profile's SFT model in runs/<profile>/sft, trained first if missing"),
+      opt('out', 'DIR', 'where the policy goes (checked before training)',
+        'runs/<profile>/rlhf, or runs/<profile>/dpo for DPO'),
+      opt('reward', 'DIR', 'the reward model to optimize against',
+        "the profile's on-policy reward model in runs/<profile>/reward-onpolicy"),
       opt('algo', 'ppo|grpo|dpo', 'PPO, GRPO-style group baselines, or DPO on the same comparisons', 'ppo'),
       STEPS_OPTION,
       opt('beta', 'B', 'the KL penalty towards the SFT model (DPO: its temperature, > 0)', "the profile's"),
@@ -151,7 +177,8 @@ export const HELP: Record<string, CommandHelp> = {
       flag('eval', 'afterwards, score the SFT model and the new policy on held-out prompts'),
     ],
     notes: ['A finished run in --out is loaded, not trained again.'],
-    examples: ['gpt-lab rlhf', 'gpt-lab rlhf --algo grpo --beta 0 --out out/grpo-beta0 --force', 'gpt-lab rlhf --algo dpo',
+    examples: [
+      'gpt-lab rlhf', 'gpt-lab rlhf --algo grpo --beta 0 --out out/grpo-beta0 --force', 'gpt-lab rlhf --algo dpo',
       'gpt-lab rlhf --from runs/full/sft --reward runs/full/reward-onpolicy --out out/rlhf --steps 40 --eval'],
   },
   bench: {
@@ -161,7 +188,8 @@ export const HELP: Record<string, CommandHelp> = {
       opt('configs', 'NAME,...', 'step: the reference steps, baby and gpu', 'both'),
       opt('backends', 'B,...', 'step: the backends to time', 'every one that runs here'),
       opt('rounds', 'N', 'step: timed rounds per backend, each beside a PyTorch round', '5 (1 on cpu)'),
-      opt('steps', 'N', 'step: steps per round; pretrain: steps to train', "step: about a second's worth; pretrain: the preset's published run"),
+      opt('steps', 'N', 'step: steps per round; pretrain: steps to train',
+        "step: about a second's worth; pretrain: the preset's published run"),
       opt('warmup', 'N', 'step: untimed steps before the first round', '3'),
       opt('preset', 'baby|shakespeare-char', 'pretrain: the run to compare with nanoGPT\'s published loss', 'baby'),
       flag('json', 'stdout holds only the JSON (no summary table on stderr)'),
@@ -170,7 +198,11 @@ export const HELP: Record<string, CommandHelp> = {
       flag('unfused', 'step: also time each backend with its fused kernels switched the other way'),
     ],
     notes: ['Benchmarks: step (the default), tokenizer, pretrain (nanoGPT\'s 2000 baby steps, ~25 min on wasm).'],
-    examples: ['gpt-lab bench', 'gpt-lab bench step --configs baby --backends wasm --rounds 3', 'gpt-lab bench tokenizer pretrain --json'],
+    examples: [
+      'gpt-lab bench',
+      'gpt-lab bench step --configs baby --backends wasm --rounds 3',
+      'gpt-lab bench tokenizer pretrain --json',
+    ],
   },
   tokenizer: {
     summary: 'train a BPE tokenizer, or encode/decode stdin with one',
@@ -187,7 +219,8 @@ export const HELP: Record<string, CommandHelp> = {
           opt('vocab-size', 'N', 'tokens in the end: 256 bytes plus the merges', 'required'),
           opt('pattern', 'gpt2|gpt4', 'the regex that splits text before merging', 'gpt4'),
           opt('special', 'NAME,...', 'special tokens to add after the merges, e.g. <|endoftext|>', 'none'),
-          opt('out', 'FILE', 'the tokenizer file: .json (ours) or .tiktoken; its directory must exist (checked before training)', 'required'),
+          opt('out', 'FILE', 'the tokenizer file: .json (ours) or .tiktoken; its directory must exist (checked before training)',
+            'required'),
         ],
         examples: ['gpt-lab tokenizer train --input notes.txt --vocab-size 512 --out tok.json'],
       },
@@ -197,7 +230,8 @@ export const HELP: Record<string, CommandHelp> = {
         options: [
           ...TOKENIZER_SOURCE,
           opt('allowed-special', 'all|NAME,...', 'special tokens in the text to encode as such', 'none'),
-          opt('disallowed-special', 'all|none|NAME,...', 'special tokens in the text that are an error (none: encode them as text)', 'all'),
+          opt('disallowed-special', 'all|none|NAME,...', 'special tokens in the text that are an error (none: encode them as text)',
+            'all'),
         ],
         examples: ['echo "hello world" | gpt-lab tokenizer encode --encoding cl100k_base'],
       },
@@ -229,7 +263,9 @@ export function formatHelp(command: string, h: CommandHelp): string {
   const lines = [`gpt-lab ${command}: ${h.summary}`, '', `usage: gpt-lab ${command} ${h.usage}`];
   if (h.subcommands !== undefined) {
     lines.push('', 'subcommands:');
-    for (const [name, sub] of Object.entries(h.subcommands)) lines.push(`  ${name.padEnd(8)}  ${sub.summary}`, `  ${' '.repeat(8)}  gpt-lab ${command} ${name} ${sub.usage}`);
+    for (const [name, sub] of Object.entries(h.subcommands)) {
+      lines.push(`  ${name.padEnd(8)}  ${sub.summary}`, `  ${' '.repeat(8)}  gpt-lab ${command} ${name} ${sub.usage}`);
+    }
   }
   lines.push('', 'options:');
   h.options.forEach((o, i) => lines.push(row(labels[i], o.help), `${indent}default: ${o.default}`));

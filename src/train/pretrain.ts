@@ -77,28 +77,38 @@ export interface PretrainRun {
   last: EvalInfo;
 }
 
-/** Training settings that may change when a run resumes: none of them changes a step's batches or dropout masks. */
+/** Training settings that may change when a run resumes: none of them changes what a step computes. */
 export const RESUMABLE_SETTINGS = ['maxSteps', 'schedule', 'evalEvery', 'evalIters', 'logEvery'] as const;
 
 /** The CLI options of settings, for messages: a refused batchSize is named 'batchSize (--batch-size)'. */
 const FLAGS: Record<string, string> = { batchSize: '--batch-size', seed: '--seed' };
 
-/** A setting changed on resume, as recorded in the checkpoint: { step: 500, setting: 'schedule.maxLr', from: 0.001, to: 0.0005 }. */
+/**
+ * A setting changed on resume, as recorded in the checkpoint (state.extra.resumeChanges):
+ *   { step: 500, setting: 'schedule.maxLr', from: 0.001, to: 0.0005 }
+ */
 export interface ResumeChange {
   /** The step the run resumed from: the new value applies from here on. */
   step: number;
+  /** The setting's path in TrainConfig, e.g. 'evalEvery' or 'schedule.maxLr'. */
   setting: string;
   from: unknown;
   to: unknown;
 }
 
-/** The settings two configs differ in, one level deep: diffSettings({ a: 1, s: { x: 1 } }, { a: 2, s: { x: 1 } }) → [['a', 1, 2]]. */
-function diffSettings(from: object, to: object, prefix = ''): [string, unknown, unknown][] {
-  const out: [string, unknown, unknown][] = [];
-  for (const key of Object.keys(to)) {
+type Difference = [setting: string, from: unknown, to: unknown];
+
+/**
+ * The settings of `to` whose values differ in `from`, nested objects compared field by field:
+ *
+ *   diffSettings({ a: 1, s: { x: 1, y: 2 } }, { a: 2, s: { x: 1, y: 3 } }) → [['a', 1, 2], ['s.y', 2, 3]]
+ */
+function diffSettings(from: object, to: object, prefix = ''): Difference[] {
+  const out: Difference[] = [];
+  for (const [key, b] of Object.entries(to)) {
     const a = (from as Record<string, unknown>)[key];
-    const b = (to as Record<string, unknown>)[key];
-    if (typeof b === 'object' && b !== null && typeof a === 'object' && a !== null) out.push(...diffSettings(a, b, `${prefix}${key}.`));
+    const nested = typeof a === 'object' && a !== null && typeof b === 'object' && b !== null;
+    if (nested) out.push(...diffSettings(a, b, `${prefix}${key}.`));
     else if (a !== b) out.push([prefix + key, a, b]);
   }
   return out;
@@ -106,27 +116,33 @@ function diffSettings(from: object, to: object, prefix = ''): [string, unknown, 
 
 /**
  * The settings of a resumed run: the saved ones, then `steps` (maxSteps only: the saved decay stays),
- * `lr` (the peak and a tenth of it as the floor) and the overrides of RESUMABLE_SETTINGS. An override
- * of any other setting that differs from the saved value is refused, naming it.
+ * `lr` (the peak, and a tenth of it as the floor) and the overrides of RESUMABLE_SETTINGS. An override
+ * of any other setting that differs from the saved value is refused, naming it and the fix.
  *
- *   resumeTrainConfig(saved, 500, { lr: 5e-4 }) → { config: { ...saved, schedule: { ...s, maxLr: 5e-4, minLr: 5e-5 } },
- *     changes: [{ step: 500, setting: 'schedule.maxLr', from: 1e-3, to: 5e-4 }, { ..., setting: 'schedule.minLr', ... }] }
+ *   resumeTrainConfig(saved, 500, { lr: 5e-4 })
+ *   → { config: { ...saved, schedule: { ...saved.schedule, maxLr: 5e-4, minLr: 5e-5 } },
+ *       changes: [{ step: 500, setting: 'schedule.maxLr', from: 1e-3, to: 5e-4 }, { ..., setting: 'schedule.minLr' }] }
  */
-export function resumeTrainConfig(saved: TrainConfig, step: number, opts: Pick<PretrainOptions, 'steps' | 'lr' | 'train'>, where = 'the checkpoint'):
-  { config: TrainConfig; changes: ResumeChange[] } {
+export function resumeTrainConfig(saved: TrainConfig, step: number, opts: Pick<PretrainOptions, 'steps' | 'lr' | 'train'>,
+  where = 'the checkpoint'): { config: TrainConfig; changes: ResumeChange[] } {
   const wanted = opts.train ?? {};
-  const refused = diffSettings(saved, wanted).filter(([name]) => !(RESUMABLE_SETTINGS as readonly string[]).includes(name.split('.')[0]));
-  const named = (name: string, value: unknown) => `${name}${FLAGS[name] !== undefined ? ` (${FLAGS[name]})` : ''} ${JSON.stringify(value)}`;
-  assert(refused.length === 0, () => `${refused.map(([name, , to]) => named(name, to)).join(', ')} cannot change when resuming from ${where}, ` +
-    `which holds ${refused.map(([name, from]) => `${name} ${JSON.stringify(from)}`).join(', ')}: the batches and dropout masks of every step ` +
-    'depend on them, so the run would not continue exactly. Drop them to resume, or use a new output directory to start a run with them');
-  const schedule = { ...saved.schedule, ...wanted.schedule, ...(opts.lr !== undefined ? { maxLr: opts.lr, minLr: opts.lr / 10 } : {}) };
-  const config = makeTrainConfig({ ...saved, ...wanted, schedule, ...(opts.steps !== undefined ? { maxSteps: opts.steps } : {}) });
+  const resumable = (setting: string) => (RESUMABLE_SETTINGS as readonly string[]).includes(setting.split('.')[0]);
+  const refused = diffSettings(saved, wanted).filter(([setting]) => !resumable(setting));
+  const named = (setting: string) => setting + (FLAGS[setting] !== undefined ? ` (${FLAGS[setting]})` : '');
+  const wants = refused.map(([setting, , to]) => `${named(setting)} ${JSON.stringify(to)}`).join(', ');
+  const holds = refused.map(([setting, from]) => `${setting} ${JSON.stringify(from)}`).join(', ');
+  assert(refused.length === 0, () => `${wants} cannot change when resuming from ${where}, which holds ${holds}: ` +
+    'every step\'s batches, dropout masks or update depend on them, so the run would not continue exactly. ' +
+    'Drop them to resume, or use a new output directory to start a run with them');
+  const lr = opts.lr !== undefined ? { maxLr: opts.lr, minLr: opts.lr / 10 } : {};
+  const steps = opts.steps !== undefined ? { maxSteps: opts.steps } : {};
+  const schedule = { ...saved.schedule, ...wanted.schedule, ...lr };
+  const config = makeTrainConfig({ ...saved, ...wanted, schedule, ...steps });
   const changes = diffSettings(saved, config).map(([setting, from, to]) => ({ step, setting, from, to }));
   return { config, changes };
 }
 
-/** One line naming what changed: describeChanges(changes) → 'schedule.maxLr 0.001 → 0.0005, evalEvery 250 → 100'. */
+/** What changed, in one line: describeChanges(changes) → 'schedule.maxLr 0.001 → 0.0005, evalEvery 250 → 100'. */
 export function describeChanges(changes: ResumeChange[]): string {
   return changes.map((c) => `${c.setting} ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`).join(', ');
 }
@@ -178,11 +194,14 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainRun> {
     trainer.restore(ckpt);
   } else {
     model = new GPT(makeConfig(opts.preset, { vocabSize: vocab.vocabSize }));
-    const lr = opts.lr !== undefined ? { schedule: { ...trainConfigFor(opts.preset, opts.steps).schedule, maxLr: opts.lr, minLr: opts.lr / 10 } } : {};
+    // --lr sets the peak, and the floor at a tenth of it, as nanoGPT's min_lr = learning_rate / 10.
+    const schedule = trainConfigFor(opts.preset, opts.steps).schedule;
+    const lr = opts.lr !== undefined ? { schedule: { ...schedule, maxLr: opts.lr, minLr: opts.lr / 10 } } : {};
     trainer = new Trainer(model, data, trainConfigFor(opts.preset, opts.steps, { ...lr, ...opts.train }));
   }
   opts.onStart?.({ model, trainer, vocab, resumedFrom, changes });
-  const extra = { vocab: { chars: [...vocab.chars] }, ...(history.length > 0 ? { extra: { resumeChanges: history } } : {}) };
+  const record = history.length > 0 ? { extra: { resumeChanges: history } } : {};
+  const extra = { vocab: { chars: [...vocab.chars] }, ...record };
   const last = trainer.step >= trainer.config.maxSteps && resumedFrom > 0
     ? trainer.evaluate()
     : await trainer.run({ onStep: opts.onStep, onEval: opts.onEval, checkpointDir: opts.out, checkpointExtra: extra });

@@ -13,7 +13,9 @@ import * as path from 'path';
 import { assert, GptLabError } from './assert';
 
 /** Filesystems that hold no user files (statfs f_type): writing there fails, or loops (mkdir -p under /proc). */
-const VIRTUAL_FS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2' };
+const VIRTUAL_FS: Record<number, string> = {
+  0x9fa0: 'proc', 0x62656572: 'sysfs', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2',
+};
 
 /** What is at p: 'dir', 'file' (or another non-directory), or undefined when nothing is. */
 function kindAt(p: string): 'dir' | 'file' | undefined {
@@ -46,31 +48,36 @@ function tryWriting(dir: string, option: string, target: string): void {
  * one-line error naming the option, the path and the fix. Returns target unchanged.
  *
  *   checkOutputPath('out/baby', 'dir')          → 'out/baby' (out/ need not exist)
- *   checkOutputPath('/etc/passwd/x', 'dir')     → throws "--out /etc/passwd/x: /etc/passwd is a file, not a directory; ..."
- *   checkOutputPath('/proc/run', 'dir')         → throws "--out /proc/run: /proc is on the proc filesystem ..."
+ *   checkOutputPath('/etc/passwd/x', 'dir')     throws "--out /etc/passwd/x: /etc/passwd is a file, not a directory; ..."
+ *   checkOutputPath('/proc/run', 'dir')         throws "--out /proc/run: /proc is on the proc filesystem ..."
  */
 export function checkOutputPath(target: string, kind: 'dir' | 'file', option = '--out'): string {
   assert(target.trim() !== '', () => `${option} is empty; give a ${kind === 'dir' ? 'directory' : 'file'} path`);
   const abs = path.resolve(target);
   const here = kindAt(abs);
   if (here !== undefined) {
-    assert(kind === 'file' || here === 'dir', () => `${option} ${target} is a file, not a directory; choose a directory (it is created if missing)`);
-    assert(kind === 'dir' || here === 'file', () => `${option} ${target} is a directory, not a file; give a file name inside it, e.g. ${path.join(target, 'out')}`);
+    assert(kind === 'file' || here === 'dir',
+      () => `${option} ${target} is a file, not a directory; choose a directory (it is created if missing)`);
+    assert(kind === 'dir' || here === 'file',
+      () => `${option} ${target} is a directory, not a file; give a file name inside it, e.g. ${path.join(target, 'tok.json')}`);
   }
   // The nearest existing ancestor (the target itself for an existing directory).
   let dir = here === 'dir' ? abs : path.dirname(abs);
   while (kindAt(dir) === undefined && path.dirname(dir) !== dir) dir = path.dirname(dir);
   assert(kindAt(dir) === 'dir', () => `${option} ${target}: ${dir} is a file, not a directory; choose another path`);
   const fsType = typeof fs.statfsSync === 'function' ? VIRTUAL_FS[fs.statfsSync(dir).type] : undefined;
-  assert(fsType === undefined, () => `${option} ${target}: ${dir} is on the ${fsType} filesystem, which holds no files of ours; choose a directory on a disk`);
+  assert(fsType === undefined,
+    () => `${option} ${target}: ${dir} is on the ${fsType} filesystem, which holds no files of ours; choose a directory on a disk`);
   assert(kind === 'dir' || here !== undefined || dir === path.dirname(abs),
-    () => `${option} ${target}: the directory ${path.dirname(abs)} does not exist; create it (mkdir -p ${path.dirname(target)}) or choose another path`);
+    () => `${option} ${target}: the directory ${path.dirname(abs)} does not exist; ` +
+      `create it (mkdir -p ${path.dirname(target)}) or choose another path`);
   tryWriting(dir, option, target);
   if (here === 'file') {
     try {
       fs.accessSync(abs, fs.constants.W_OK);
     } catch (e) {
-      throw new GptLabError(`${option} ${target}: the file is not writable (${(e as NodeJS.ErrnoException).code}); choose another path`);
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new GptLabError(`${option} ${target}: the file is not writable (${code}); choose another path`);
     }
   }
   return target;
