@@ -8,6 +8,7 @@
 //   options: --from DIR, --out DIR, --steps N, --profile ci|full, --backend B, --force
 // A directory holding a finished reward model is loaded, not trained again (--force trains anew).
 
+import * as path from 'path';
 import { stageArgs } from './stage-args';
 import { checkOutputPath } from '../util/output-path';
 import { parseArgs } from './args';
@@ -24,6 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   const o = args.options;
   const { profile: prof, backend, steps } = stageArgs(args, 'reward');
   const out = checkOutputPath(o.out ?? stageDir('reward', prof), 'dir');
+  if (o.from === undefined) checkOutputPath(path.dirname(stageDir('sft', prof)), 'dir', 'the runs directory'); // base and SFT go there
   const choice = await initBackend({ backend, source: '--backend' });
 
   let bar: Progress | undefined;

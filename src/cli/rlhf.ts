@@ -10,6 +10,7 @@
 //            --profile ci|full, --backend B, --force, --eval (score SFT and the new policy on held-out prompts)
 // A directory holding a finished run is loaded, not trained again (--force trains anew).
 
+import * as path from 'path';
 import { stageArgs } from './stage-args';
 import { checkOutputPath } from '../util/output-path';
 import { parseArgs } from './args';
@@ -49,6 +50,9 @@ export async function run(argv: string[]): Promise<number> {
   const lr = numberOption(o.lr, 'lr', Number.MIN_VALUE);
   assert(algo !== 'dpo' || beta === undefined || beta > 0, () => 'DPO needs --beta > 0 (it divides the implicit reward); 0.1 is usual');
   const out = checkOutputPath(o.out ?? stageDir(algo === 'dpo' ? 'dpo' : 'rlhf', prof), 'dir');
+  // Earlier stages, and the on-policy reward model, go to the runs directory when not given.
+  const earlier = o.from === undefined || (algo !== 'dpo' && o.reward === undefined);
+  if (earlier) checkOutputPath(path.dirname(stageDir('sft', prof)), 'dir', 'the runs directory');
   const choice = await initBackend({ backend, source: '--backend' });
 
   let bar: Progress | undefined;

@@ -8,6 +8,7 @@
 // A directory holding a finished SFT run is loaded, not trained again (--force trains anew); an
 // unfinished one resumes.
 
+import * as path from 'path';
 import { stageArgs } from './stage-args';
 import { checkOutputPath } from '../util/output-path';
 import { parseArgs, intOption } from './args';
@@ -23,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
   const o = args.options;
   const { profile: prof, backend, steps } = stageArgs(args, 'sft');
   const out = checkOutputPath(o.out ?? stageDir('sft', prof), 'dir');
+  if (o.from === undefined) checkOutputPath(path.dirname(stageDir('base', prof)), 'dir', 'the runs directory'); // the base goes there
   const choice = await initBackend({ backend, source: '--backend' });
   const evalN = intOption(args, 'eval', 0);
   assert(evalN >= 0, () => `--eval must be >= 0 (questions per held-out set), got ${evalN}`);

@@ -95,6 +95,20 @@ describe('every command that writes checks its output path before any work', fun
     });
   }
 
+  it('sft, reward and rlhf without --from check the runs directory too (earlier stages are trained there)', async () => {
+    const saved = process.env.GPTLAB_RUNS_DIR;
+    process.env.GPTLAB_RUNS_DIR = file;
+    try {
+      for (const argv of [['sft'], ['reward'], ['rlhf'], ['rlhf', '--from', '/nonexistent-dir']]) {
+        const r = await gptLab(...argv, '--profile', 'ci', '--backend', 'cpu', '--out', path.join(root, `out-${argv.length}`));
+        expect(r.code, argv.join(' ')).to.equal(1);
+        expect(r.err).to.equal(`gpt-lab ${argv[0]}: the runs directory ${path.join(file, 'ci')}: ${file} is a file, not a directory; choose another path`);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.GPTLAB_RUNS_DIR; else process.env.GPTLAB_RUNS_DIR = saved;
+    }
+  });
+
   it('gpt-lab pretrain under /proc fails at once instead of hanging', async () => {
     const r = await gptLab('pretrain', '--preset', 'tiny', '--steps', '2', '--backend', 'cpu', '--out', '/proc/gpt-lab-run');
     expect(r.code).to.equal(1);
