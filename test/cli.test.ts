@@ -8,6 +8,8 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { commands, main } from '../src/cli';
 import { HELP } from '../src/cli/usage';
+import { PRESET_NAMES } from '../src/model';
+import { DEFAULT_TRAIN, TRAIN_PRESETS } from '../src/train';
 
 const BIN = path.resolve(__dirname, '../../bin/gpt-lab.js');
 
@@ -72,6 +74,21 @@ describe('gpt-lab --help', function () {
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^usage: gpt-lab pretrain --preset NAME --out DIR/m);
     expect(r.stdout).to.include('--batch-size N');
+  });
+
+  it('states the presets\' defaults as the training code has them', async () => {
+    const help = (await gptLab('pretrain', '--help')).out;
+    const line = (option: string) => help.split('\n').slice(help.split('\n').findIndex((l) => l.startsWith(`  --${option} `))).slice(0, 3).join(' ');
+    for (const preset of PRESET_NAMES) {
+      const t = TRAIN_PRESETS[preset];
+      expect(line('steps')).to.include(`${preset} ${t.maxSteps}`);
+      expect(line('batch-size')).to.include(`${preset} ${t.batchSize}`);
+      expect(line('eval-every')).to.include(`${preset} ${t.evalEvery}`);
+      expect(line('eval-iters')).to.include(`${preset} ${t.evalIters}`);
+      expect(line('log-every')).to.include(`${preset} ${t.logEvery}`);
+      expect(t.schedule!.maxLr).to.equal(Number(/default: (\S+)/.exec(line('lr'))![1]));
+    }
+    expect(line('seed')).to.include(`default: ${DEFAULT_TRAIN.seed}`);
   });
 
   it('lists the stage commands\' --seed in their usage', () => {

@@ -7,6 +7,9 @@
 // command parses.
 // Left out: generating the table from parseArgs calls (defaults and examples need words anyway).
 
+import { ENCODING_NAMES } from '../tokenizer/pretrained';
+import { PATTERN_NAMES } from '../tokenizer/patterns';
+
 /** One option of a command. */
 export interface OptionHelp {
   /** The name without dashes, e.g. 'steps'. */
@@ -46,11 +49,11 @@ const SEED_OPTION = opt('seed', 'N', 'seeds the data order, dropout and sampling
   "the profile's");
 const FORCE_OPTION = flag('force', 'train anew even if --out holds a finished run (it is loaded otherwise)');
 const TOKENIZER_SOURCE = [
-  opt('encoding', 'NAME', 'a pretrained encoding: r50k_base, p50k_base or cl100k_base',
+  opt('encoding', 'NAME', `a pretrained encoding: ${ENCODING_NAMES.join(', ')}`,
     'none; give this or --tokenizer'),
   opt('tokenizer', 'FILE', 'a tokenizer file written by `gpt-lab tokenizer train` (.json or .tiktoken)',
     'none; give this or --encoding'),
-  opt('pattern', 'gpt2|gpt4', 'the split pattern of a .tiktoken file (it stores none)',
+  opt('pattern', PATTERN_NAMES.join('|'), 'the split pattern of a .tiktoken file (it stores none)',
     'the one saved in a .json file'),
 ];
 
@@ -217,7 +220,7 @@ export const HELP: Record<string, CommandHelp> = {
         options: [
           opt('input', 'FILE[,FILE...]', 'the training text (UTF-8 files)', 'required'),
           opt('vocab-size', 'N', 'tokens in the end: 256 bytes plus the merges', 'required'),
-          opt('pattern', 'gpt2|gpt4', 'the regex that splits text before merging', 'gpt4'),
+          opt('pattern', PATTERN_NAMES.join('|'), 'the regex that splits text before merging', 'gpt4'),
           opt('special', 'NAME,...', 'special tokens to add after the merges, e.g. <|endoftext|>', 'none'),
           opt('out', 'FILE', 'the tokenizer file: .json (ours) or .tiktoken; its directory must exist (checked before training)',
             'required'),
