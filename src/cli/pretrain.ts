@@ -15,8 +15,7 @@ import { Progress } from '../progress';
 import { assert } from '../util/assert';
 import { checkOutputPath } from '../util/output-path';
 import { parsePresetName, paramCount, flopsPerToken } from '../model';
-import { pretrain, PRETRAIN_DATASETS, PretrainDataset, TrainConfig } from '../train';
-import { describeChanges } from '../train/pretrain';
+import { describeChanges, pretrain, PRETRAIN_DATASETS, PretrainDataset, TrainConfig } from '../train';
 
 /** A positive number option, e.g. --lr 1e-3. */
 function numberOption(raw: string | undefined, name: string): number | undefined {
