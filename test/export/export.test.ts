@@ -1,0 +1,298 @@
+// gpt-lab export / import, checked against PyTorch: test/export/reference.py builds a GPT-2 to Hugging
+// Face's conventions and a GPT to nanoGPT's, loads what the export wrote, and must give our logits;
+// it also reads tokenizer.json as Hugging Face's tokenizers does. Needs Debian's python3-torch.
+
+import { expect } from 'chai';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { GPT, makeConfig, type GPTConfig } from '../../src/model';
+import { AdamW } from '../../src/train/adamw';
+import { loadCheckpoint, modelFromCheckpoint, restoreOptimizer, saveCheckpoint } from '../../src/train/checkpoint';
+import { makeTrainConfig } from '../../src/train/trainer';
+import { charTokenizer } from '../../src/data/char-tokenizer';
+import { train } from '../../src/tokenizer/tokenizer';
+import { getEncoding } from '../../src/tokenizer/pretrained';
+import { exportCheckpoint, importCheckpoint } from '../../src/export';
+import { findTorchPython } from '../../src/export/nanogpt';
+import { chatCharTokenizer, fromHfTokenizer, mergesFromRanks, toHfTokenizer, type LabTokenizer } from '../../src/export/tokenizer';
+import { run as exportCli, runImport as importCli } from '../../src/cli/export';
+import { GptLabError } from '../../src/util/assert';
+import { Rng } from '../../src/data/rng';
+
+const SCRIPT = path.resolve(__dirname, '../../../test/export/reference.py');
+const BIN = path.resolve(__dirname, '../../../bin/gpt-lab.js');
+const CHARS = Array.from('\n !,.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz');
+
+/** Runs reference.py with one JSON request. */
+function reference(python: string, req: Record<string, unknown>): Record<string, unknown> {
+  const r = spawnSync(python, [SCRIPT], { input: JSON.stringify(req), encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000 });
+  expect(r.status, `reference.py ${req.mode}: ${r.stderr}`).to.equal(0);
+  return JSON.parse(r.stdout);
+}
+
+/** A model with every weight random (biases and LayerNorm gains too), so a mix-up shows in the logits. */
+function randomModel(config: GPTConfig, seed: number): GPT {
+  const model = new GPT(config);
+  const rng = new Rng(seed);
+  for (const [name, v] of model.params.byName) {
+    const n = v.size;
+    const gain = /ln_\d|ln_f/.test(name) && name.endsWith('.weight');
+    const vals = Float32Array.from({ length: n }, () => (gain ? 1 : 0) + 0.4 * (2 * rng.next() - 1));
+    tf.tidy(() => v.assign(tf.tensor(vals, v.shape)));
+  }
+  return model;
+}
+
+/** Random ids [B, T] below vocab. */
+function ids(B: number, T: number, vocab: number, seed: number): number[][] {
+  const rng = new Rng(seed);
+  return Array.from({ length: B }, () => Array.from({ length: T }, () => rng.int(0, vocab)));
+}
+
+/** The largest absolute difference between our logits and nested arrays from Python. */
+function maxDiff(ours: tf.Tensor, theirs: unknown): number {
+  const a = ours.dataSync();
+  const b = (theirs as number[][][]).flat(2);
+  expect(b.length).to.equal(a.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function logitsOf(model: GPT, idx: number[][]): tf.Tensor {
+  return tf.tidy(() => model.forward(tf.tensor2d(idx, [idx.length, idx[0].length], 'int32')));
+}
+
+/** Loss gradients of a model by parameter name (for one AdamW step). */
+function gradsOf(model: GPT, x: number[][], y: number[][]): Map<string, tf.Tensor> {
+  const xs = tf.tensor2d(x, undefined, 'int32');
+  const ys = tf.tensor2d(y, undefined, 'int32');
+  const { value, grads } = tf.variableGrads(() => model.loss(xs, ys), model.variables());
+  value.dispose(); xs.dispose(); ys.dispose();
+  return new Map([...model.params.byName].map(([name, v]) => [name, grads[v.name]]));
+}
+
+/** Saves a checkpoint of a random model after two AdamW steps (non-zero moments), with a char vocabulary. */
+function makeCheckpoint(dir: string, config: GPTConfig, seed: number): void {
+  const model = randomModel(config, seed);
+  const opt = new AdamW(model.params.byName);
+  for (let s = 0; s < 2; s++) {
+    const g = gradsOf(model, ids(2, config.blockSize, config.vocabSize, 10 + s), ids(2, config.blockSize, config.vocabSize, 20 + s));
+    opt.update(g, 1e-3);
+    for (const t of g.values()) t.dispose();
+  }
+  saveCheckpoint(dir, { step: 2, config, seed: 7, train: makeTrainConfig(), vocab: { chars: CHARS }, metrics: { valLoss: 3.25 } }, model, opt);
+  opt.m.forEach((t) => t.dispose());
+  opt.v.forEach((t) => t.dispose());
+  model.dispose();
+}
+
+/** Runs a CLI entry point, returning its exit code and what it printed, or the GptLabError it threw. */
+async function cli(fn: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code?: number; out: string; error?: string }> {
+  const lines: string[] = [];
+  const [log, err] = [console.log, console.error];
+  console.log = (...a: unknown[]) => lines.push(a.join(' '));
+  console.error = (...a: unknown[]) => lines.push(a.join(' '));
+  try {
+    return { code: await fn(argv), out: lines.join('\n') };
+  } catch (e) {
+    if (e instanceof GptLabError) return { out: lines.join('\n'), error: e.message };
+    throw e;
+  } finally {
+    console.log = log;
+    console.error = err;
+  }
+}
+
+describe('gpt-lab export / import (checked with PyTorch)', function () {
+  this.timeout(300_000);
+  const torch = findTorchPython();
+  let python: string;
+  let root: string;
+  before(function () {
+    expect(torch.python, torch.why).to.be.a('string');
+    python = torch.python!;
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'gptlab-export-'));
+  });
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  for (const bias of [true, false]) {
+    describe(`a small random model, bias ${bias}`, () => {
+      const config = makeConfig('tiny', { vocabSize: CHARS.length, nLayer: 2, nHead: 2, nEmbd: 16, blockSize: 8, bias });
+      const idx = ids(2, 8, CHARS.length, 5);
+      let ckptDir: string;
+      let ours: tf.Tensor;
+      before(() => {
+        ckptDir = path.join(root, `ckpt-${bias}`);
+        makeCheckpoint(ckptDir, config, bias ? 1 : 2);
+        const model = modelFromCheckpoint(loadCheckpoint(ckptDir));
+        ours = logitsOf(model, idx);
+        model.dispose();
+      });
+      after(() => ours.dispose());
+
+      it('the Hugging Face directory loads into a GPT-2 built to HF\'s layout and gives our logits within 1e-4', () => {
+        const before = tf.memory().numTensors;
+        const out = path.join(root, `hf-${bias}`);
+        const r = exportCheckpoint({ checkpoint: ckptDir, format: 'hf', out });
+        expect(tf.memory().numTensors).to.equal(before);
+        expect(r.files).to.include.members(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+        const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+        expect(cfg).to.include({ model_type: 'gpt2', vocab_size: CHARS.length, n_positions: 8, n_embd: 16, n_layer: 2, n_head: 2, activation_function: 'gelu', layer_norm_epsilon: 1e-5 });
+        expect(cfg.gpt_lab.bias).to.equal(bias);
+        const res = reference(python, { mode: 'hf', dir: out, ids: idx });
+        expect(maxDiff(ours, res.logits)).to.be.below(1e-4);
+      });
+
+      it('the nanoGPT ckpt.pt loads strictly into nanoGPT\'s GPT and gives our logits within 1e-4', () => {
+        const out = path.join(root, `nanogpt-${bias}`);
+        const r = exportCheckpoint({ checkpoint: ckptDir, format: 'nanogpt', out });
+        expect(r.files).to.include.members(['ckpt.pt', 'meta.pkl', 'model.safetensors', 'ckpt.json', 'nanogpt_ckpt.py']);
+        const res = reference(python, { mode: 'nanogpt', dir: out, ids: idx });
+        expect(res.model_args).to.deep.equal({ n_layer: 2, n_head: 2, n_embd: 16, block_size: 8, bias, vocab_size: CHARS.length, dropout: 0 });
+        expect(res.iter_num).to.equal(2);
+        expect(res.best_val_loss).to.equal(3.25);
+        expect(res.optimizer_states).to.equal(loadCheckpoint(ckptDir).weights.size);
+        expect(maxDiff(ours, res.logits)).to.be.below(1e-4);
+      });
+
+      for (const format of ['hf', 'nanogpt'] as const) {
+        it(`${format}: export → import gives the same config, vocabulary, step and logits`, () => {
+          const back = path.join(root, `back-${format}-${bias}`);
+          const before = tf.memory().numTensors;
+          const r = importCheckpoint({ format, from: path.join(root, `${format}-${bias}`), out: back });
+          expect(tf.memory().numTensors).to.equal(before);
+          expect(r.step).to.equal(2);
+          const ckpt = loadCheckpoint(back);
+          expect(ckpt.state.config).to.deep.equal(config);
+          expect(ckpt.state.vocab?.chars).to.deep.equal(CHARS);
+          const model = modelFromCheckpoint(ckpt);
+          const theirs = logitsOf(model, idx);
+          model.dispose();
+          expect(maxDiff(ours, theirs.arraySync())).to.be.below(1e-6);
+          theirs.dispose();
+        });
+      }
+    });
+  }
+
+  it('nanoGPT: one AdamW step on PyTorch from the exported optimizer state equals the lab\'s next step', () => {
+    const config = makeConfig('tiny', { vocabSize: CHARS.length, bias: true });
+    const dir = path.join(root, 'ckpt-step');
+    makeCheckpoint(dir, config, 3);
+    const out = path.join(root, 'nanogpt-step');
+    exportCheckpoint({ checkpoint: dir, format: 'nanogpt', out });
+    const [x, y, idx, lr] = [ids(2, 8, CHARS.length, 31), ids(2, 8, CHARS.length, 32), ids(2, 8, CHARS.length, 33), 3e-3];
+    const ckpt = loadCheckpoint(dir);
+    const model = modelFromCheckpoint(ckpt);
+    const opt = new AdamW(model.params.byName, makeTrainConfig().adamw);
+    restoreOptimizer(opt, ckpt);
+    const g = gradsOf(model, x, y);
+    opt.update(g, lr);
+    g.forEach((t) => t.dispose());
+    const ours = logitsOf(model, idx);
+    const moved = maxDiff(ours, reference(python, { mode: 'nanogpt', dir: out, ids: idx }).logits);
+    const res = reference(python, { mode: 'nanogpt-step', dir: out, x, y, lr, ids: idx });
+    expect(moved, 'the step should change the logits measurably').to.be.above(1e-3);
+    expect(maxDiff(ours, res.logits)).to.be.below(1e-4);
+    ours.dispose();
+    opt.m.forEach((t) => t.dispose());
+    opt.v.forEach((t) => t.dispose());
+    model.dispose();
+  });
+
+  describe('tokenizer.json, read by an independent tokenizers-style reader', () => {
+    const texts = ['', 'Hello world', 'ROMEO:\nBut soft, what light through yonder window breaks?', "it's 12345 o'clock,  ok!!\n\n  x", 'naïve café 😀 日本語'];
+    const labIds = (t: LabTokenizer, s: string) => (t.kind === 'bpe'
+      ? t.tokenizer.encode(s, { allowedSpecial: 'all' })
+      : Array.from(s, (c) => t.chars.indexOf(c)));
+
+    function check(name: string, t: LabTokenizer, strings: string[]): void {
+      const file = path.join(root, `${name}.tokenizer.json`);
+      fs.writeFileSync(file, JSON.stringify(toHfTokenizer(t)));
+      const res = reference(python, { mode: 'tokenize', file, texts: strings });
+      expect(res.ids).to.deep.equal(strings.map((s) => labIds(t, s)));
+      const back = fromHfTokenizer(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+      expect(strings.map((s) => labIds(back, s))).to.deep.equal(strings.map((s) => labIds(t, s)));
+    }
+
+    it('the chat char tokenizer (printable ASCII, specials as added tokens)', () => {
+      const t = chatCharTokenizer();
+      expect(t.kind === 'chars' && t.chars.join('') === charTokenizer().chars.join('')).to.equal(true);
+      check('chat-char', t, texts.slice(0, 4));
+      const tj = toHfTokenizer(t);
+      expect(tj.added_tokens.map((a) => [a.content, a.id])).to.deep.equal(charTokenizer().specials.map((s) => [s, charTokenizer().special(s)]));
+    });
+
+    it('a char vocabulary (Tiny Shakespeare style)', () => {
+      check('chars', { kind: 'chars', chars: CHARS, specials: [] }, texts.slice(0, 3));
+    });
+
+    for (const pattern of ['gpt2', 'gpt4', 'o200k', 'none'] as const) {
+      it(`a byte-level BPE trained here, pattern ${pattern}, with a special token in the text`, () => {
+        const corpus = fs.readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
+        const tok = train(corpus, { vocabSize: 256 + 200, pattern, specialTokens: ['<|endoftext|>', '<|bos|>'] });
+        check(`bpe-${pattern}`, { kind: 'bpe', tokenizer: tok }, [...texts, 'a<|endoftext|>b<|bos|>', corpus.slice(0, 2000)]);
+      });
+    }
+
+    it('GPT-2\'s r50k_base (tiktoken ranks): merges rebuilt from the ranks give the same ids', () => {
+      const tok = getEncoding('r50k_base');
+      const merges = mergesFromRanks(tok);
+      expect(merges.length).to.equal(50000); // GPT-2's merges.txt has 50,000 merges
+      check('r50k', { kind: 'bpe', tokenizer: tok }, [...texts, 'a<|endoftext|>b']);
+    });
+  });
+
+  describe('the commands', () => {
+    let ckptDir: string;
+    before(() => {
+      ckptDir = path.join(root, 'ckpt-cli');
+      makeCheckpoint(ckptDir, makeConfig('tiny', { vocabSize: CHARS.length }), 4);
+    });
+
+    it('refuse a missing checkpoint, an unknown format, a non-empty --out without --force, and an --out holding the checkpoint', async () => {
+      const missing = await cli(exportCli, ['--checkpoint', path.join(root, 'nope'), '--format', 'hf', '--out', path.join(root, 'o1')]);
+      expect(missing.error).to.match(/--checkpoint .*nope does not exist/);
+      const format = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'onnx', '--out', path.join(root, 'o1')]);
+      expect(format.error).to.equal("--format 'onnx' is not a format gpt-lab knows; use hf or nanogpt");
+      const full = path.join(root, 'full');
+      fs.mkdirSync(full);
+      fs.writeFileSync(path.join(full, 'keep.txt'), 'mine');
+      const notEmpty = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', full]);
+      expect(notEmpty.error).to.match(/--out .*full is not empty \(1 entries\); pass --force/);
+      expect(fs.readFileSync(path.join(full, 'keep.txt'), 'utf8')).to.equal('mine');
+      const holds = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', root, '--force']);
+      expect(holds.error).to.match(/is or holds the directory read from/);
+      const noFrom = await cli(importCli, ['--format', 'hf', '--from', path.join(root, 'nope'), '--out', path.join(root, 'o2')]);
+      expect(noFrom.error).to.match(/--from .*nope is not a directory/);
+      expect(fs.existsSync(path.join(root, 'o1'))).to.equal(false);
+      expect(fs.readdirSync(root).filter((f) => f.includes('.tmp-'))).to.deep.equal([]);
+    });
+
+    it('--force replaces a non-empty --out whole, and a rerun gives the same files', async () => {
+      const out = path.join(root, 'full');
+      const r = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', out, '--force']);
+      expect(r.code, r.error).to.equal(0);
+      expect(fs.readdirSync(out).sort()).to.deep.equal(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+      const first = fs.readFileSync(path.join(out, 'model.safetensors'));
+      expect((await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', out, '--force'])).code).to.equal(0);
+      expect(fs.readFileSync(path.join(out, 'model.safetensors')).equals(first)).to.equal(true);
+    });
+
+    it('--help prints usage, every option with its default, and an example (through bin/gpt-lab.js)', () => {
+      for (const cmd of ['export', 'import']) {
+        const r = spawnSync(process.execPath, [BIN, cmd, '--help'], { encoding: 'utf8', timeout: 60_000 });
+        expect(r.status, r.stderr).to.equal(0);
+        for (const opt of cmd === 'export' ? ['--checkpoint', '--format', '--out', '--force'] : ['--from', '--format', '--out', '--force']) {
+          expect(r.stdout).to.contain(opt);
+        }
+        expect(r.stdout).to.contain('(default: refuse)');
+        expect(r.stdout).to.match(new RegExp(`example:\\n  gpt-lab ${cmd} `));
+      }
+    });
+  });
+});
