@@ -7,6 +7,7 @@
 //   OUT/model.safetensors       transformer.* weights, HF's Conv1D layout [in, out] (see weights.ts)
 //   OUT/tokenizer.json          the tokenizer (tokenizer.ts), when the checkpoint has one
 //   OUT/tokenizer_config.json   so AutoTokenizer loads tokenizer.json as a PreTrainedTokenizerFast
+//   OUT/README.md               what the files are, how to load them, and what differs from GPT-2
 //
 // Loads with transformers: GPT2LMHeadModel.from_pretrained(OUT), AutoTokenizer.from_pretrained(OUT).
 // Reading accepts the Hub's older names too ('h.0.attn.c_attn.weight' without 'transformer.', the
@@ -60,6 +61,30 @@ function writeJson(file: string, data: unknown): void {
   fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
 }
 
+/** The README.md of an HF export. */
+function readme(src: ExportSource): string {
+  const c = src.config;
+  return `# A gpt-lab model in Hugging Face's GPT-2 layout
+
+Exported by \`gpt-lab export --format hf\` from step ${src.step}${src.stage ? ` of the ${src.stage} stage` : ''}: ${c.nLayer} layers,
+${c.nHead} heads, ${c.nEmbd} dimensions, a context of ${c.blockSize} tokens, ${c.vocabSize} token ids.
+
+\`\`\`python
+from transformers import GPT2LMHeadModel, AutoTokenizer
+model = GPT2LMHeadModel.from_pretrained('.')      # config.json + model.safetensors
+tok = AutoTokenizer.from_pretrained('.')          # tokenizer.json (if the checkpoint recorded a tokenizer)
+\`\`\`
+
+- The activation is exact GELU (\`"gelu"\`, erf), as the lab computes it; GPT-2 itself used the tanh form (\`"gelu_new"\`).
+- ${c.bias === false
+    ? 'The model was trained **without biases** (nanoGPT\'s bias=False). GPT-2 always has them, so model.safetensors\n  holds every bias as zeros, which computes the same function; config.json says `gpt_lab.bias: false`, and\n  `gpt-lab import` drops them again while they are all still zero.'
+    : 'The model has biases, as GPT-2.'}
+- The LM head is tied to the token embedding (\`lm_head.weight\` is \`transformer.wte.weight\`, left out of the file).
+- The tokenizer's special tokens are added tokens: the tokenizer turns their names in the text into their ids,
+  which the lab's own encode never does.
+`;
+}
+
 /** Writes the HF directory's files into dir (which exists and is empty). */
 export function writeHf(src: ExportSource, dir: string): string[] {
   const c = src.config;
@@ -68,6 +93,7 @@ export function writeHf(src: ExportSource, dir: string): string[] {
   const lab: GptLabFields = { bias: c.bias !== false, seed: c.seed, step: src.step, stage: src.stage, data: src.data };
   writeJson(path.join(dir, 'config.json'), hfConfig(c, lab, specials));
   fs.writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(toHfWeights(c, src.weights), { format: 'pt' }));
+  fs.writeFileSync(path.join(dir, 'README.md'), readme(src));
   if (c.bias === false) notes.push('the model has no biases: model.safetensors holds them as zeros (the same function); config.json says gpt_lab.bias false');
   if (src.tokenizer !== undefined) {
     writeJson(path.join(dir, 'tokenizer.json'), toHfTokenizer(src.tokenizer));

@@ -9,6 +9,7 @@
 //   OUT/meta.pkl            a char vocabulary as nanoGPT's data/<dataset>/meta.pkl (stoi, itos)
 //   OUT/tokenizer.json      the tokenizer in Hugging Face's format (tokenizer.ts)
 //   OUT/nanogpt_ckpt.py     the converter, to make ckpt.pt later where PyTorch is (python3 nanogpt_ckpt.py to-pt OUT)
+//   OUT/README.md           how to continue the run with nanoGPT's train.py or torchrun
 //
 // Writing ckpt.pt needs Python with torch (GPTLAB_PYTHON, /usr/bin/python3, python3 or python); without
 // one the other files are written and the note says how to finish. Reading a ckpt.pt needs it too.
@@ -69,6 +70,28 @@ function trainArgs(src: ExportSource): Record<string, unknown> {
   };
 }
 
+/** The README.md of a nanoGPT export. */
+function readme(src: ExportSource, dataset: string): string {
+  return `# A gpt-lab run as a nanoGPT checkpoint
+
+Exported by \`gpt-lab export --format nanogpt\` at iteration ${src.step}. In a clone of nanoGPT
+(https://github.com/karpathy/nanoGPT), with the data prepared as nanoGPT does (\`data/${dataset}/train.bin\`;
+for char-level Tiny Shakespeare \`python data/shakespeare_char/prepare.py\` makes the same 65-character
+vocabulary as the lab):
+
+\`\`\`sh
+python train.py config/train_shakespeare_char.py --init_from=resume --out_dir=THIS_DIR            # one GPU or CPU
+torchrun --standalone --nproc_per_node=8 train.py config/train_shakespeare_char.py --init_from=resume --out_dir=THIS_DIR
+python sample.py --init_from=resume --out_dir=THIS_DIR
+\`\`\`
+
+train.py takes the model's shape from ckpt.pt (model_args) and continues from iter_num with the optimizer's
+moments (ckpt.pt's AdamW state${src.optimizer === undefined ? ' is empty here: the lab checkpoint had none' : ''}); raise --max_iters above ${src.step} to train on.
+meta.pkl (char vocabularies) belongs in \`data/${dataset}/\` for sample.py. model.safetensors, optimizer.safetensors and
+ckpt.json hold the same numbers without PyTorch's pickle; \`python3 nanogpt_ckpt.py to-pt .\` rebuilds ckpt.pt from them.
+`;
+}
+
 /** Writes the nanoGPT directory's files into dir (which exists and is empty); returns notes. */
 export function writeNanogpt(src: ExportSource, dir: string, python: string | undefined, why: string): string[] {
   const c = src.config;
@@ -94,8 +117,10 @@ export function writeNanogpt(src: ExportSource, dir: string, python: string | un
       meta = { vocab_size: itos.length, itos };
     }
   }
-  const info = { model_args: modelArgs(c), iter_num: src.step, best_val_loss: src.valLoss ?? 1e9, config: trainArgs(src), optimizer, meta };
+  const config = trainArgs(src);
+  const info = { model_args: modelArgs(c), iter_num: src.step, best_val_loss: src.valLoss ?? 1e9, config, optimizer, meta };
   fs.writeFileSync(path.join(dir, 'ckpt.json'), JSON.stringify(info, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'README.md'), readme(src, String(config.dataset)));
   fs.copyFileSync(CONVERTER, path.join(dir, path.basename(CONVERTER)));
   if (python === undefined) {
     notes.push(`ckpt.pt NOT written: ${why}. Everything else is; finish where PyTorch is with: python3 ${path.join(dir, path.basename(CONVERTER))} to-pt DIR`);

@@ -277,10 +277,33 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       const out = path.join(root, 'full');
       const r = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', out, '--force']);
       expect(r.code, r.error).to.equal(0);
-      expect(fs.readdirSync(out).sort()).to.deep.equal(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+      expect(fs.readdirSync(out).sort()).to.deep.equal(['README.md', 'config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
       const first = fs.readFileSync(path.join(out, 'model.safetensors'));
       expect((await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', out, '--force'])).code).to.equal(0);
       expect(fs.readFileSync(path.join(out, 'model.safetensors')).equals(first)).to.equal(true);
+    });
+
+    it('without PyTorch, the nanoGPT export says ckpt.pt is not written, and the shipped converter makes it later', async () => {
+      const out = path.join(root, 'no-torch');
+      const saved = process.env.GPTLAB_PYTHON;
+      process.env.GPTLAB_PYTHON = path.join(root, 'no-such-python');
+      let r: Awaited<ReturnType<typeof cli>>;
+      try {
+        r = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'nanogpt', '--out', out]);
+      } finally {
+        if (saved === undefined) delete process.env.GPTLAB_PYTHON; else process.env.GPTLAB_PYTHON = saved;
+      }
+      expect(r.code, r.error).to.equal(0);
+      expect(r.out).to.match(/note: ckpt\.pt NOT written: no Python with PyTorch .*no-such-python: not found.*nanogpt_ckpt\.py to-pt/);
+      expect(fs.existsSync(path.join(out, 'ckpt.pt'))).to.equal(false);
+      const conv = spawnSync(python, [path.join(out, 'nanogpt_ckpt.py'), 'to-pt', out], { encoding: 'utf8' });
+      expect(conv.status, conv.stderr).to.equal(0);
+      const model = modelFromCheckpoint(loadCheckpoint(ckptDir));
+      const idx = ids(1, 8, CHARS.length, 9);
+      const ours = logitsOf(model, idx);
+      model.dispose();
+      expect(maxDiff(ours, reference(python, { mode: 'nanogpt', dir: out, ids: idx }).logits)).to.be.below(1e-4);
+      ours.dispose();
     });
 
     it('--help prints usage, every option with its default, and an example (through bin/gpt-lab.js)', () => {
