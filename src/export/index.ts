@@ -43,9 +43,12 @@ export interface Result {
  * `source` is the directory read from: out may not be it or hold it.
  */
 export function startOut(out: string, force: boolean, source: string, option = '--out'): string {
+  assert(out.trim() !== '', () => `${option} is empty; pass a directory for the result`);
   const o = path.resolve(out);
   const s = path.resolve(source);
-  assert(o !== s && !s.startsWith(o + path.sep), () => `${option} ${out} is or holds the directory read from (${source}); choose another directory`);
+  const holds = (dir: string) => o === dir || dir.startsWith(o.endsWith(path.sep) ? o : o + path.sep);
+  assert(!holds(s), () => `${option} ${out} is or holds the directory read from (${source}); choose another directory`);
+  assert(!holds(process.cwd()), () => `${option} ${out} is or holds the working directory; choose a directory inside it, e.g. out/export`);
   if (fs.existsSync(o)) {
     assert(fs.statSync(o).isDirectory(), () => `${option} ${out} is a file, not a directory; choose a directory`);
     const n = fs.readdirSync(o).length;

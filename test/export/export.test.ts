@@ -179,6 +179,26 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
     });
   }
 
+  for (const [format, bias] of [['hf', true], ['nanogpt', true], ['nanogpt', false]] as const) {
+    it(`imports a ${format} model saved by PyTorch itself (bias ${bias}) with the same logits within 1e-4`, () => {
+      const from = path.join(root, `made-${format}-${bias}`);
+      fs.mkdirSync(from);
+      const idx = ids(2, 8, CHARS.length, 6);
+      const res = reference(python, { mode: `make-${format}`, dir: from, chars: CHARS, bias, ids: idx });
+      const out = path.join(root, `made-${format}-${bias}-lab`);
+      const r = importCheckpoint({ format, from, out });
+      const ckpt = loadCheckpoint(out);
+      expect(ckpt.state.config).to.include({ vocabSize: CHARS.length, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16, bias });
+      expect(r.step).to.equal(format === 'nanogpt' ? 123 : 0);
+      if (format === 'nanogpt') expect(ckpt.state.vocab?.chars).to.deep.equal(CHARS); // from meta.pkl
+      const model = modelFromCheckpoint(ckpt);
+      const ours = logitsOf(model, idx);
+      model.dispose();
+      expect(maxDiff(ours, res.logits)).to.be.below(1e-4);
+      ours.dispose();
+    });
+  }
+
   it('nanoGPT: one AdamW step on PyTorch from the exported optimizer state equals the lab\'s next step', () => {
     const config = makeConfig('tiny', { vocabSize: CHARS.length, bias: true });
     const dir = path.join(root, 'ckpt-step');
@@ -244,6 +264,17 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       const merges = mergesFromRanks(tok);
       expect(merges.length).to.equal(50000); // GPT-2's merges.txt has 50,000 merges
       check('r50k', { kind: 'bpe', tokenizer: tok }, [...texts, 'a<|endoftext|>b']);
+      // GPT-2's own tokenizer.json also lists <|endoftext|> in its vocab and has no ignore_merges
+      const tj = toHfTokenizer({ kind: 'bpe', tokenizer: tok });
+      tj.model.vocab['<|endoftext|>'] = 50256;
+      tj.model.ignore_merges = false;
+      const file = path.join(root, 'gpt2-style.tokenizer.json');
+      fs.writeFileSync(file, JSON.stringify(tj));
+      const strings = [...texts, 'a<|endoftext|>b'];
+      const want = strings.map((s) => tok.encode(s, { allowedSpecial: 'all' }));
+      expect(reference(python, { mode: 'tokenize', file, texts: strings }).ids).to.deep.equal(want);
+      const back = fromHfTokenizer(tj, file);
+      expect(back.kind === 'bpe' && strings.map((s) => back.tokenizer.encode(s, { allowedSpecial: 'all' }))).to.deep.equal(want);
     });
   });
 
@@ -267,6 +298,10 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       expect(fs.readFileSync(path.join(full, 'keep.txt'), 'utf8')).to.equal('mine');
       const holds = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', root, '--force']);
       expect(holds.error).to.match(/is or holds the directory read from/);
+      const cwd = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', '.', '--force']);
+      expect(cwd.error).to.match(/--out \. is or holds the working directory/);
+      const empty = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', '', '--force']);
+      expect(empty.error).to.equal('--out is empty; pass a directory for the result');
       const noFrom = await cli(importCli, ['--format', 'hf', '--from', path.join(root, 'nope'), '--out', path.join(root, 'o2')]);
       expect(noFrom.error).to.match(/--from .*nope is not a directory/);
       expect(fs.existsSync(path.join(root, 'o1'))).to.equal(false);

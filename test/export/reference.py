@@ -12,12 +12,15 @@
 #   {"mode": "nanogpt-step", "dir": D, "x": [[...]], "y": [[...]], "lr": LR, "ids": [[...]]}
 #        one AdamW step of nanoGPT's optimizer (state from ckpt.pt) on the loss of (x, y) -> {"logits": ...}
 #   {"mode": "tokenize", "file": F, "texts": [...]}                -> {"ids": [[...]]}
+#   {"mode": "make-hf" | "make-nanogpt", "dir": D, "chars": [...], "bias": B, "ids": [[...]]}
+#        writes a random model as the Hub's GPT-2 / nanoGPT's train.py would save it -> {"logits": ...}
 # Runs on Debian's python3-torch 1.13 with Python 3.11 (no transformers, no tokenizers, no `regex`
 # module): the split patterns' \p{L} classes are spelled out from unicodedata for Python's re.
 # Left out: dropout (eval mode only), KV caches.
 
 import json
 import math
+import pickle
 import re
 import struct
 import sys
@@ -358,6 +361,58 @@ def hf_encode(tj, text):
     return ids
 
 
+def write_safetensors(path, tensors):
+    header, blobs, at = {'__metadata__': {'format': 'pt'}}, [], 0
+    for name, t in tensors.items():
+        raw = t.detach().float().contiguous().numpy().tobytes()
+        header[name] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [at, at + len(raw)]}
+        blobs.append(raw)
+        at += len(raw)
+    text = json.dumps(header).encode('utf8')
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(text)) + text + b''.join(blobs))
+
+
+def randomize(model):
+    """Every weight uniform in [-0.4, 0.4) (LayerNorm gains around 1), so a mix-up shows in the logits."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.uniform_(-0.4, 0.4)
+            if ('ln_' in name) and name.endswith('.weight'):
+                p.add_(1.0)
+
+
+def make(req):
+    """Writes a random model as nanoGPT or the Hub's GPT-2 would have saved it; returns the model."""
+    d, V, T, bias = req['dir'], len(req['chars']), 8, req['bias']
+    if req['mode'] == 'make-nanogpt':
+        a = {'n_layer': 2, 'n_head': 2, 'n_embd': 16, 'block_size': T, 'bias': bias, 'vocab_size': V, 'dropout': 0.0}
+        model = NanoGPT(a)
+        randomize(model)
+        # as train.py saves a torch.compile'd model, with the causal-mask buffers of nanoGPT without flash
+        state = {'_orig_mod.' + k: v for k, v in model.state_dict().items()}
+        for i in range(2):
+            state[f'_orig_mod.transformer.h.{i}.attn.bias'] = torch.tril(torch.ones(T, T)).view(1, 1, T, T)
+        torch.save({'model': state, 'optimizer': {}, 'model_args': a, 'iter_num': 123, 'best_val_loss': torch.tensor(2.5),
+                    'config': {'dataset': 'shakespeare_char'}}, f'{d}/ckpt.pt')
+        with open(f'{d}/meta.pkl', 'wb') as f:
+            itos = dict(enumerate(req['chars']))
+            pickle.dump({'vocab_size': V, 'itos': itos, 'stoi': {c: i for i, c in itos.items()}}, f)
+        return model
+    cfg = {'model_type': 'gpt2', 'architectures': ['GPT2LMHeadModel'], 'vocab_size': V, 'n_positions': T, 'n_embd': 16,
+           'n_layer': 2, 'n_head': 2, 'n_inner': None, 'activation_function': 'gelu', 'layer_norm_epsilon': 1e-5}
+    model = HfGPT2(cfg)
+    randomize(model)
+    # the Hub's gpt2 layout: no 'transformer.' prefix, the attention mask buffers, the tied head written out
+    state = {k[len('transformer.'):] if k.startswith('transformer.') else k: v for k, v in model.state_dict().items()}
+    for i in range(2):
+        state[f'h.{i}.attn.bias'] = torch.tril(torch.ones(T, T)).view(1, 1, T, T)
+    write_safetensors(f'{d}/model.safetensors', state)
+    with open(f'{d}/config.json', 'w') as f:
+        json.dump(cfg, f)
+    return model
+
+
 def main():
     req = json.load(sys.stdin)
     mode = req['mode']
@@ -367,7 +422,9 @@ def main():
             tj = json.load(f)
         print(json.dumps({'ids': [hf_encode(tj, t) for t in req['texts']]}))
         return
-    if mode == 'hf':
+    if mode.startswith('make-'):
+        model, extra = make(req).eval(), {}
+    elif mode == 'hf':
         model, extra = load_hf(req['dir']), {}
     else:
         model, ckpt = load_nanogpt(req['dir'])
