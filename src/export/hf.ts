@@ -61,6 +61,10 @@ function writeJson(file: string, data: unknown): void {
   fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
 }
 
+const NO_BIAS = `The model was trained **without biases** (nanoGPT's bias=False). GPT-2 always has them, so
+  model.safetensors holds every bias as zeros, which computes the same function; config.json says
+  \`gpt_lab.bias: false\`, and \`gpt-lab import\` drops them again while they are all still zero.`;
+
 /** The README.md of an HF export. */
 function readme(src: ExportSource): string {
   const c = src.config;
@@ -76,9 +80,7 @@ tok = AutoTokenizer.from_pretrained('.')          # tokenizer.json (if the check
 \`\`\`
 
 - The activation is exact GELU (\`"gelu"\`, erf), as the lab computes it; GPT-2 itself used the tanh form (\`"gelu_new"\`).
-- ${c.bias === false
-    ? 'The model was trained **without biases** (nanoGPT\'s bias=False). GPT-2 always has them, so model.safetensors\n  holds every bias as zeros, which computes the same function; config.json says `gpt_lab.bias: false`, and\n  `gpt-lab import` drops them again while they are all still zero.'
-    : 'The model has biases, as GPT-2.'}
+- ${c.bias === false ? NO_BIAS : 'The model has biases, as GPT-2.'}
 - The LM head is tied to the token embedding (\`lm_head.weight\` is \`transformer.wte.weight\`, left out of the file).
 - The tokenizer's special tokens are added tokens: the tokenizer turns their names in the text into their ids,
   which the lab's own encode never does.
@@ -89,16 +91,20 @@ tok = AutoTokenizer.from_pretrained('.')          # tokenizer.json (if the check
 export function writeHf(src: ExportSource, dir: string): string[] {
   const c = src.config;
   const notes: string[] = [];
-  const specials = src.tokenizer === undefined ? {} : Object.fromEntries(toHfTokenizer(src.tokenizer).added_tokens.map((a) => [a.content, a.id]));
+  const added = src.tokenizer === undefined ? [] : toHfTokenizer(src.tokenizer).added_tokens;
+  const specials = Object.fromEntries(added.map((a) => [a.content, a.id]));
   const lab: GptLabFields = { bias: c.bias !== false, seed: c.seed, step: src.step, stage: src.stage, data: src.data };
   writeJson(path.join(dir, 'config.json'), hfConfig(c, lab, specials));
   fs.writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(toHfWeights(c, src.weights), { format: 'pt' }));
   fs.writeFileSync(path.join(dir, 'README.md'), readme(src));
-  if (c.bias === false) notes.push('the model has no biases: model.safetensors holds them as zeros (the same function); config.json says gpt_lab.bias false');
+  if (c.bias === false) {
+    notes.push('the model has no biases: model.safetensors holds them as zeros (the same function); config.json says gpt_lab.bias false');
+  }
   if (src.tokenizer !== undefined) {
     writeJson(path.join(dir, 'tokenizer.json'), toHfTokenizer(src.tokenizer));
     const eos = specials['<|endoftext|>'] === undefined ? {} : { eos_token: '<|endoftext|>', bos_token: '<|endoftext|>' };
-    writeJson(path.join(dir, 'tokenizer_config.json'), { tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: c.blockSize, ...eos });
+    const tokConfig = { tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: c.blockSize, ...eos };
+    writeJson(path.join(dir, 'tokenizer_config.json'), tokConfig);
   } else {
     notes.push('the checkpoint records no tokenizer: no tokenizer.json written');
   }

@@ -50,7 +50,10 @@ function convert(python: string, args: string[]): void {
 
 /** nanoGPT's model_args for a lab config. */
 export function modelArgs(c: GPTConfig): Record<string, unknown> {
-  return { n_layer: c.nLayer, n_head: c.nHead, n_embd: c.nEmbd, block_size: c.blockSize, bias: c.bias !== false, vocab_size: c.vocabSize, dropout: c.dropout };
+  return {
+    n_layer: c.nLayer, n_head: c.nHead, n_embd: c.nEmbd, block_size: c.blockSize, bias: c.bias !== false,
+    vocab_size: c.vocabSize, dropout: c.dropout,
+  };
 }
 
 /** nanoGPT's train.py settings that the lab's run recorded (its names for the lab's TrainConfig). */
@@ -105,7 +108,10 @@ export function writeNanogpt(src: ExportSource, dir: string, python: string | un
     for (const [name, v] of src.optimizer.v) moments.set(`exp_avg_sq.${name}`, layout(name, v));
     fs.writeFileSync(path.join(dir, 'optimizer.safetensors'), encodeSafetensors(moments, { format: 'pt' }));
     const a = src.train?.adamw;
-    optimizer = { step: src.optimizer.step, lr: src.train?.schedule.maxLr ?? 1e-3, betas: [a?.beta1 ?? 0.9, a?.beta2 ?? 0.99], eps: a?.eps ?? 1e-8, weight_decay: a?.weightDecay ?? 0.1 };
+    optimizer = {
+      step: src.optimizer.step, lr: src.train?.schedule.maxLr ?? 1e-3, betas: [a?.beta1 ?? 0.9, a?.beta2 ?? 0.99],
+      eps: a?.eps ?? 1e-8, weight_decay: a?.weightDecay ?? 0.1,
+    };
   } else {
     notes.push('the checkpoint holds no optimizer state: ckpt.pt has an empty AdamW state (it starts fresh on resume)');
   }

@@ -44,7 +44,8 @@ export interface Imported {
 
 function isTrainConfig(t: unknown): t is TrainConfig {
   const c = t as Partial<TrainConfig> | undefined;
-  return c !== undefined && c !== null && typeof c.batchSize === 'number' && typeof c.schedule === 'object' && typeof c.adamw === 'object';
+  return typeof c === 'object' && c !== null && typeof c.batchSize === 'number' && typeof c.schedule === 'object'
+    && typeof c.adamw === 'object';
 }
 
 /**
@@ -70,7 +71,9 @@ export function exportSource(ckpt: Checkpoint): ExportSource {
 }
 
 /** How a lab checkpoint records a tokenizer: the state fields and the files beside the weights. */
-function tokenizerFields(t: LabTokenizer | undefined, notes: string[]): Pick<CheckpointState, 'vocab' | 'tokenizer'> & { files?: Record<string, string> } {
+type TokenizerFields = Pick<CheckpointState, 'vocab' | 'tokenizer'> & { files?: Record<string, string> };
+
+function tokenizerFields(t: LabTokenizer | undefined, notes: string[]): TokenizerFields {
   if (t === undefined) return {};
   if (t.kind === 'bpe') {
     const chat = CHAT_SPECIALS.every((name) => t.tokenizer.specialTokens.has(name));

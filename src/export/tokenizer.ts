@@ -88,7 +88,7 @@ export interface HfTokenizerJson {
   decoder: unknown;
   model: {
     type: string; dropout: null; unk_token: string | null; continuing_subword_prefix: string | null;
-    end_of_word_suffix: string | null; fuse_unk: boolean; byte_fallback: boolean; ignore_merges: boolean;
+    end_of_word_suffix: string | null; fuse_unk: boolean; byte_fallback: boolean; ignore_merges?: boolean;
     vocab: Record<string, number>; merges: string[];
   };
 }
@@ -161,7 +161,9 @@ function bpeJson(tok: Tokenizer): HfTokenizerJson {
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
       type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: tok.rule === 'ranks', vocab, merges,
+      fuse_unk: false, byte_fallback: false, vocab, merges,
+      // a chunk that is a whole token is that token (tiktoken's rule); tokenizers >= 0.19 knows the field
+      ...(tok.rule === 'ranks' ? { ignore_merges: true } : {}),
     },
   };
 }
@@ -175,7 +177,7 @@ function charsJson(chars: readonly string[], specials: readonly string[]): HfTok
     decoder: { type: 'Fuse' },
     model: {
       type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: false,
+      fuse_unk: false, byte_fallback: false,
       vocab: Object.fromEntries(chars.map((c, i) => [c, i])), merges: [],
     },
   };
