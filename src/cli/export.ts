@@ -8,6 +8,7 @@
 
 import { parseArgs } from './args';
 import { assert } from '../util/assert';
+import { initBackend } from '../backend';
 import { exportCheckpoint, FORMATS, importCheckpoint, parseFormat, type Result } from '../export';
 
 export const EXPORT_USAGE = `usage: gpt-lab export --checkpoint DIR --format ${FORMATS.join('|')} --out DIR [--force]
@@ -84,6 +85,7 @@ export async function runImport(argv: string[]): Promise<number> {
   const format = parseFormat(o.format, '--format');
   assert(o.from !== undefined, () => 'option --from DIR is required (a Hugging Face directory or a nanoGPT out_dir)');
   assert(o.out !== undefined, () => 'option --out DIR is required (a new or empty directory)');
+  await initBackend(); // the import builds the model's variables to save them; any backend will do
   const r = importCheckpoint({ format, from: o.from, out: o.out, force: o.force === 'true' });
   report(`imported step ${r.step} into`, r);
   return 0;

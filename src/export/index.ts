@@ -61,7 +61,11 @@ export function startOut(out: string, force: boolean, source: string, option = '
     fs.chmodSync(tmp, 0o755); // mkdtemp makes it private; the export is an ordinary directory
     return tmp;
   } catch (e) {
-    throw new GptLabError(`${option} ${out} cannot be written: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} at ${parent}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? `a file is in the way of the directory ${parent}`
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `${parent} is not writable (${code})`
+      : `a directory cannot be made in ${parent} (${code ?? (e as Error).message})`;
+    throw new GptLabError(`${option} ${out} cannot be written: ${why}; choose another directory`);
   }
 }
 

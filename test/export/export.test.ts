@@ -300,6 +300,8 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       expect(holds.error).to.match(/is or holds the directory read from/);
       const cwd = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', '.', '--force']);
       expect(cwd.error).to.match(/--out \. is or holds the working directory/);
+      const underFile = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', path.join(full, 'keep.txt', 'x')]);
+      expect(underFile.error).to.match(/cannot be written: a file is in the way of the directory .*keep\.txt; choose another directory/);
       const empty = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', '', '--force']);
       expect(empty.error).to.equal('--out is empty; pass a directory for the result');
       const noFrom = await cli(importCli, ['--format', 'hf', '--from', path.join(root, 'nope'), '--out', path.join(root, 'o2')]);
