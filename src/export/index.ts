@@ -57,8 +57,10 @@ export function startOut(out: string, force: boolean, source: string, option = '
   const parent = path.dirname(o);
   try {
     fs.mkdirSync(parent, { recursive: true });
-    const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(o)}.tmp-`));
-    fs.chmodSync(tmp, 0o755); // mkdtemp makes it private; the export is an ordinary directory
+    removeStale(parent, path.basename(o));
+    const tmp = path.join(parent, `.${path.basename(o)}.tmp-${process.pid}`);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp);
     return tmp;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -66,6 +68,25 @@ export function startOut(out: string, force: boolean, source: string, option = '
       : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `${parent} is not writable (${code})`
       : `a directory cannot be made in ${parent} (${code ?? (e as Error).message})`;
     throw new GptLabError(`${option} ${out} cannot be written: ${why}; choose another directory`);
+  }
+}
+
+/** Whether a process id is alive (signal 0 only asks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
+}
+
+/** Removes the temporary directories of earlier runs for the same out whose process has died (a kill -9, a crash). */
+function removeStale(parent: string, base: string): void {
+  const re = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-(\\d+)$`);
+  for (const entry of fs.readdirSync(parent)) {
+    const m = re.exec(entry);
+    if (m !== null && Number(m[2]) !== process.pid && !alive(Number(m[2]))) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
   }
 }
 

@@ -312,12 +312,15 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
 
     it('--force replaces a non-empty --out whole, and a rerun gives the same files', async () => {
       const out = path.join(root, 'full');
+      const stale = path.join(root, '.full.tmp-4194399'); // left by a killed export (no such process)
+      fs.mkdirSync(stale);
       const r = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', out, '--force']);
       expect(r.code, r.error).to.equal(0);
       expect(fs.readdirSync(out).sort()).to.deep.equal(['README.md', 'config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
       const first = fs.readFileSync(path.join(out, 'model.safetensors'));
       expect((await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', out, '--force'])).code).to.equal(0);
       expect(fs.readFileSync(path.join(out, 'model.safetensors')).equals(first)).to.equal(true);
+      expect(fs.existsSync(stale)).to.equal(false);
     });
 
     it('without PyTorch, the nanoGPT export says ckpt.pt is not written, and the shipped converter makes it later', async () => {
