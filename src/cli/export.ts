@@ -37,7 +37,8 @@ export const IMPORT_USAGE = `usage: gpt-lab import --format ${FORMATS.join('|')}
 Reads a Hugging Face GPT-2 directory (config.json, model.safetensors, tokenizer.json if any) or a
 nanoGPT out_dir (ckpt.pt, read with PyTorch; meta.pkl beside it gives a char vocabulary) into a normal
 lab checkpoint that sample, sft and the notebooks load. The head must be tied to wte; activations other
-than exact GELU are noted (the lab computes exact GELU). Optimizer state is not imported.
+than exact GELU are noted (the lab computes exact GELU). A nanoGPT checkpoint brings its AdamW moments and
+training settings along, so \`gpt-lab pretrain --out DIR\` resumes the run in the lab.
 
 options:
   --format F   ${FORMATS.join(' or ')} (required)

@@ -11,6 +11,7 @@
 //   OUT/nanogpt_ckpt.py     the converter, to make ckpt.pt later where PyTorch is (python3 nanogpt_ckpt.py to-pt OUT)
 //   OUT/README.md           how to continue the run with nanoGPT's train.py or torchrun
 //
+// Reading brings AdamW's moments and train.py's settings back too, so the lab resumes the run.
 // Writing ckpt.pt needs Python with torch (GPTLAB_PYTHON, /usr/bin/python3, python3 or python); without
 // one the other files are written and the note says how to finish. Reading a ckpt.pt needs it too.
 // Left out: writing PyTorch's zip/pickle format from Node; nanoGPT's padded GPT-2 vocabulary (50304).
@@ -22,6 +23,7 @@ import { decodeSafetensors, encodeSafetensors, NamedArray, type GPTConfig } from
 import { PROJECT_ROOT } from '../util/project';
 import { assert, GptLabError } from '../util/assert';
 import { toHfTokenizer, fromHfTokenizer } from './tokenizer';
+import { makeTrainConfig, type TrainConfig } from '../train/trainer';
 import { fromNanogptWeights, isLinearWeight, pickWeights, toNanogptWeights, transpose2d } from './weights';
 import type { ExportSource, Imported } from './source';
 
@@ -69,7 +71,7 @@ function trainArgs(src: ExportSource): Record<string, unknown> {
     learning_rate: t.schedule.maxLr, min_lr: t.schedule.minLr, warmup_iters: t.schedule.warmupSteps,
     lr_decay_iters: t.schedule.decaySteps, decay_lr: true, beta1: t.adamw.beta1, beta2: t.adamw.beta2,
     weight_decay: t.adamw.weightDecay, grad_clip: t.gradClip, eval_interval: t.evalEvery, eval_iters: t.evalIters,
-    log_interval: t.logEvery,
+    log_interval: t.logEvery, gpt_lab_train_seed: src.seed,
   };
 }
 
@@ -92,6 +94,7 @@ train.py takes the model's shape from ckpt.pt (model_args) and continues from it
 moments (ckpt.pt's AdamW state${src.optimizer === undefined ? ' is empty here: the lab checkpoint had none' : ''}); raise --max_iters above ${src.step} to train on.
 meta.pkl (char vocabularies) belongs in \`data/${dataset}/\` for sample.py. model.safetensors, optimizer.safetensors and
 ckpt.json hold the same numbers without PyTorch's pickle; \`python3 nanogpt_ckpt.py to-pt .\` rebuilds ckpt.pt from them.
+To bring the run back: \`gpt-lab import --format nanogpt --from THIS_DIR --out DIR\`, then \`gpt-lab pretrain --out DIR\`.
 `;
 }
 
@@ -150,6 +153,61 @@ function configOf(args: Record<string, unknown>, seed: unknown, source: string):
   };
 }
 
+/** The optimizer settings ckpt.json records (to_pt's input, from_pt's output). */
+interface OptimizerInfo {
+  step?: number; lr?: number; betas?: [number, number]; eps?: number; weight_decay?: number; skipped?: string;
+}
+
+/**
+ * The lab's TrainConfig from nanoGPT's train.py settings (its config dict), or undefined when they
+ * are not there or do not fit the lab (a note says why).
+ *
+ *   trainFromNanogpt({ batch_size: 12, max_iters: 2000, learning_rate: 1e-3, ... }) → { batchSize: 12, maxSteps: 2000, ... }
+ */
+export function trainFromNanogpt(cfg: Record<string, unknown> | undefined, opt: OptimizerInfo | undefined, notes: string[]): TrainConfig | undefined {
+  const num = (k: string) => (typeof cfg?.[k] === 'number' ? cfg[k] as number : undefined);
+  const [lr, maxSteps, batchSize] = [num('learning_rate'), num('max_iters'), num('batch_size')];
+  if (lr === undefined || maxSteps === undefined || batchSize === undefined) {
+    notes.push('ckpt.pt\'s config has no learning_rate, max_iters and batch_size: no training settings imported (resume with your own)');
+    return undefined;
+  }
+  const decay = cfg?.decay_lr !== false;
+  try {
+    return makeTrainConfig({
+      batchSize, gradAccumSteps: num('gradient_accumulation_steps') ?? 1, maxSteps,
+      schedule: decay
+        ? { maxLr: lr, minLr: num('min_lr') ?? lr / 10, warmupSteps: num('warmup_iters') ?? 0, decaySteps: num('lr_decay_iters') ?? maxSteps }
+        : { maxLr: lr, minLr: lr, warmupSteps: 0, decaySteps: 0 },
+      adamw: {
+        beta1: num('beta1') ?? opt?.betas?.[0] ?? 0.9, beta2: num('beta2') ?? opt?.betas?.[1] ?? 0.95,
+        eps: opt?.eps ?? 1e-8, weightDecay: num('weight_decay') ?? opt?.weight_decay ?? 0.1,
+      },
+      gradClip: num('grad_clip') ?? 1, evalEvery: num('eval_interval') ?? 250, evalIters: num('eval_iters') ?? 200,
+      logEvery: num('log_interval') ?? 10, seed: num('gpt_lab_train_seed') ?? 1337,
+    });
+  } catch (e) {
+    if (!(e instanceof GptLabError)) throw e;
+    notes.push(`ckpt.pt's training settings do not fit the lab (${e.message}): none imported`);
+    return undefined;
+  }
+}
+
+/** AdamW's moments from optimizer.safetensors (nanoGPT's layout) in the lab's layout, or undefined. */
+function readMoments(dir: string, opt: OptimizerInfo | undefined, notes: string[]): Imported['optimizer'] {
+  const file = path.join(dir, 'optimizer.safetensors');
+  if (opt?.skipped !== undefined) notes.push(`optimizer state not imported: ${opt.skipped}`);
+  if (opt?.step === undefined || !fs.existsSync(file)) return undefined;
+  const t = decodeSafetensors(fs.readFileSync(file), file).tensors;
+  const m = new Map<string, NamedArray>();
+  const v = new Map<string, NamedArray>();
+  const lab = (name: string, a: NamedArray) => (isLinearWeight(name) ? transpose2d(a) : a);
+  for (const [key, a] of t) {
+    if (key.startsWith('exp_avg.')) m.set(key.slice(8), lab(key.slice(8), a));
+    else if (key.startsWith('exp_avg_sq.')) v.set(key.slice(11), lab(key.slice(11), a));
+  }
+  return { step: opt.step, m, v };
+}
+
 /**
  * Reads a nanoGPT checkpoint: DIR/ckpt.pt (through PyTorch), or, without PyTorch, the model.safetensors
  * and ckpt.json an export wrote beside it. A meta.pkl beside ckpt.pt gives the char vocabulary.
@@ -167,7 +225,10 @@ export function readNanogpt(dir: string, work: string, python: string | undefine
     if (fs.existsSync(pt)) notes.push(`read model.safetensors and ckpt.json beside ckpt.pt (${why})`);
   }
   const infoFile = path.join(from, 'ckpt.json');
-  let info: { model_args: Record<string, unknown>; iter_num?: number; config?: Record<string, unknown>; meta?: { itos: string[] } };
+  let info: {
+    model_args: Record<string, unknown>; iter_num?: number; config?: Record<string, unknown>; meta?: { itos: string[] };
+    optimizer?: OptimizerInfo | null;
+  };
   try {
     info = JSON.parse(fs.readFileSync(infoFile, 'utf8'));
   } catch (e) {
@@ -190,5 +251,13 @@ export function readNanogpt(dir: string, work: string, python: string | undefine
   }
   else notes.push('no meta.pkl or tokenizer.json beside ckpt.pt: the checkpoint records no tokenizer (nanoGPT then uses GPT-2\'s)');
   const step = Number.isSafeInteger(info.iter_num) ? info.iter_num! : 0;
-  return { config, weights, step, tokenizer, notes };
+  const opt = info.optimizer ?? undefined;
+  const optimizer = readMoments(from, opt, notes);
+  if (optimizer !== undefined) {
+    for (const name of weights.keys()) {
+      assert(optimizer.m.has(name) && optimizer.v.has(name), () => `${from}/optimizer.safetensors lacks the moments of ${name}`);
+    }
+  }
+  const train = trainFromNanogpt(info.config, opt, notes);
+  return { config, weights, step, tokenizer, notes, optimizer, train };
 }

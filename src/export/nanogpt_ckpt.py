@@ -4,6 +4,7 @@
 #   python3 nanogpt_ckpt.py to-pt DIR           DIR/model.safetensors + DIR/ckpt.json [+ optimizer.safetensors]
 #                                               -> DIR/ckpt.pt (torch.save of nanoGPT's dict) [+ DIR/meta.pkl]
 #   python3 nanogpt_ckpt.py from-pt CKPT OUT    a nanoGPT ckpt.pt -> OUT/model.safetensors + OUT/ckpt.json
+#                                               [+ OUT/optimizer.safetensors, AdamW's moments by name]
 #
 # gpt-lab writes the weights already in nanoGPT's names and nn.Linear's [out, in] layout; this script
 # only wraps them the way nanoGPT's train.py saves and resumes:
@@ -116,6 +117,31 @@ def jsonable(x):
     return str(x)
 
 
+def read_optimizer(opt, weights, out):
+    """AdamW's moments by parameter name (nanoGPT's grouping, as to_pt writes it), or why not."""
+    if not isinstance(opt, dict) or not opt.get('state') or len(opt.get('param_groups', [])) != 2:
+        return {'skipped': 'the checkpoint holds no AdamW state in nanoGPT\'s two groups'}
+    names = list(weights.keys())  # state_dict order = named_parameters() order, buffers and lm_head left out
+    order = [n for n in names if weights[n].dim() >= 2] + [n for n in names if weights[n].dim() < 2]
+    groups = opt['param_groups']
+    indices = groups[0]['params'] + groups[1]['params']
+    if len(indices) != len(order):
+        return {'skipped': f'the optimizer has {len(indices)} parameters, the model {len(order)}'}
+    moments, steps = {}, set()
+    for i, n in zip(indices, order):
+        s = opt['state'].get(i)
+        if s is None or s['exp_avg'].shape != weights[n].shape:
+            return {'skipped': f'the optimizer state of {n} is missing or has another shape'}
+        moments['exp_avg.' + n] = s['exp_avg'].float()
+        moments['exp_avg_sq.' + n] = s['exp_avg_sq'].float()
+        steps.add(float(s['step']))
+    if len(steps) != 1:
+        return {'skipped': f'the parameters have different step counts {sorted(steps)}'}
+    write_safetensors(os.path.join(out, 'optimizer.safetensors'), moments, {'format': 'pt'})
+    g = groups[0]
+    return {'step': int(steps.pop()), 'lr': g['lr'], 'betas': list(g['betas']), 'eps': g['eps'], 'weight_decay': g['weight_decay']}
+
+
 def from_pt(ckpt_path, out):
     ckpt = torch.load(ckpt_path, map_location='cpu')
     if not isinstance(ckpt, dict) or 'model' not in ckpt or 'model_args' not in ckpt:
@@ -137,6 +163,7 @@ def from_pt(ckpt_path, out):
     os.makedirs(out, exist_ok=True)
     write_safetensors(os.path.join(out, 'model.safetensors'), weights, {'format': 'pt'})
     info = {k: jsonable(ckpt.get(k)) for k in ('model_args', 'iter_num', 'best_val_loss', 'config')}
+    info['optimizer'] = read_optimizer(ckpt.get('optimizer'), weights, out)
     meta_file = os.path.join(os.path.dirname(os.path.abspath(ckpt_path)), 'meta.pkl')
     if os.path.exists(meta_file):
         with open(meta_file, 'rb') as f:

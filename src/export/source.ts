@@ -2,8 +2,9 @@
 // config, step, optimizer moments, tokenizer); an Imported model (what a Hugging Face or nanoGPT
 // directory holds, in the lab's layout) becomes a normal lab checkpoint that `sample`, `sft` and the
 // notebooks load.
-// Left out: importing optimizer state (an imported checkpoint samples and fine-tunes; resuming the
-// exact run continues on PyTorch).
+// A nanoGPT checkpoint brings its AdamW moments and training settings along, so a run that went to
+// PyTorch can come back and resume in the lab (`gpt-lab pretrain --out` the imported directory).
+// Left out: optimizer state from Hugging Face directories (they keep none).
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { GPT, groupParams, NamedArray, paramSpecs, type GPTConfig } from '../model';
 import { type Checkpoint, type CheckpointState, saveCheckpoint } from '../train/checkpoint';
 import { type TrainConfig } from '../train/trainer';
+import { AdamW } from '../train/adamw';
 import { CHAT_SPECIALS, PRINTABLE_ASCII } from '../data/char-tokenizer';
 import { chatCharTokenizer, labTokenizerFile, readLabTokenizerFile, type LabTokenizer } from './tokenizer';
 
@@ -20,6 +22,8 @@ export interface ExportSource {
   /** The lab's layout: nanoGPT's names, Linear weights [in, out]. */
   weights: Map<string, NamedArray>;
   step: number;
+  /** The run's seed (with the step it fixes every data batch and dropout mask). */
+  seed: number;
   /** AdamW's moments by parameter name, with its step; absent when the checkpoint has none. */
   optimizer?: { step: number; m: Map<string, NamedArray>; v: Map<string, NamedArray> };
   /** The training settings, when the checkpoint's run was a pretraining run (TrainConfig). */
@@ -36,6 +40,10 @@ export interface Imported {
   weights: Map<string, NamedArray>;
   step: number;
   tokenizer?: LabTokenizer;
+  /** AdamW's moments by parameter name (the lab's layout) and its step, when the source kept them. */
+  optimizer?: { step: number; m: Map<string, NamedArray>; v: Map<string, NamedArray> };
+  /** The training settings, when the source recorded them (nanoGPT's config). */
+  train?: TrainConfig;
   /** What the user should know: differences in the math, things left behind. */
   notes: string[];
   stage?: string;
@@ -64,7 +72,7 @@ export function checkpointTokenizer(ckpt: Checkpoint): LabTokenizer | undefined 
 export function exportSource(ckpt: Checkpoint): ExportSource {
   const s = ckpt.state;
   return {
-    config: s.config, weights: ckpt.weights, step: s.step, optimizer: ckpt.optimizer,
+    config: s.config, weights: ckpt.weights, step: s.step, seed: s.seed, optimizer: ckpt.optimizer,
     train: isTrainConfig(s.train) ? s.train : undefined, valLoss: s.metrics?.valLoss,
     tokenizer: checkpointTokenizer(ckpt), stage: s.stage, data: s.data,
   };
@@ -86,6 +94,21 @@ function tokenizerFields(t: LabTokenizer | undefined, notes: string[]): Tokenize
   return {};
 }
 
+/** An AdamW for model holding imported moments. */
+function optimizerOf(model: GPT, o: NonNullable<Imported['optimizer']>, train?: TrainConfig): AdamW {
+  const opt = new AdamW(model.params.byName, train?.adamw);
+  for (const [name, m] of opt.m) {
+    const a = o.m.get(name)!;
+    const b = o.v.get(name)!;
+    tf.tidy(() => {
+      m.assign(tf.tensor(a.data, a.shape, 'float32'));
+      opt.v.get(name)!.assign(tf.tensor(b.data, b.shape, 'float32'));
+    });
+  }
+  opt.step = o.step;
+  return opt;
+}
+
 /**
  * Saves an imported model as a lab checkpoint under root (a step directory and latest.json, as
  * training writes); returns the step directory.
@@ -97,13 +120,17 @@ export function saveImported(root: string, m: Imported, from: string): string {
     byName.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(w.data, w.shape, 'float32'), false)));
   }
   const model = new GPT(m.config, groupParams(m.config, byName));
+  const opt = m.optimizer === undefined ? undefined : optimizerOf(model, m.optimizer, m.train);
   try {
     const { files, ...tok } = tokenizerFields(m.tokenizer, m.notes);
     const stage = ['base', 'sft', 'reward', 'rlhf', 'dpo'].includes(m.stage ?? '') ? m.stage as CheckpointState['stage'] : undefined;
     return saveCheckpoint(root, {
-      step: m.step, config: m.config, seed: m.config.seed, ...tok, files, stage, data: m.data, extra: { importedFrom: from },
-    }, model);
+      step: m.step, config: m.config, train: m.train, seed: m.train?.seed ?? m.config.seed, ...tok, files, stage, data: m.data,
+      extra: { importedFrom: from },
+    }, model, opt);
   } finally {
+    opt?.m.forEach((t) => t.dispose());
+    opt?.v.forEach((t) => t.dispose());
     model.dispose();
   }
 }
