@@ -127,6 +127,18 @@ function intField(cfg: Record<string, unknown>, name: string, file: string): num
   return v as number;
 }
 
+/** The dtypes in a safetensors file's header, to say clearly when the weights are not float32. */
+function dtypesOf(bytes: Uint8Array): string[] {
+  if (bytes.length < 8) return [];
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  try {
+    const header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, Math.min(n, bytes.length - 8)).toString('utf8'));
+    return [...new Set(Object.entries(header).filter(([k]) => k !== '__metadata__').map(([, v]) => String((v as { dtype?: string }).dtype)))];
+  } catch {
+    return []; // decodeSafetensors says what is wrong
+  }
+}
+
 /** HF weight names as the lab's: 'h.0.ln_1.weight' → 'transformer.h.0.ln_1.weight'; mask buffers and a tied head dropped. */
 function labNames(tensors: Map<string, NamedArray>, file: string): Map<string, NamedArray> {
   const out = new Map<string, NamedArray>();
@@ -163,7 +175,11 @@ export function readHf(dir: string): Imported {
   const lab = (cfg.gpt_lab ?? {}) as Partial<GptLabFields>;
   const wFile = path.join(dir, 'model.safetensors');
   assert(fs.existsSync(wFile), () => `${wFile} is missing; gpt-lab imports safetensors weights (save with safe_serialization=True)`);
-  const raw = labNames(decodeSafetensors(fs.readFileSync(wFile), wFile).tensors, wFile);
+  const bytes = fs.readFileSync(wFile);
+  const dtypes = dtypesOf(bytes).filter((d) => d !== 'F32');
+  assert(dtypes.length === 0, () => `${wFile} holds ${dtypes.join(', ')} weights; gpt-lab imports float32: save them with ` +
+    'model.float().save_pretrained(DIR) first');
+  const raw = labNames(decodeSafetensors(bytes, wFile).tensors, wFile);
   const base: GPTConfig = {
     vocabSize: intField(cfg, 'vocab_size', cfgFile),
     blockSize: intField(cfg, 'n_positions', cfgFile),

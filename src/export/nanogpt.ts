@@ -92,7 +92,9 @@ python sample.py --init_from=resume --out_dir=THIS_DIR
 
 train.py takes the model's shape from ckpt.pt (model_args) and continues from iter_num with the optimizer's
 moments (ckpt.pt's AdamW state${src.optimizer === undefined ? ' is empty here: the lab checkpoint had none' : ''}); raise --max_iters above ${src.step} to train on.
-meta.pkl (char vocabularies) belongs in \`data/${dataset}/\` for sample.py. model.safetensors, optimizer.safetensors and
+${src.tokenizer?.kind === 'bpe'
+    ? 'The tokenizer is a BPE of its own, in tokenizer.json (Hugging Face tokenizers); nanoGPT\'s sample.py knows only meta.pkl\nand GPT-2\'s, so encode prompts with tokenizers.'
+    : 'meta.pkl (char vocabularies) belongs in `data/' + dataset + '/` for sample.py.'} model.safetensors, optimizer.safetensors and
 ckpt.json hold the same numbers without PyTorch's pickle; \`python3 nanogpt_ckpt.py to-pt .\` rebuilds ckpt.pt from them.
 To bring the run back: \`gpt-lab import --format nanogpt --from THIS_DIR --out DIR\`, then \`gpt-lab pretrain --out DIR\`.
 `;
@@ -130,6 +132,7 @@ export function writeNanogpt(src: ExportSource, dir: string, python: string | un
   const info = { model_args: modelArgs(c), iter_num: src.step, best_val_loss: src.valLoss ?? 1e9, config, optimizer, meta };
   fs.writeFileSync(path.join(dir, 'ckpt.json'), JSON.stringify(info, null, 2) + '\n');
   fs.writeFileSync(path.join(dir, 'README.md'), readme(src, String(config.dataset)));
+  assert(fs.existsSync(CONVERTER), () => `the converter ${CONVERTER} is missing; gpt-lab's src/export/ is incomplete (reinstall gpt-lab)`);
   fs.copyFileSync(CONVERTER, path.join(dir, path.basename(CONVERTER)));
   if (python === undefined) {
     notes.push(`ckpt.pt NOT written: ${why}. Everything else is; finish where PyTorch is with: python3 ${path.join(dir, path.basename(CONVERTER))} to-pt DIR`);

@@ -91,8 +91,12 @@ function makeCheckpoint(dir: string, config: GPTConfig, seed: number): void {
   model.dispose();
 }
 
-/** Runs a CLI entry point, returning its exit code and what it printed, or the GptLabError it threw. */
+/**
+ * Runs a CLI entry point, returning its exit code and what it printed, or the GptLabError it threw.
+ * The backend the command may start (import does) is put back afterwards, for the tests that follow.
+ */
 async function cli(fn: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code?: number; out: string; error?: string }> {
+  const backend = tf.getBackend();
   const lines: string[] = [];
   const [log, err] = [console.log, console.error];
   console.log = (...a: unknown[]) => lines.push(a.join(' '));
@@ -105,6 +109,7 @@ async function cli(fn: (argv: string[]) => Promise<number>, argv: string[]): Pro
   } finally {
     console.log = log;
     console.error = err;
+    if (tf.getBackend() !== backend) await tf.setBackend(backend);
   }
 }
 
@@ -322,7 +327,17 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       expect(empty.error).to.equal('--out is empty; pass a directory for the result');
       const noFrom = await cli(importCli, ['--format', 'hf', '--from', path.join(root, 'nope'), '--out', path.join(root, 'o2')]);
       expect(noFrom.error).to.match(/--from .*nope is not a directory/);
+      const f16 = path.join(root, 'f16');
+      fs.mkdirSync(f16);
+      fs.writeFileSync(path.join(f16, 'config.json'), JSON.stringify({ model_type: 'gpt2', n_embd: 16 }));
+      const header = Buffer.from(JSON.stringify({ 'wte.weight': { dtype: 'F16', shape: [1], data_offsets: [0, 2] } }));
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(header.length));
+      fs.writeFileSync(path.join(f16, 'model.safetensors'), Buffer.concat([len, header, Buffer.alloc(2)]));
+      const half = await cli(importCli, ['--format', 'hf', '--from', f16, '--out', path.join(root, 'o2')]);
+      expect(half.error).to.match(/model\.safetensors holds F16 weights; gpt-lab imports float32: save them with model\.float\(\)\.save_pretrained/);
       expect(fs.existsSync(path.join(root, 'o1'))).to.equal(false);
+      expect(fs.existsSync(path.join(root, 'o2'))).to.equal(false);
       expect(fs.readdirSync(root).filter((f) => f.includes('.tmp-'))).to.deep.equal([]);
     });
 
