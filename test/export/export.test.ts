@@ -3,7 +3,7 @@
 // it also reads tokenizer.json as Hugging Face's tokenizers does. Needs Debian's python3-torch.
 
 import { expect } from 'chai';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -26,11 +26,41 @@ const SCRIPT = path.resolve(__dirname, '../../../test/export/reference.py');
 const BIN = path.resolve(__dirname, '../../../bin/gpt-lab.js');
 const CHARS = Array.from('\n !,.:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz');
 
-/** Runs reference.py with one JSON request. */
-function reference(python: string, req: Record<string, unknown>): Record<string, unknown> {
-  const r = spawnSync(python, [SCRIPT], { input: JSON.stringify(req), encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000 });
-  expect(r.status, `reference.py ${req.mode}: ${r.stderr}`).to.equal(0);
-  return JSON.parse(r.stdout);
+/** reference.py as one long-lived process (PyTorch imports once): a JSON line in, a JSON line out. */
+class Reference {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private buffer = '';
+  private readonly waiting: ((line: string) => void)[] = [];
+  private stderr = '';
+
+  constructor(python: string) {
+    this.proc = spawn(python, [SCRIPT]);
+    this.proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      this.buffer += chunk;
+      for (let i = this.buffer.indexOf('\n'); i >= 0; i = this.buffer.indexOf('\n')) {
+        const line = this.buffer.slice(0, i);
+        this.buffer = this.buffer.slice(i + 1);
+        this.waiting.shift()?.(line);
+      }
+    });
+    this.proc.stderr.setEncoding('utf8').on('data', (chunk: string) => { this.stderr += chunk; });
+    this.proc.on('exit', (code) => { for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: `exited ${code}: ${this.stderr}` })); });
+  }
+
+  /** One request; fails the test with Python's traceback when it raised. */
+  async ask(req: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const line = await new Promise<string>((resolve) => {
+      this.waiting.push(resolve);
+      this.proc.stdin.write(JSON.stringify(req) + '\n');
+    });
+    const res = JSON.parse(line);
+    expect(res.error, `reference.py ${req.mode}`).to.equal(undefined);
+    return res;
+  }
+
+  close(): void {
+    this.proc.stdin.end();
+  }
 }
 
 /** A model with every weight random (biases and LayerNorm gains too), so a mix-up shows in the logits. */
@@ -118,12 +148,17 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
   const torch = findTorchPython();
   let python: string;
   let root: string;
+  let ref: Reference;
   before(function () {
     expect(torch.python, torch.why).to.be.a('string');
     python = torch.python!;
+    ref = new Reference(python);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'gptlab-export-'));
   });
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  after(() => {
+    ref.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
 
   for (const bias of [true, false]) {
     describe(`a small random model, bias ${bias}`, () => {
@@ -140,7 +175,7 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       });
       after(() => ours.dispose());
 
-      it('the Hugging Face directory loads into a GPT-2 built to HF\'s layout and gives our logits within 1e-4', () => {
+      it('the Hugging Face directory loads into a GPT-2 built to HF\'s layout and gives our logits within 1e-4', async () => {
         const before = tf.memory().numTensors;
         const out = path.join(root, `hf-${bias}`);
         const r = exportCheckpoint({ checkpoint: ckptDir, format: 'hf', out });
@@ -149,15 +184,15 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
         const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
         expect(cfg).to.include({ model_type: 'gpt2', vocab_size: CHARS.length, n_positions: 8, n_embd: 16, n_layer: 2, n_head: 2, activation_function: 'gelu', layer_norm_epsilon: 1e-5 });
         expect(cfg.gpt_lab.bias).to.equal(bias);
-        const res = reference(python, { mode: 'hf', dir: out, ids: idx });
+        const res = await ref.ask({ mode: 'hf', dir: out, ids: idx });
         expect(maxDiff(ours, res.logits)).to.be.below(1e-4);
       });
 
-      it('the nanoGPT ckpt.pt loads strictly into nanoGPT\'s GPT and gives our logits within 1e-4', () => {
+      it('the nanoGPT ckpt.pt loads strictly into nanoGPT\'s GPT and gives our logits within 1e-4', async () => {
         const out = path.join(root, `nanogpt-${bias}`);
         const r = exportCheckpoint({ checkpoint: ckptDir, format: 'nanogpt', out });
         expect(r.files).to.include.members(['ckpt.pt', 'meta.pkl', 'model.safetensors', 'ckpt.json', 'nanogpt_ckpt.py']);
-        const res = reference(python, { mode: 'nanogpt', dir: out, ids: idx });
+        const res = await ref.ask({ mode: 'nanogpt', dir: out, ids: idx });
         expect(res.model_args).to.deep.equal({ n_layer: 2, n_head: 2, n_embd: 16, block_size: 8, bias, vocab_size: CHARS.length, dropout: 0 });
         expect(res.iter_num).to.equal(2);
         expect(res.best_val_loss).to.equal(3.25);
@@ -166,7 +201,7 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       });
 
       for (const format of ['hf', 'nanogpt'] as const) {
-        it(`${format}: export → import gives the same config, vocabulary, step and logits`, () => {
+        it(`${format}: export → import gives the same config, vocabulary, step and logits`, async () => {
           const exported = path.join(root, `rt-${format}-${bias}`);
           exportCheckpoint({ checkpoint: ckptDir, format, out: exported });
           const back = path.join(root, `back-${format}-${bias}`);
@@ -199,11 +234,11 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
   }
 
   for (const [format, bias] of [['hf', true], ['nanogpt', true], ['nanogpt', false]] as const) {
-    it(`imports a ${format} model saved by PyTorch itself (bias ${bias}) with the same logits within 1e-4`, () => {
+    it(`imports a ${format} model saved by PyTorch itself (bias ${bias}) with the same logits within 1e-4`, async () => {
       const from = path.join(root, `made-${format}-${bias}`);
       fs.mkdirSync(from);
       const idx = ids(2, 8, CHARS.length, 6);
-      const res = reference(python, { mode: `make-${format}`, dir: from, chars: CHARS, bias, ids: idx });
+      const res = await ref.ask({ mode: `make-${format}`, dir: from, chars: CHARS, bias, ids: idx });
       const out = path.join(root, `made-${format}-${bias}-lab`);
       const r = importCheckpoint({ format, from, out });
       const ckpt = loadCheckpoint(out);
@@ -220,7 +255,7 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
     });
   }
 
-  it('nanoGPT: one AdamW step on PyTorch from the exported optimizer state equals the lab\'s next step', () => {
+  it('nanoGPT: one AdamW step on PyTorch from the exported optimizer state equals the lab\'s next step', async () => {
     const config = makeConfig('tiny', { vocabSize: CHARS.length, bias: true });
     const dir = path.join(root, 'ckpt-step');
     makeCheckpoint(dir, config, 3);
@@ -235,8 +270,8 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
     opt.update(g, lr);
     g.forEach((t) => t.dispose());
     const ours = logitsOf(model, idx);
-    const moved = maxDiff(ours, reference(python, { mode: 'nanogpt', dir: out, ids: idx }).logits);
-    const res = reference(python, { mode: 'nanogpt-step', dir: out, x, y, lr, ids: idx });
+    const moved = maxDiff(ours, (await ref.ask({ mode: 'nanogpt', dir: out, ids: idx })).logits);
+    const res = await ref.ask({ mode: 'nanogpt-step', dir: out, x, y, lr, ids: idx });
     expect(moved, 'the step should change the logits measurably').to.be.above(1e-3);
     expect(maxDiff(ours, res.logits)).to.be.below(1e-4);
     ours.dispose();
@@ -251,40 +286,40 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       ? t.tokenizer.encode(s, { allowedSpecial: 'all' })
       : Array.from(s, (c) => t.chars.indexOf(c)));
 
-    function check(name: string, t: LabTokenizer, strings: string[]): void {
+    async function check(name: string, t: LabTokenizer, strings: string[]): Promise<void> {
       const file = path.join(root, `${name}.tokenizer.json`);
       fs.writeFileSync(file, JSON.stringify(toHfTokenizer(t)));
-      const res = reference(python, { mode: 'tokenize', file, texts: strings });
+      const res = await ref.ask({ mode: 'tokenize', file, texts: strings });
       expect(res.ids).to.deep.equal(strings.map((s) => labIds(t, s)));
       const back = fromHfTokenizer(JSON.parse(fs.readFileSync(file, 'utf8')), file);
       expect(strings.map((s) => labIds(back, s))).to.deep.equal(strings.map((s) => labIds(t, s)));
     }
 
-    it('the chat char tokenizer (printable ASCII, specials as added tokens)', () => {
+    it('the chat char tokenizer (printable ASCII, specials as added tokens)', async () => {
       const t = chatCharTokenizer();
       expect(t.kind === 'chars' && t.chars.join('') === charTokenizer().chars.join('')).to.equal(true);
-      check('chat-char', t, texts.slice(0, 4));
+      await check('chat-char', t, texts.slice(0, 4));
       const tj = toHfTokenizer(t);
       expect(tj.added_tokens.map((a) => [a.content, a.id])).to.deep.equal(charTokenizer().specials.map((s) => [s, charTokenizer().special(s)]));
     });
 
-    it('a char vocabulary (Tiny Shakespeare style)', () => {
-      check('chars', { kind: 'chars', chars: CHARS, specials: [] }, texts.slice(0, 3));
+    it('a char vocabulary (Tiny Shakespeare style)', async () => {
+      await check('chars', { kind: 'chars', chars: CHARS, specials: [] }, texts.slice(0, 3));
     });
 
     for (const pattern of ['gpt2', 'gpt4', 'o200k', 'none'] as const) {
-      it(`a byte-level BPE trained here, pattern ${pattern}, with a special token in the text`, () => {
+      it(`a byte-level BPE trained here, pattern ${pattern}, with a special token in the text`, async () => {
         const corpus = fs.readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
         const tok = train(corpus, { vocabSize: 256 + 200, pattern, specialTokens: ['<|endoftext|>', '<|bos|>'] });
-        check(`bpe-${pattern}`, { kind: 'bpe', tokenizer: tok }, [...texts, 'a<|endoftext|>b<|bos|>', corpus.slice(0, 2000)]);
+        await check(`bpe-${pattern}`, { kind: 'bpe', tokenizer: tok }, [...texts, 'a<|endoftext|>b<|bos|>', corpus.slice(0, 2000)]);
       });
     }
 
-    it('GPT-2\'s r50k_base (tiktoken ranks): merges rebuilt from the ranks give the same ids', () => {
+    it('GPT-2\'s r50k_base (tiktoken ranks): merges rebuilt from the ranks give the same ids', async () => {
       const tok = getEncoding('r50k_base');
       const merges = mergesFromRanks(tok);
       expect(merges.length).to.equal(50000); // GPT-2's merges.txt has 50,000 merges
-      check('r50k', { kind: 'bpe', tokenizer: tok }, [...texts, 'a<|endoftext|>b']);
+      await check('r50k', { kind: 'bpe', tokenizer: tok }, [...texts, 'a<|endoftext|>b']);
       // GPT-2's own tokenizer.json also lists <|endoftext|> in its vocab and has no ignore_merges
       const tj = toHfTokenizer({ kind: 'bpe', tokenizer: tok });
       tj.model.vocab['<|endoftext|>'] = 50256;
@@ -293,7 +328,7 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       fs.writeFileSync(file, JSON.stringify(tj));
       const strings = [...texts, 'a<|endoftext|>b'];
       const want = strings.map((s) => tok.encode(s, { allowedSpecial: 'all' }));
-      expect(reference(python, { mode: 'tokenize', file, texts: strings }).ids).to.deep.equal(want);
+      expect((await ref.ask({ mode: 'tokenize', file, texts: strings })).ids).to.deep.equal(want);
       const back = fromHfTokenizer(tj, file);
       expect(back.kind === 'bpe' && strings.map((s) => back.tokenizer.encode(s, { allowedSpecial: 'all' }))).to.deep.equal(want);
     });
@@ -373,7 +408,7 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       const idx = ids(1, 8, CHARS.length, 9);
       const ours = logitsOf(model, idx);
       model.dispose();
-      expect(maxDiff(ours, reference(python, { mode: 'nanogpt', dir: out, ids: idx }).logits)).to.be.below(1e-4);
+      expect(maxDiff(ours, (await ref.ask({ mode: 'nanogpt', dir: out, ids: idx })).logits)).to.be.below(1e-4);
       ours.dispose();
     });
 

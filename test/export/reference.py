@@ -6,7 +6,7 @@
 # load_state_dict(strict=True)), and a reader of Hugging Face's tokenizer.json (added tokens, the
 # ByteLevel / Split pre-tokenizers, BPE merges by rank) for when the tokenizers library is absent.
 #
-# One JSON request on stdin, one JSON answer on stdout:
+# One JSON request per line on stdin, one JSON answer per line on stdout ({"error": traceback} on failure):
 #   {"mode": "hf", "dir": D, "ids": [[...]]}                       -> {"logits": [[[...]]]}
 #   {"mode": "nanogpt", "dir": D, "ids": [[...]]}                  -> {"logits": ..., "iter_num": ..., "model_args": ...}
 #   {"mode": "nanogpt-step", "dir": D, "x": [[...]], "y": [[...]], "lr": LR, "ids": [[...]]}
@@ -413,15 +413,13 @@ def make(req):
     return model
 
 
-def main():
-    req = json.load(sys.stdin)
+def answer(req):
     mode = req['mode']
     torch.manual_seed(0)
     if mode == 'tokenize':
         with open(req['file'], encoding='utf8') as f:
             tj = json.load(f)
-        print(json.dumps({'ids': [hf_encode(tj, t) for t in req['texts']]}))
-        return
+        return {'ids': [hf_encode(tj, t) for t in req['texts']]}
     if mode.startswith('make-'):
         model, extra = make(req).eval(), {}
     elif mode == 'hf':
@@ -445,7 +443,18 @@ def main():
         model.eval()
     with torch.no_grad():
         logits = model(torch.tensor(req['ids']))
-    print(json.dumps({'logits': logits.tolist(), **extra}))
+    return {'logits': logits.tolist(), **extra}
+
+
+def main():
+    """One request per line on stdin, one answer per line on stdout (PyTorch is imported once)."""
+    for line in sys.stdin:
+        try:
+            out = answer(json.loads(line))
+        except Exception:  # the test prints it
+            import traceback
+            out = {'error': traceback.format_exc()}
+        print(json.dumps(out), flush=True)
 
 
 if __name__ == '__main__':
