@@ -10,14 +10,15 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { GPT, makeConfig, type GPTConfig } from '../../src/model';
 import { AdamW } from '../../src/train/adamw';
-import { loadCheckpoint, modelFromCheckpoint, restoreOptimizer, saveCheckpoint } from '../../src/train/checkpoint';
+import { loadCheckpoint, modelFromCheckpoint, readCheckpointFile, restoreOptimizer, saveCheckpoint } from '../../src/train/checkpoint';
 import { makeTrainConfig } from '../../src/train/trainer';
 import { charTokenizer } from '../../src/data/char-tokenizer';
 import { train } from '../../src/tokenizer/tokenizer';
+import { fromJSON } from '../../src/tokenizer/io';
 import { getEncoding } from '../../src/tokenizer/pretrained';
 import { exportCheckpoint, importCheckpoint } from '../../src/export';
 import { findTorchPython } from '../../src/export/nanogpt';
-import { chatCharTokenizer, fromHfTokenizer, mergesFromRanks, toHfTokenizer, type LabTokenizer } from '../../src/export/tokenizer';
+import { chatCharTokenizer, fromHfTokenizer, labTokenizerFile, mergesFromRanks, toHfTokenizer, type LabTokenizer } from '../../src/export/tokenizer';
 import { run as exportCli, runImport as importCli } from '../../src/cli/export';
 import { GptLabError } from '../../src/util/assert';
 import { Rng } from '../../src/data/rng';
@@ -332,6 +333,36 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       const back = fromHfTokenizer(tj, file);
       expect(back.kind === 'bpe' && strings.map((s) => back.tokenizer.encode(s, { allowedSpecial: 'all' }))).to.deep.equal(want);
     });
+  });
+
+  describe('a checkpoint\'s tokenizer, through export and import', () => {
+    for (const kind of ['chat-char', 'chat-bpe'] as const) {
+      it(`a ${kind} checkpoint comes back as ${kind}, encoding the same`, () => {
+        const specials = [...charTokenizer().specials];
+        const bpe = train(fs.readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8'),
+          { vocabSize: 300, pattern: 'gpt4', specialTokens: specials });
+        const vocabSize = kind === 'chat-char' ? charTokenizer().vocabSize : bpe.vocabSize;
+        const model = randomModel(makeConfig('tiny', { vocabSize }), 5);
+        const dir = path.join(root, `tok-${kind}`);
+        const files = kind === 'chat-bpe' ? { 'tokenizer.json': labTokenizerFile(bpe) } : undefined;
+        saveCheckpoint(dir, { step: 1, config: model.config, seed: 1, tokenizer: kind, files }, model);
+        model.dispose();
+        for (const format of ['hf', 'nanogpt'] as const) {
+          const out = path.join(root, `tok-${kind}-${format}`);
+          exportCheckpoint({ checkpoint: dir, format, out });
+          const back = path.join(root, `tok-${kind}-${format}-back`);
+          importCheckpoint({ format, from: out, out: back });
+          const state = loadCheckpoint(back).state;
+          expect(state.tokenizer, format).to.equal(kind);
+          const text = 'Who is Mara? She lives in 12 Oak St.';
+          if (kind === 'chat-bpe') {
+            const tok = fromJSON(JSON.parse(readCheckpointFile(back, 'tokenizer.json')!), 'tokenizer.json');
+            expect(tok.encode(text)).to.deep.equal(bpe.encode(text));
+            expect([...tok.specialTokens]).to.deep.equal([...bpe.specialTokens]);
+          }
+        }
+      });
+    }
   });
 
   describe('the commands', () => {
