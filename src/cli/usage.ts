@@ -58,6 +58,40 @@ const TOKENIZER_SOURCE = [
 ];
 
 export const HELP: Record<string, CommandHelp> = {
+  export: {
+    summary: 'write a checkpoint in a layout PyTorch people load: a Hugging Face GPT-2 directory or nanoGPT\'s ckpt.pt',
+    usage: '--checkpoint DIR --format hf|nanogpt --out DIR [--force]',
+    options: [
+      opt('checkpoint', 'DIR', 'a run\'s --out (with latest.json) or one of its step-* directories', 'required'),
+      opt('format', 'hf|nanogpt', 'the layout to write', 'required'),
+      opt('out', 'DIR', 'a new or empty directory (checked before any work)', 'required'),
+      flag('force', 'replace a non-empty --out', 'off: refuse'),
+    ],
+    notes: [
+      'hf: config.json, model.safetensors (transformer.* names, Conv1D [in, out] weights, lm_head tied), tokenizer.json',
+      '    and tokenizer_config.json; GPT2LMHeadModel.from_pretrained(DIR) loads it. A model without biases gets zero biases.',
+      'nanogpt: ckpt.pt ({model, optimizer, model_args, iter_num, best_val_loss, config}), meta.pkl for a char vocabulary,',
+      '    and the same weights as model.safetensors; continue with python train.py --init_from=resume --out_dir=DIR',
+      '    (or torchrun). ckpt.pt needs Python with PyTorch (GPTLAB_PYTHON, /usr/bin/python3, python3); without it the',
+      '    rest is written and the shipped nanogpt_ckpt.py finishes the job later.',
+    ],
+    examples: ['gpt-lab export --checkpoint out/baby --format hf --out out/baby-hf'],
+  },
+  import: {
+    summary: 'read a Hugging Face GPT-2 directory or a nanoGPT out_dir into a lab checkpoint',
+    usage: '--format hf|nanogpt --from DIR --out DIR [--force]',
+    options: [
+      opt('format', 'hf|nanogpt', 'the layout to read', 'required'),
+      opt('from', 'DIR', 'the directory to read (config.json + model.safetensors, or ckpt.pt + meta.pkl)', 'required'),
+      opt('out', 'DIR', 'a new or empty directory for the lab checkpoint', 'required'),
+      flag('force', 'replace a non-empty --out', 'off: refuse'),
+    ],
+    notes: [
+      'The head must be tied to wte; activations other than exact GELU are noted (the lab computes exact GELU).',
+      'A nanoGPT checkpoint brings its AdamW moments and training settings, so `gpt-lab pretrain --out DIR` resumes it.',
+    ],
+    examples: ['gpt-lab import --format hf --from out/baby-hf --out out/baby-back'],
+  },
   backend: {
     summary: 'print the tfjs backend gpt-lab picks here, and why',
     usage: '[--backend B] [--json]',
