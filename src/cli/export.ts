@@ -9,7 +9,7 @@
 import { parseArgs } from './args';
 import { assert } from '../util/assert';
 import { initBackend } from '../backend';
-import { exportCheckpoint, FORMATS, importCheckpoint, parseFormat, type Result } from '../export';
+import { exportCheckpoint, importCheckpoint, parseFormat, type Result } from '../export';
 
 function report(verb: string, r: Result): void {
   console.error(`${verb} ${r.out}: ${r.files.join(', ')}`);
