@@ -65,7 +65,7 @@ export const HELP: Record<string, CommandHelp> = {
       opt('checkpoint', 'DIR', 'a run\'s --out (with latest.json) or one of its step-* directories', 'required'),
       opt('format', 'hf|nanogpt', 'the layout to write', 'required'),
       opt('out', 'DIR', 'a new or empty directory (checked before any work)', 'required'),
-      flag('force', 'replace a non-empty --out', 'off: refuse'),
+      flag('force', 'replace a non-empty --out', 'refuse'),
     ],
     notes: [
       'hf: config.json, model.safetensors (transformer.* names, Conv1D [in, out] weights, lm_head tied), tokenizer.json',
@@ -84,7 +84,7 @@ export const HELP: Record<string, CommandHelp> = {
       opt('format', 'hf|nanogpt', 'the layout to read', 'required'),
       opt('from', 'DIR', 'the directory to read (config.json + model.safetensors, or ckpt.pt + meta.pkl)', 'required'),
       opt('out', 'DIR', 'a new or empty directory for the lab checkpoint', 'required'),
-      flag('force', 'replace a non-empty --out', 'off: refuse'),
+      flag('force', 'replace a non-empty --out', 'refuse'),
     ],
     notes: [
       'The head must be tied to wte; activations other than exact GELU are noted (the lab computes exact GELU).',
