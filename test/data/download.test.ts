@@ -87,6 +87,8 @@ describe('data/download', () => {
 
   it('downloads, verifies and caches a file; the second call makes no request', async () => {
     server = await serve(standard);
+    const listeners = () => ['SIGINT', 'SIGTERM', 'SIGHUP', 'exit'].map((e) => process.listenerCount(e));
+    const before = listeners();
     const progress: [number, number][] = [];
     const first = await fetchDataset(spec(`${server.base}/file.txt`), { cacheDir, env: {}, onProgress: (b, t) => progress.push([b, t]) });
     expect(first.source).to.equal('download');
@@ -94,6 +96,7 @@ describe('data/download', () => {
     expect(fs.readFileSync(first.path).equals(BODY)).to.equal(true);
     expect(progress[progress.length - 1]).to.deep.equal([BODY.length, BODY.length]);
     expect(fs.readdirSync(cacheDir)).to.deep.equal(['test.txt']); // no temp file left
+    expect(listeners()).to.deep.equal(before); // the cleanup listeners live only while a download runs
 
     const second = await fetchDataset(spec(`${server.base}/file.txt`), { cacheDir, env: {} });
     expect(second).to.deep.equal({ path: first.path, source: 'cache' });
