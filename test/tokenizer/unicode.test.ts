@@ -40,6 +40,29 @@ const UNICODE_17_CASES: [string, string][] = [
   ['U+0295 ʕ, lowercase in 16.0 and "other letter" in 17.0', 'ʕAb AʕbC getʕHTTP'],
 ];
 
+/** Unicode's general categories, and the contexts each sampled character is encoded in. */
+const CATEGORIES = ['Lu', 'Ll', 'Lt', 'Lm', 'Lo', 'Mn', 'Mc', 'Me', 'Nd', 'Nl', 'No', 'Pc', 'Pd', 'Ps', 'Pe', 'Pi', 'Pf', 'Po',
+  'Sm', 'Sc', 'Sk', 'So', 'Zs', 'Zl', 'Zp', 'Cc', 'Cf', 'Co', 'Cn'];
+const CONTEXTS: ((c: string) => string)[] = [
+  (c) => `a${c}b`, (c) => ` ${c}1`, (c) => `Ab${c}Cd`, (c) => `x'${c}s`, (c) => ` ${c}${c} `, (c) => `\n${c}\n`, (c) => `.${c}?`,
+  (c) => `don${c}'t`, (c) => `123${c}456`,
+];
+/** Format characters, joiners, marks and selectors that sit invisibly inside words. */
+const INVISIBLES = [0xad, 0x34f, 0x61c, 0x180e, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x202a, 0x202e, 0x2060, 0x2061,
+  0x2064, 0x2066, 0x2069, 0xfe00, 0xfe0f, 0xfeff, 0xfff9, 0x1d173, 0xe0001, 0xe0020, 0xe007f, 0xe0100, 0xe01ef, 0x0300, 0x0301, 0x036f, 0x20dd];
+
+/** Up to `n` code points of each general category, evenly spread over the code points Node puts in it. */
+function categorySamples(n: number): Map<string, number[]> {
+  const re = new RegExp(`^(?:${CATEGORIES.map((g) => `(\\p{${g}})`).join('|')})$`, 'u');
+  const members = new Map<string, number[]>(CATEGORIES.map((g) => [g, []]));
+  for (let cp = 0; cp <= 0x10ffff; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const m = re.exec(String.fromCodePoint(cp));
+    if (m !== null) members.get(CATEGORIES[m.findIndex((x, i) => i > 0 && x !== undefined) - 1])!.push(cp);
+  }
+  return new Map([...members].map(([g, cps]) => [g, Array.from({ length: Math.min(n, cps.length) }, (_, i) => cps[Math.floor(i * cps.length / Math.min(n, cps.length))])]));
+}
+
 describe('tokenizer/unicode (split classes pinned to tiktoken\'s Unicode)', function () {
   this.timeout(120_000);
 
@@ -72,6 +95,20 @@ describe('tokenizer/unicode (split classes pinned to tiktoken\'s Unicode)', func
     const known = [...tiktokenClassMembers(String.raw`[\p{L}\p{N}\p{M}\s]`, unassigned)];
     expect(hex(known), `letters, numbers, marks or spaces for tiktoken that this Node (Unicode ${process.versions.unicode}) ` +
       `does not know; run gpt-lab on a Node with Unicode ${REFERENCE_UNICODE} or newer`).to.equal('');
+  });
+
+  it('encodes like tiktoken around characters of every general category, invisible ones included', () => {
+    const samples = categorySamples(24);
+    samples.set('invisible (Cf, Mn, variation selectors, tags)', INVISIBLES);
+    for (const [group, cps] of samples) {
+      expect(cps.length, group).to.be.greaterThan(0);
+      const probes = cps.flatMap((cp) => CONTEXTS.map((f) => f(String.fromCodePoint(cp))));
+      for (const name of ENCODING_NAMES) {
+        const ours = getEncoding(name), text = probes.join('|');
+        if (plain(wasm(name).encode(text, [], [])).join() === ours.encodeOrdinary(text).join()) continue;
+        for (const p of probes) expect(ours.encodeOrdinary(p), `${name}, ${group}: ${JSON.stringify(p)}`).to.deep.equal(plain(wasm(name).encode(p, [], [])));
+      }
+    }
   });
 
   for (const [what, text] of UNICODE_17_CASES) {
