@@ -6,6 +6,8 @@
 //   - cold: a fresh process per library loads it and encodes Tiny Shakespeare once (text it has never
 //     seen, caches empty): what a user encoding a new document pays, load time reported apart. Each
 //     library runs `coldRounds` fresh processes, interleaved with the others; the fastest is kept.
+//     Ratios come from wall time (speedRatio) and from the encode's CPU time (cpuSpeedRatio, which
+//     other processes on a busy machine sway less, though V8's background compiler adds to it).
 // Then training a 4096-token vocabulary with the GPT-4 pattern on Tiny Shakespeare, with its time and
 // peak memory.
 //
@@ -40,6 +42,8 @@ export interface TokenizerBenchOptions {
 interface ColdResult {
   loadMs: number;
   encodeMs: number;
+  /** The encode's CPU time (user + system) in the child: less swayed by other processes than encodeMs. */
+  encodeCpuMs: number;
   mbPerS: number;
   tokens: number;
   idsIdenticalToGptLab?: boolean;
@@ -81,14 +85,16 @@ export async function runTokenizerBench(opts: TokenizerBenchOptions = {}): Promi
   }
   const cold: Record<string, ColdResult> = Object.fromEntries(Object.entries(runs).map(([name, { idsChecksum, ...r }]) =>
     [name, { ...r, idsIdenticalToGptLab: r.tokens === runs['gpt-lab'].tokens && idsChecksum === runs['gpt-lab'].idsChecksum }]));
-  const coldRatios = Object.fromEntries(Object.entries(cold).filter(([n]) => n !== 'gpt-lab')
-    .map(([n, r]) => [n, round(cold['gpt-lab'].mbPerS / r.mbPerS, 2)]));
+  const others = Object.entries(cold).filter(([n]) => n !== 'gpt-lab');
+  const coldRatios = Object.fromEntries(others.map(([n, r]) => [n, round(cold['gpt-lab'].mbPerS / r.mbPerS, 2)]));
+  const coldCpuRatios = Object.fromEntries(others.map(([n, r]) => [n, round(r.encodeCpuMs / cold['gpt-lab'].encodeCpuMs, 2)]));
   return {
     machine: { cpus: require('os').cpus().length, node: process.version, loadAverage: require('os').loadavg().map((x: number) => round(x, 2)) },
     text: { path, repeat, megabytes: round(mb, 3) },
     encode,
     speedRatio: ratios,
-    cold: { text: { path, megabytes: round(fs.statSync(path).size / 1e6, 3) }, encode: cold, speedRatio: coldRatios },
+    cold: { text: { path, megabytes: round(fs.statSync(path).size / 1e6, 3) }, encode: cold, speedRatio: coldRatios,
+      cpuSpeedRatio: coldCpuRatios },
     train: trainResult,
   };
 }
@@ -119,11 +125,14 @@ function coldChild(spec: string): void {
   const enc = makeEncoders()[name].load();
   const loadMs = performance.now() - t0;
   t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const ids = enc.encode(text);
+  const cpu = process.cpuUsage(cpu0);
   const encodeMs = performance.now() - t0;
   let idsChecksum = 0;
   for (let i = 0; i < ids.length; i++) idsChecksum = (Math.imul(idsChecksum, 31) + ids[i]) | 0;
-  const result = { loadMs: round(loadMs, 1), encodeMs: round(encodeMs, 1), mbPerS: round(mb / (encodeMs / 1000), 2), tokens: ids.length, idsChecksum };
+  const encodeCpuMs = round((cpu.user + cpu.system) / 1000, 1);
+  const result = { loadMs: round(loadMs, 1), encodeMs: round(encodeMs, 1), encodeCpuMs, mbPerS: round(mb / (encodeMs / 1000), 2), tokens: ids.length, idsChecksum };
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);
 }
