@@ -1,12 +1,13 @@
-// The tokenizer lessons, in order: bytes → base (BPE by hand) → patterns → queue + train (fast
-// training) → bpe (fast merging) → special → cache + tokenizer (the Tokenizer class) → pretrained
-// (OpenAI's encodings) → io (files) → stats (bytes and words per token). This index re-exports what
-// notebooks and other stages use; the internals (PairTable, ChunkCache, PairQueue) stay importable
-// from their own files.
+// The tokenizer lessons, in order: bytes → base (BPE by hand) → patterns + unicode (its Unicode version)
+// → queue + train (fast training) → bpe (fast merging) → special → cache + tokenizer (the Tokenizer
+// class) → pretrained (OpenAI's encodings) → io (files) → stats (bytes and words per token). This
+// index re-exports what notebooks and other stages use; the internals (PairTable, ChunkCache,
+// PairQueue) stay importable from their own files.
 
 export { utf8Encode, utf8Decode, toWellFormed, bytesKey } from './bytes';
 export { type Pair, getStats, merge, bestPair, trainBasic, encodeBasic, decodeBasic, vocabBytes } from './base';
-export { type PatternName, PATTERN_NAMES, ORIGINAL_PATTERNS, SPLIT_PATTERNS, splitText, splitRegex } from './patterns';
+export { type PatternName, PATTERN_NAMES, ORIGINAL_PATTERNS, SPLIT_FLAGS, SPLIT_PATTERNS, splitText, splitRegex } from './patterns';
+export { category, REFERENCE_UNICODE } from './unicode';
 export { type MergeEvent, countChunks, learnMerges } from './train';
 export { type SpecialSet, type EncodeOptions } from './special';
 export { Tokenizer, type MergeRule, type TrainOptions, train } from './tokenizer';

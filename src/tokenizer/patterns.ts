@@ -14,6 +14,8 @@
 //   - `(?i:'s|'t)` becomes explicit letter classes: JavaScript has no inline flags. Subtle: Rust folds
 //     case by Unicode rules, where 's' also matches 'ſ' (U+017F, long s), so `'s` becomes `'[sSſ]`
 //     (js-tiktoken writes `'s|'S` and so differs from tiktoken on "it'ſ").
+//   - `\p{L}`, `\p{N}` and the other categories follow tiktoken's Unicode version, not Node's
+//     (unicode.ts): a letter newer than tiktoken's tables is "other" there, and so here.
 //   - possessive quantifiers (`x?+`, `x++`: match greedily, never give back) have no JavaScript
 //     syntax. A lookahead is atomic, so `(?=(x+))\1` matches what `x++` matches: the lookahead
 //     captures the greedy match, the back-reference consumes it, and backtracking cannot re-enter.
@@ -21,6 +23,8 @@
 //     would split the same; the tests check that too.)
 //
 // Left out: training and encoding; this file only splits.
+
+import { category } from './unicode';
 
 /** The split patterns gpt-lab knows: 'none' keeps each text whole (as minbpe's BasicTokenizer). */
 export type PatternName = 'none' | 'gpt2' | 'gpt4' | 'o200k';
@@ -45,28 +49,33 @@ export const ORIGINAL_PATTERNS: Record<Exclude<PatternName, 'none'>, string> = {
 
 const WS = String.raw`\p{White_Space}`;
 const NOT_WS = String.raw`\P{White_Space}`;
+/** Letters, numbers and marks as tiktoken's Unicode has them (unicode.ts). */
+const L = category('L'), N = category('N');
 /** GPT-4's contractions, `'(?i:[sdmt]|ll|ve|re)`, without the inline flag (ſ is a case of s). */
 const CONTRACTION = String.raw`'(?:[sSſdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])`;
-const UPPER = String.raw`[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]`;
-const LOWER = String.raw`[\p{Ll}\p{Lm}\p{Lo}\p{M}]`;
+const UPPER = `[${category('Lu')}${category('Lt')}${category('Lm')}${category('Lo')}${category('M')}]`;
+const LOWER = `[${category('Ll')}${category('Lm')}${category('Lo')}${category('M')}]`;
 
-/** The JavaScript versions (use with the `u` flag): same splits as the originals. */
+/** The flags the split patterns need besides g or y: `v` (Unicode sets, for the pinned categories). */
+export const SPLIT_FLAGS = 'v';
+
+/** The JavaScript versions (use with SPLIT_FLAGS): same splits as the originals. */
 export const SPLIT_PATTERNS: Record<Exclude<PatternName, 'none'>, string> = {
-  gpt2: String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^${WS}\p{L}\p{N}]+|${WS}+(?!${NOT_WS})|${WS}+`,
+  gpt2: String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?${L}+| ?${N}+| ?[^${WS}${L}${N}]+|${WS}+(?!${NOT_WS})|${WS}+`,
   gpt4: [
     CONTRACTION,
-    String.raw`(?=([^\r\n\p{L}\p{N}]?))\1\p{L}+`, // [^\r\n\p{L}\p{N}]?+\p{L}+
-    String.raw`\p{N}{1,3}`,
-    String.raw` ?(?=([^${WS}\p{L}\p{N}]+))\2[\r\n]*`, // ' ?[^\s\p{L}\p{N}]++[\r\n]*'
+    String.raw`(?=([^\r\n${L}${N}]?))\1${L}+`, // [^\r\n\p{L}\p{N}]?+\p{L}+
+    String.raw`${N}{1,3}`,
+    String.raw` ?(?=([^${WS}${L}${N}]+))\2[\r\n]*`, // ' ?[^\s\p{L}\p{N}]++[\r\n]*'
     String.raw`${WS}*[\r\n]`,
     String.raw`${WS}+(?!${NOT_WS})`,
     String.raw`${WS}+`,
   ].join('|'),
   o200k: [
-    String.raw`[^\r\n\p{L}\p{N}]?${UPPER}*${LOWER}+(?:${CONTRACTION})?`,
-    String.raw`[^\r\n\p{L}\p{N}]?${UPPER}+${LOWER}*(?:${CONTRACTION})?`,
-    String.raw`\p{N}{1,3}`,
-    String.raw` ?[^${WS}\p{L}\p{N}]+[\r\n/]*`,
+    String.raw`[^\r\n${L}${N}]?${UPPER}*${LOWER}+(?:${CONTRACTION})?`,
+    String.raw`[^\r\n${L}${N}]?${UPPER}+${LOWER}*(?:${CONTRACTION})?`,
+    String.raw`${N}{1,3}`,
+    String.raw` ?[^${WS}${L}${N}]+[\r\n\/]*`,
     String.raw`${WS}*[\r\n]+`,
     String.raw`${WS}+(?!${NOT_WS})`,
     String.raw`${WS}+`,
@@ -77,10 +86,10 @@ export const SPLIT_PATTERNS: Record<Exclude<PatternName, 'none'>, string> = {
  * A fresh global regex for a pattern (undefined for 'none'). Fresh, because a global regex carries
  * its position (`lastIndex`) between calls.
  *
- *   splitRegex('gpt2') → /'s|'t|…|\p{White_Space}+/gu
+ *   splitRegex('gpt2') → /'s|'t|…|\p{White_Space}+/gv
  */
 export function splitRegex(name: PatternName): RegExp | undefined {
-  return name === 'none' ? undefined : new RegExp(SPLIT_PATTERNS[name], 'gu');
+  return name === 'none' ? undefined : new RegExp(SPLIT_PATTERNS[name], `g${SPLIT_FLAGS}`);
 }
 
 /**

@@ -20,7 +20,7 @@ import { type Pair } from './base';
 import { bytesKey, keyBytes, utf8Decode, utf8Encode } from './bytes';
 import { bpeMerge, NO_MERGE, PairTable } from './bpe';
 import { ChunkCache, hashRange } from './cache';
-import { isPatternName, PATTERN_NAMES, SPLIT_PATTERNS, splitRegex, type PatternName } from './patterns';
+import { isPatternName, PATTERN_NAMES, SPLIT_FLAGS, SPLIT_PATTERNS, splitRegex, type PatternName } from './patterns';
 import { checkDisallowed, checkSpecialTokens, MAX_ID, resolveSpecial, specialRegex, splitOnSpecials, type EncodeOptions } from './special';
 import { countChunks, learnMerges, type MergeEvent } from './train';
 import { assert } from '../util/assert';
@@ -64,7 +64,7 @@ export class Tokenizer {
     this.specialNames = [...this.specialTokens.keys()];
     for (const [name, id] of this.specialTokens) this.specialBytes.set(id, utf8Encode(name));
     this.global = splitRegex(pattern);
-    this.sticky = pattern === 'none' ? undefined : new RegExp(SPLIT_PATTERNS[pattern], 'uy');
+    this.sticky = pattern === 'none' ? undefined : new RegExp(SPLIT_PATTERNS[pattern], `y${SPLIT_FLAGS}`);
   }
 
   /**
