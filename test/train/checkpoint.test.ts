@@ -270,6 +270,21 @@ describe('checkpoint integrity', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('makes `gpt-lab sample` fail in one line on weights overwritten with 0xFF, instead of printing garbage', () => {
+    const dir = tmpDir();
+    const model = tinyModel();
+    const step = saveCheckpoint(dir, { step: 1, config: model.config, seed: 1, vocab: { chars: 'abcdefghijk'.split('') } }, model);
+    fillData(path.join(step, 'model.safetensors'), 0xff);
+    const cli = path.join(__dirname, '..', '..', '..', 'bin', 'gpt-lab.js');
+    const r = spawnSync(process.execPath, [cli, 'sample', '--checkpoint', dir, '--prompt', 'abc', '--max-tokens', '5', '--backend', 'cpu'], { encoding: 'utf8' });
+    expect(r.status, r.stdout).to.equal(1);
+    expect(r.stdout).to.equal('');
+    expect(r.stderr.trim().split('\n')).to.have.length(1);
+    expect(r.stderr).to.match(/model.safetensors is damaged/);
+    model.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("explains a state.json without 'config' or with a bad step instead of a TypeError", () => {
     const dir = tmpDir();
     const { step, model } = saveTiny(dir, 1);
