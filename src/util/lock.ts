@@ -89,10 +89,18 @@ function removeStale(file: string, stale: Holder): void {
   fs.rmSync(aside, { force: true });
 }
 
+/** mkdir -p, one level at a time: Node's recursive mkdir loops forever under /proc. */
 function makeDir(dir: string): void {
+  const abs = path.resolve(dir);
+  if (fs.existsSync(abs)) {
+    assert(fs.statSync(abs).isDirectory(), () => `${dir} is not a directory; choose another output directory`);
+    return;
+  }
+  if (path.dirname(abs) !== abs) makeDir(path.dirname(abs));
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(abs);
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(abs).isDirectory()) return;
     throw new GptLabError(`cannot create the directory ${dir} (${(e as Error).message}); choose another output directory`);
   }
 }
@@ -110,7 +118,11 @@ export function lockDir(dir: string): DirLock {
     'wait for it to finish or use another output directory');
   const me: Holder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
   const mine = `${file}.new-${process.pid}`;
-  fs.writeFileSync(mine, JSON.stringify(me) + '\n');
+  try {
+    fs.writeFileSync(mine, JSON.stringify(me) + '\n');
+  } catch (e) {
+    throw new GptLabError(`cannot write in ${dir} (${(e as Error).message}); choose another output directory`);
+  }
   try {
     for (let attempt = 0; ; attempt++) {
       try {
