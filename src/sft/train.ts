@@ -173,7 +173,9 @@ export class SftTrainer {
         const value = loss.dataSync()[0];
         const norm = gradNorm.dataSync()[0];
         tf.dispose([loss, gradNorm]);
-        if (this.step === firstAfterLoad && !Number.isFinite(value)) throw damagedCheckpointError('the SFT loss', value, this.resumedFrom!);
+        if (this.step === firstAfterLoad && !Number.isFinite(value)) {
+          throw damagedCheckpointError('the SFT loss', value, this.resumedFrom!);
+        }
         if (!Number.isFinite(value)) throw new GptLabError(`the SFT loss became ${value} at step ${this.step} (learning rate ${lr.toExponential(2)}): training diverged; lower schedule.maxLr or keep gradClip on`);
         const elapsedMs = performance.now() - start;
         if (isLog || isEval) opts.onStep?.({ step: this.step, maxSteps: until, loss: value, gradNorm: norm, lr, elapsedMs, tokensPerSec: tokens / (elapsedMs / 1000) });

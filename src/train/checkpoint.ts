@@ -249,8 +249,9 @@ function readVerified(dir: string, name: string, state: CheckpointState): Buffer
   const want = state.sha256?.[name];
   if (want !== undefined) {
     const got = sha256Hex(bytes);
-    assert(got === want, () => `${file} is damaged: its sha256 is ${got.slice(0, 16)}…, but ${path.join(dir, 'state.json')} ` +
-      `recorded ${want.slice(0, 16)}… when it was saved. The checkpoint is damaged: restore the file from a copy, or train again in a new directory`);
+    assert(got === want, () => `${file} is damaged: its sha256 is ${got.slice(0, 16)}…, but ` +
+      `${path.join(dir, 'state.json')} recorded ${want.slice(0, 16)}… when it was saved. The checkpoint is damaged: ` +
+      'restore the file from a copy, or train again in a new directory');
   }
   return bytes;
 }
@@ -261,8 +262,8 @@ function checkFiniteWeights(file: string, tensors: Map<string, NamedArray>): voi
     const d = t.data;
     for (let i = 0; i < d.length; i++) {
       if (!Number.isFinite(d[i])) {
-        throw new GptLabError(`${file}: ${name}[${i}] is ${d[i]}; trained weights are never NaN or infinite, so the checkpoint is ` +
-          'damaged: restore it from a copy, or train again in a new directory');
+        throw new GptLabError(`${file}: ${name}[${i}] is ${d[i]}; trained weights are never NaN or infinite, ` +
+          'so the checkpoint is damaged: restore it from a copy, or train again in a new directory');
       }
     }
   }
@@ -301,12 +302,15 @@ function readStateFile(dir: string): CheckpointState {
   }
   assert(state !== null && state.format === CHECKPOINT_FORMAT, () => `${stateFile} is not a gpt-lab checkpoint (format ${JSON.stringify(state?.format)})`);
   assert(state.version === CHECKPOINT_VERSION, () => `${stateFile} has version ${state.version}; this gpt-lab reads version ${CHECKPOINT_VERSION}`);
-  const damaged = 'the checkpoint is damaged or was not written whole by gpt-lab: restore it from a copy, or train again in a new directory';
+  const damaged = 'the checkpoint is damaged or was not written whole by gpt-lab: restore it from a copy, ' +
+    'or train again in a new directory';
   assert(state.config !== null && typeof state.config === 'object' && !Array.isArray(state.config),
     () => `${stateFile} has no model config ('config' is ${JSON.stringify(state.config)}); ${damaged}`);
-  assert(Number.isSafeInteger(state.step) && state.step >= 0, () => `${stateFile} has step ${JSON.stringify(state.step)}, not a step count; ${damaged}`);
-  assert(state.sha256 === undefined || (state.sha256 !== null && typeof state.sha256 === 'object' &&
-    Object.values(state.sha256).every((h) => typeof h === 'string')), () => `${stateFile} has a malformed 'sha256' table; ${damaged}`);
+  assert(Number.isSafeInteger(state.step) && state.step >= 0,
+    () => `${stateFile} has step ${JSON.stringify(state.step)}, not a step count; ${damaged}`);
+  const sums = state.sha256;
+  assert(sums === undefined || (sums !== null && typeof sums === 'object' && Object.values(sums).every((h) => typeof h === 'string')),
+    () => `${stateFile} has a malformed 'sha256' table; ${damaged}`);
   return state;
 }
 
@@ -352,9 +356,9 @@ export function loadCheckpoint(root: string): Checkpoint {
  *   damagedCheckpointError('the training loss', NaN, { dir: 'out/step-000500', step: 500 })
  */
 export function damagedCheckpointError(what: string, loss: number, from: { dir: string; step: number }): GptLabError {
-  return new GptLabError(`${what} is already ${loss} at the first step after loading the checkpoint ${from.dir} (step ${from.step}), ` +
-    'before any update: the checkpoint is damaged (its weights overflow), not the learning rate. Restore it from a copy, ' +
-    'or train again in a new directory');
+  return new GptLabError(`${what} is already ${loss} at the first step after loading the checkpoint ${from.dir} ` +
+    `(step ${from.step}), before any update: the checkpoint is damaged (its weights overflow), not the learning rate. ` +
+    'Restore it from a copy, or train again in a new directory');
 }
 
 /** A fresh model holding a checkpoint's weights. */

@@ -275,7 +275,9 @@ export class Trainer {
         const value = loss.dataSync()[0];
         const norm = gradNorm.dataSync()[0];
         tf.dispose([loss, gradNorm]);
-        if (this.step === firstAfterLoad && !Number.isFinite(value)) throw damagedCheckpointError('the training loss', value, this.resumedFrom!);
+        if (this.step === firstAfterLoad && !Number.isFinite(value)) {
+          throw damagedCheckpointError('the training loss', value, this.resumedFrom!);
+        }
         this.checkFinite(value, lr, 'the training loss', opts.checkpointDir);
         const elapsedMs = performance.now() - start;
         if (isLog || isEval) opts.onStep?.({ step: this.step, maxSteps: until, loss: value, gradNorm: norm, lr, elapsedMs, tokensPerSec: ((this.step - startStep) * tokensPerStep) / (elapsedMs / 1000) });

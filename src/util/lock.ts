@@ -130,15 +130,17 @@ export function lockDir(dir: string): DirLock {
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new GptLabError(`cannot create the lock file ${file} (${(e as Error).message}); choose another output directory`);
+          const why = (e as Error).message;
+          throw new GptLabError(`cannot create the lock file ${file} (${why}); choose another output directory`);
         }
       }
       const h = readHolder(file);
       assert(h !== 'unreadable', () => `${file} is not a lock gpt-lab wrote; if no run uses ${dir}, delete ${file}`);
       assert(attempt < 10, () => `cannot take the lock ${file}: other runs keep taking it; use another output directory`);
       if (h === undefined) continue; // released meanwhile
-      assert(isStale(h, key), () => `${dir} is in use by another gpt-lab run (pid ${h.pid} on ${h.host}, since ${h.since}); ` +
-        `wait for it to finish, stop it, or use another output directory. If pid ${h.pid} is not a gpt-lab run, delete ${file}`);
+      assert(isStale(h, key), () => `${dir} is in use by another gpt-lab run (pid ${h.pid} on ${h.host}, since ` +
+        `${h.since}); wait for it to finish, stop it, or use another output directory. If pid ${h.pid} is not a ` +
+        `gpt-lab run, delete ${file}`);
       removeStale(file, h);
     }
   } finally {
@@ -162,9 +164,10 @@ export function lockDir(dir: string): DirLock {
 function checkHeld(dir: string, key: string): void {
   const entry = held.get(key)!;
   const h = readHolder(entry.lock.file);
-  assert(h !== undefined && h !== 'unreadable' && sameHolder(h, entry.me), () => `the lock ${entry.lock.file} of this run ` +
-    `(pid ${process.pid}) was removed or taken by ${h === undefined || h === 'unreadable' ? 'someone' : `pid ${h.pid} on ${h.host}`}; ` +
-    `stopping so that two runs do not write ${dir}; use another output directory`);
+  const by = h === undefined || h === 'unreadable' ? 'someone' : `pid ${h.pid} on ${h.host}`;
+  assert(h !== undefined && h !== 'unreadable' && sameHolder(h, entry.me), () => `the lock ${entry.lock.file} of this ` +
+    `run (pid ${process.pid}) was removed or taken by ${by}; stopping so that two runs do not write ${dir}; ` +
+    'use another output directory');
 }
 
 /**
