@@ -20,7 +20,8 @@ import { ShiftedBatch } from '../data/padding';
 import { hashSeed } from '../data/rng';
 import { GPT } from '../model';
 import { AdamW, AdamWConfig, DEFAULT_ADAMW } from '../train/adamw';
-import { Checkpoint, CheckpointExtra, CheckpointState, restoreTraining, saveCheckpoint } from '../train/checkpoint';
+import { Checkpoint, CheckpointExtra, CheckpointState, damagedCheckpointError, restoreTraining, saveCheckpoint } from '../train/checkpoint';
+import { lockDir } from '../util/lock';
 import { checkSchedule, learningRate, LrSchedule } from '../train/schedule';
 import { optimizerStep } from '../train/step';
 import { EvalInfo, meanLoss, RunOptions } from '../train/trainer';
@@ -82,6 +83,8 @@ export class SftTrainer {
   /** Optimizer steps completed. */
   step = 0;
   readonly optimizer: AdamW;
+  /** The checkpoint restore() loaded, if any. */
+  resumedFrom?: { dir: string; step: number };
 
   constructor(readonly model: GPT, readonly tok: CharTokenizer, readonly data: SftData, readonly config: SftTrainConfig) {
     assert(data.train.length > 0 && data.val.length > 0, () => `SFT needs training and validation conversations (got ${data.train.length} and ${data.val.length})`);
@@ -127,6 +130,7 @@ export class SftTrainer {
   /** Restores weights, optimizer moments and step from an SFT checkpoint of this model's shape. */
   restore(ckpt: Checkpoint): void {
     this.step = restoreTraining(this.model, this.optimizer, ckpt);
+    this.resumedFrom = { dir: ckpt.dir, step: this.step };
   }
 
   /** Saves a checkpoint (weights, moments, settings) under dir. */
@@ -134,8 +138,20 @@ export class SftTrainer {
     return saveCheckpoint(dir, { step: this.step, config: this.model.config, train: this.config, seed: this.config.seed, metrics, ...extra }, this.model, this.optimizer);
   }
 
-  /** Trains until untilStep (default maxSteps), evaluating and checkpointing; resolves with the last evaluation. */
+  /**
+   * Trains until untilStep (default maxSteps), evaluating and checkpointing; resolves with the last evaluation.
+   * Holds the lock of checkpointDir throughout: a second run on the same directory fails at once.
+   */
   async run(opts: SftRunOptions = {}): Promise<EvalInfo> {
+    const lock = opts.checkpointDir !== undefined ? lockDir(opts.checkpointDir) : undefined;
+    try {
+      return await this.runLocked(opts);
+    } finally {
+      lock?.release();
+    }
+  }
+
+  private async runLocked(opts: SftRunOptions): Promise<EvalInfo> {
     const until = opts.untilStep ?? this.config.maxSteps;
     const start = performance.now();
     let tokens = 0;
@@ -146,18 +162,23 @@ export class SftTrainer {
       if (opts.checkpointDir !== undefined) this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
       opts.onEval?.(last);
     };
+    // subtle: the loss of the first step after a resume comes from the loaded weights alone (before any update)
+    const firstAfterLoad = this.resumedFrom?.step === this.step ? this.step + 1 : -1;
     while (this.step < until) {
       const { loss, gradNorm, lr, tokens: n } = this.trainStep();
       tokens += n;
       const isLog = this.step % this.config.logEvery === 0 || this.step === until;
       const isEval = (this.config.evalEvery > 0 && this.step % this.config.evalEvery === 0) || this.step === until;
-      if (isLog || isEval) {
+      if (isLog || isEval || this.step === firstAfterLoad) {
         const value = loss.dataSync()[0];
         const norm = gradNorm.dataSync()[0];
         tf.dispose([loss, gradNorm]);
+        if (this.step === firstAfterLoad && !Number.isFinite(value)) {
+          throw damagedCheckpointError('the SFT loss', value, this.resumedFrom!);
+        }
         if (!Number.isFinite(value)) throw new GptLabError(`the SFT loss became ${value} at step ${this.step} (learning rate ${lr.toExponential(2)}): training diverged; lower schedule.maxLr or keep gradClip on`);
         const elapsedMs = performance.now() - start;
-        opts.onStep?.({ step: this.step, maxSteps: until, loss: value, gradNorm: norm, lr, elapsedMs, tokensPerSec: tokens / (elapsedMs / 1000) });
+        if (isLog || isEval) opts.onStep?.({ step: this.step, maxSteps: until, loss: value, gradNorm: norm, lr, elapsedMs, tokensPerSec: tokens / (elapsedMs / 1000) });
       } else {
         tf.dispose([loss, gradNorm]);
       }

@@ -4,19 +4,27 @@
 //   OUT/latest.json              { "dir": "step-000500" }: the newest complete checkpoint
 //   OUT/step-000500/model.safetensors      the weights, by nanoGPT's names
 //   OUT/step-000500/optimizer.safetensors  AdamW's m.<name> and v.<name>
-//   OUT/step-000500/state.json   format version, step, model config, train config, seeds, vocabulary
+//   OUT/step-000500/state.json   format version, step, model config, train config, seeds, vocabulary,
+//                                and the sha256 of every other file in the step directory
+//   OUT/.lock                    while a run trains or saves: its pid and host (src/util/lock.ts)
 //
-// Writing: the step directory is filled under a temporary name, fsynced and renamed into place; then
-// latest.json is written to a temporary file and renamed over the old one (rename is atomic on POSIX).
-// Only then are older step directories removed. A crash at any point leaves latest.json pointing at
-// a complete checkpoint. Data batches and dropout masks are functions of (seed, step), so the seed and
-// the step are the whole RNG state.
+// Writing: under OUT's lock (a second run on the same OUT fails at once), the step directory is filled
+// under a temporary name, fsynced and renamed into place; then latest.json is written to a temporary
+// file and renamed over the old one (rename is atomic on POSIX); each rename is followed by an fsync of
+// OUT, so it survives a power cut. Only then are older step directories removed. A crash at any point
+// leaves latest.json pointing at a complete checkpoint, and the next save removes the temporary
+// directories of dead processes. Loading checks each file's sha256 (a flipped byte says "damaged"
+// instead of sampling garbage). Data batches and dropout masks are functions of (seed, step), so the
+// seed and the step are the whole RNG state.
 // Left out: keeping the best-by-validation checkpoint apart, sharded files.
+
+import { createHash } from 'crypto';
 
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { assert, GptLabError } from '../util/assert';
+import { isAlive, withDirLock } from '../util/lock';
 import { checkConfig, GPT, GPTConfig, groupParams, NamedArray, decodeSafetensors, encodeSafetensors, paramSpecs } from '../model';
 import { AdamW } from './adamw';
 
@@ -50,6 +58,11 @@ export interface CheckpointState {
   data?: string;
   /** Stage-specific settings and metrics (opaque here). */
   extra?: Record<string, unknown>;
+  /**
+   * sha256 (hex) of each file saved beside state.json, by file name, checked on load; checkpoints
+   * saved before checksums existed have none and load unchecked.
+   */
+  sha256?: Record<string, string>;
 }
 
 /**
@@ -79,11 +92,36 @@ function arraysOf(vars: Map<string, tf.Variable>, prefix = ''): Map<string, Name
   return out;
 }
 
-function writeSynced(file: string, data: Uint8Array | string): void {
+/** sha256 in hex: sha256Hex(Buffer.from('abc')) → 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' */
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Writes and fsyncs a file; returns the sha256 of what it wrote. */
+function writeSynced(file: string, data: Uint8Array | string): string {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const fd = fs.openSync(file, 'w');
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fs.writeSync(fd, bytes);
     fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return sha256Hex(bytes);
+}
+
+/** Makes the entries of dir (a rename into it) durable. Some systems (Windows) cannot fsync a directory. */
+function fsyncDir(dir: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fs.fsyncSync(fd);
+  } catch (e) {
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'EBADF'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
   } finally {
     fs.closeSync(fd);
   }
@@ -94,6 +132,30 @@ export function stepDirName(step: number): string {
   return `step-${String(step).padStart(6, '0')}`;
 }
 
+/** Step directories: 'step-000500', or 'step-000500-1' when step 500 was saved again over itself. */
+const STEP_DIR = /^step-\d+(-1)?$/;
+/** What a save in progress writes (its pid last): '.step-000500.tmp-4242', '.latest.json.tmp-4242'. */
+const TMP_ENTRY = /^\.(step-\d+(-1)?|latest\.json)\.tmp-(\d+)$/;
+
+/** The directory latest.json names, or undefined. */
+function latestDir(root: string): string | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(root, 'latest.json'), 'utf8')).dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes what saves of dead processes (or failed saves of this one) left half-written. */
+function removeLeftovers(root: string): void {
+  for (const entry of fs.readdirSync(root)) {
+    const m = TMP_ENTRY.exec(entry);
+    if (m !== null && (Number(m[3]) === process.pid || !isAlive(Number(m[3])))) {
+      fs.rmSync(path.join(root, entry), { recursive: true, force: true });
+    }
+  }
+}
+
 /**
  * Saves model (and optimizer) under root as the new latest checkpoint; returns its directory.
  * extraWeights (e.g. a reward head, 'reward.head.weight') go into model.safetensors beside the GPT's;
@@ -102,42 +164,55 @@ export function stepDirName(step: number): string {
  *
  *   saveCheckpoint('out/baby', { step: 500, ... }, model, opt) → 'out/baby/step-000500'
  */
-export function saveCheckpoint(root: string, stateAndFiles: Omit<CheckpointState, 'format' | 'version'> & Pick<CheckpointExtra, 'files'>,
+export function saveCheckpoint(root: string,
+  stateAndFiles: Omit<CheckpointState, 'format' | 'version' | 'sha256'> & Pick<CheckpointExtra, 'files'>,
   model: GPT, optimizer?: AdamW, extraWeights?: Map<string, tf.Variable>): string {
-  const { files, ...state } = stateAndFiles;
-  fs.mkdirSync(root, { recursive: true });
-  const name = stepDirName(state.step);
-  const final = path.join(root, name);
-  const tmp = path.join(root, `.${name}.tmp-${process.pid}`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp);
-  const meta = { format: CHECKPOINT_FORMAT, version: String(CHECKPOINT_VERSION) };
-  const weights = arraysOf(model.params.byName);
-  for (const [name, a] of arraysOf(extraWeights ?? new Map())) {
-    assert(!weights.has(name), () => `saveCheckpoint: extra weight '${name}' has the name of a GPT parameter; give it a prefix such as 'reward.'`);
-    weights.set(name, a);
-  }
-  writeSynced(path.join(tmp, 'model.safetensors'), encodeSafetensors(weights, meta));
-  if (optimizer !== undefined) {
-    const tensors = new Map([...arraysOf(optimizer.m, 'm.'), ...arraysOf(optimizer.v, 'v.')]);
-    writeSynced(path.join(tmp, 'optimizer.safetensors'), encodeSafetensors(tensors, { ...meta, step: String(optimizer.step) }));
-  }
-  for (const [file, text] of Object.entries(files ?? {})) {
-    assert(/^[\w.-]+$/.test(file) && !RESERVED_FILES.includes(file),
-      () => `saveCheckpoint: extra file name '${file}' is reserved or not a plain file name; use e.g. 'tokenizer.json'`);
-    writeSynced(path.join(tmp, file), text);
-  }
-  const full: CheckpointState = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...state };
-  writeSynced(path.join(tmp, 'state.json'), JSON.stringify(full, null, 2) + '\n');
-  fs.rmSync(final, { recursive: true, force: true }); // a leftover of the same step (a rerun), never the latest
-  fs.renameSync(tmp, final);
-  const latestTmp = path.join(root, `.latest.json.tmp-${process.pid}`);
-  writeSynced(latestTmp, JSON.stringify({ dir: name, step: state.step }) + '\n');
-  fs.renameSync(latestTmp, path.join(root, 'latest.json'));
-  for (const entry of fs.readdirSync(root)) {
-    if (/^step-\d+$/.test(entry) && entry !== name) fs.rmSync(path.join(root, entry), { recursive: true, force: true });
-  }
-  return final;
+  // a state copied from a loaded checkpoint may carry that checkpoint's sha256: the new one replaces it
+  const { files, sha256: _old, ...state } = stateAndFiles as typeof stateAndFiles & Pick<CheckpointState, 'sha256'>;
+  return withDirLock(root, () => {
+    removeLeftovers(root);
+    // subtle: saving step s again while step-s is the latest goes to step-s-1 (and back), so that
+    // latest.json never names a directory that is being replaced.
+    const name = stepDirName(state.step) + (latestDir(root) === stepDirName(state.step) ? '-1' : '');
+    const final = path.join(root, name);
+    const tmp = path.join(root, `.${name}.tmp-${process.pid}`);
+    fs.mkdirSync(tmp);
+    const sha256: Record<string, string> = {};
+    const put = (file: string, data: Uint8Array | string) => { sha256[file] = writeSynced(path.join(tmp, file), data); };
+    const meta = { format: CHECKPOINT_FORMAT, version: String(CHECKPOINT_VERSION) };
+    const weights = arraysOf(model.params.byName);
+    for (const [name, a] of arraysOf(extraWeights ?? new Map())) {
+      assert(!weights.has(name), () => `saveCheckpoint: extra weight '${name}' has the name of a GPT parameter; give it a prefix such as 'reward.'`);
+      weights.set(name, a);
+    }
+    put('model.safetensors', encodeSafetensors(weights, meta));
+    if (optimizer !== undefined) {
+      const tensors = new Map([...arraysOf(optimizer.m, 'm.'), ...arraysOf(optimizer.v, 'v.')]);
+      put('optimizer.safetensors', encodeSafetensors(tensors, { ...meta, step: String(optimizer.step) }));
+    }
+    for (const [file, text] of Object.entries(files ?? {})) {
+      assert(/^[\w.-]+$/.test(file) && !RESERVED_FILES.includes(file),
+        () => `saveCheckpoint: extra file name '${file}' is reserved or not a plain file name; use e.g. 'tokenizer.json'`);
+      put(file, text);
+    }
+    const full: CheckpointState = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...state, sha256 };
+    writeSynced(path.join(tmp, 'state.json'), JSON.stringify(full, null, 2) + '\n');
+    fsyncDir(tmp);
+    fs.rmSync(final, { recursive: true, force: true }); // an older save of this step, not the latest (see above)
+    fs.renameSync(tmp, final);
+    fsyncDir(root);
+    const latestTmp = path.join(root, `.latest.json.tmp-${process.pid}`);
+    writeSynced(latestTmp, JSON.stringify({ dir: name, step: state.step }) + '\n');
+    fs.renameSync(latestTmp, path.join(root, 'latest.json'));
+    fsyncDir(root);
+    for (const entry of fs.readdirSync(root)) {
+      // subtle: never the directory latest.json names, whoever wrote it
+      if (STEP_DIR.test(entry) && entry !== name && entry !== latestDir(root)) {
+        fs.rmSync(path.join(root, entry), { recursive: true, force: true });
+      }
+    }
+    return final;
+  });
 }
 
 /** Whether root holds a checkpoint (a latest.json, or a state.json directly). */
@@ -158,7 +233,7 @@ export function resolveCheckpointDir(root: string): string {
   } catch (e) {
     throw new GptLabError(`${latest} is corrupt (${(e as Error).message}); point at a step-* directory inside ${root} instead`);
   }
-  assert(typeof dir === 'string' && /^step-\d+$/.test(dir), () => `${latest} names ${JSON.stringify(dir)}, not a step-* directory`);
+  assert(typeof dir === 'string' && STEP_DIR.test(dir), () => `${latest} names ${JSON.stringify(dir)}, not a step-* directory`);
   return path.join(root, dir);
 }
 
@@ -167,14 +242,43 @@ function readFile(file: string): Buffer {
   return fs.readFileSync(file);
 }
 
+/** A file of the step directory dir, checked against the sha256 its state.json recorded (if any). */
+function readVerified(dir: string, name: string, state: CheckpointState): Buffer {
+  const file = path.join(dir, name);
+  const bytes = readFile(file);
+  const want = state.sha256?.[name];
+  if (want !== undefined) {
+    const got = sha256Hex(bytes);
+    assert(got === want, () => `${file} is damaged: its sha256 is ${got.slice(0, 16)}…, but ` +
+      `${path.join(dir, 'state.json')} recorded ${want.slice(0, 16)}… when it was saved. The checkpoint is damaged: ` +
+      'restore the file from a copy, or train again in a new directory');
+  }
+  return bytes;
+}
+
+/** Throws if a tensor of a weights file holds NaN or ±Infinity: trained weights never do, damaged ones may. */
+function checkFiniteWeights(file: string, tensors: Map<string, NamedArray>): void {
+  for (const [name, t] of tensors) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i])) {
+        throw new GptLabError(`${file}: ${name}[${i}] is ${d[i]}; trained weights are never NaN or infinite, ` +
+          'so the checkpoint is damaged: restore it from a copy, or train again in a new directory');
+      }
+    }
+  }
+}
+
 /**
  * A file saved with the checkpoint (CheckpointExtra.files), as text, or undefined when absent.
  *
  *   readCheckpointFile('runs/full/sft', 'tokenizer.json') → '{"format":"gpt-lab-tokenizer",...}'
  */
 export function readCheckpointFile(root: string, name: string): string | undefined {
-  const file = path.join(resolveCheckpointDir(root), name);
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  const dir = resolveCheckpointDir(root);
+  const state = readStateFile(dir);
+  if (!fs.existsSync(path.join(dir, name)) && state.sha256?.[name] === undefined) return undefined;
+  return readVerified(dir, name, state).toString('utf8');
 }
 
 /**
@@ -198,6 +302,15 @@ function readStateFile(dir: string): CheckpointState {
   }
   assert(state !== null && state.format === CHECKPOINT_FORMAT, () => `${stateFile} is not a gpt-lab checkpoint (format ${JSON.stringify(state?.format)})`);
   assert(state.version === CHECKPOINT_VERSION, () => `${stateFile} has version ${state.version}; this gpt-lab reads version ${CHECKPOINT_VERSION}`);
+  const damaged = 'the checkpoint is damaged or was not written whole by gpt-lab: restore it from a copy, ' +
+    'or train again in a new directory';
+  assert(state.config !== null && typeof state.config === 'object' && !Array.isArray(state.config),
+    () => `${stateFile} has no model config ('config' is ${JSON.stringify(state.config)}); ${damaged}`);
+  assert(Number.isSafeInteger(state.step) && state.step >= 0,
+    () => `${stateFile} has step ${JSON.stringify(state.step)}, not a step count; ${damaged}`);
+  const sums = state.sha256;
+  assert(sums === undefined || (sums !== null && typeof sums === 'object' && Object.values(sums).every((h) => typeof h === 'string')),
+    () => `${stateFile} has a malformed 'sha256' table; ${damaged}`);
   return state;
 }
 
@@ -210,7 +323,9 @@ export function loadCheckpoint(root: string): Checkpoint {
   const dir = resolveCheckpointDir(root);
   const state = readStateFile(dir);
   const config = checkConfig(state.config);
-  const weights = decodeSafetensors(readFile(path.join(dir, 'model.safetensors')), path.join(dir, 'model.safetensors')).tensors;
+  const weightsFile = path.join(dir, 'model.safetensors');
+  const weights = decodeSafetensors(readVerified(dir, 'model.safetensors', state), weightsFile).tensors;
+  checkFiniteWeights(weightsFile, weights);
   for (const spec of paramSpecs(config)) {
     const w = weights.get(spec.name);
     assert(w !== undefined, () => `${dir}/model.safetensors lacks ${spec.name}; it does not match the config in state.json`);
@@ -218,8 +333,8 @@ export function loadCheckpoint(root: string): Checkpoint {
   }
   let optimizer: Checkpoint['optimizer'];
   const optFile = path.join(dir, 'optimizer.safetensors');
-  if (fs.existsSync(optFile)) {
-    const f = decodeSafetensors(readFile(optFile), optFile);
+  if (fs.existsSync(optFile) || state.sha256?.['optimizer.safetensors'] !== undefined) {
+    const f = decodeSafetensors(readVerified(dir, 'optimizer.safetensors', state), optFile);
     const m = new Map<string, NamedArray>();
     const v = new Map<string, NamedArray>();
     for (const spec of paramSpecs(config)) {
@@ -232,6 +347,18 @@ export function loadCheckpoint(root: string): Checkpoint {
     optimizer = { step: Number(f.metadata.step ?? state.step), m, v };
   }
   return { dir, state: { ...state, config }, weights, optimizer };
+}
+
+/**
+ * The error for a loss that is already NaN or infinite at the first step after loading a checkpoint. That
+ * loss comes from the loaded weights before any update, so the learning rate cannot be the cause.
+ *
+ *   damagedCheckpointError('the training loss', NaN, { dir: 'out/step-000500', step: 500 })
+ */
+export function damagedCheckpointError(what: string, loss: number, from: { dir: string; step: number }): GptLabError {
+  return new GptLabError(`${what} is already ${loss} at the first step after loading the checkpoint ${from.dir} ` +
+    `(step ${from.step}), before any update: the checkpoint is damaged (its weights overflow), not the learning rate. ` +
+    'Restore it from a copy, or train again in a new directory');
 }
 
 /** A fresh model holding a checkpoint's weights. */

@@ -9,7 +9,9 @@
 // its dropout masks from hashSeed(seed, 0xd409, step, micro). Nothing random depends on what ran
 // before, so a run resumed from a checkpoint at step s computes exactly what an uninterrupted run
 // computes from step s on.
-// The loss stays on the device except every logEvery steps (reading it waits for the whole step).
+// The loss stays on the device except every logEvery steps (reading it waits for the whole step), and
+// at the first step after a resume, where a NaN means a damaged checkpoint rather than divergence.
+// A run with a checkpoint directory holds its lock (src/util/lock.ts) from start to end.
 // Left out: mixed precision, distributed data parallel, compiled graphs.
 
 import * as tf from '@tensorflow/tfjs';
@@ -22,7 +24,10 @@ import { GPT } from '../model';
 import { AdamW, AdamWConfig, DEFAULT_ADAMW } from './adamw';
 import { checkSchedule, learningRate, LrSchedule } from './schedule';
 import { clipByGlobalNorm } from './clip';
-import { Checkpoint, CheckpointExtra, hasCheckpoint, loadCheckpoint, restoreTraining, saveCheckpoint, CheckpointState } from './checkpoint';
+import { lockDir } from '../util/lock';
+import {
+  Checkpoint, CheckpointExtra, damagedCheckpointError, hasCheckpoint, loadCheckpoint, restoreTraining, saveCheckpoint, CheckpointState,
+} from './checkpoint';
 
 /** Training settings (nanoGPT's names in comments). */
 export interface TrainConfig {
@@ -136,6 +141,8 @@ export class Trainer {
   /** Optimizer steps completed. */
   step = 0;
   readonly optimizer: AdamW;
+  /** The checkpoint restore() loaded, if any. */
+  resumedFrom?: { dir: string; step: number };
 
   constructor(readonly model: GPT, readonly data: TrainData, readonly config: TrainConfig) {
     this.optimizer = new AdamW(model.params.byName, config.adamw);
@@ -216,6 +223,7 @@ export class Trainer {
   /** Restores weights, optimizer state and step from a checkpoint of the same config. */
   restore(ckpt: Checkpoint): void {
     this.step = restoreTraining(this.model, this.optimizer, ckpt);
+    this.resumedFrom = { dir: ckpt.dir, step: this.step };
   }
 
   /** Saves a checkpoint of the current state under dir. */
@@ -226,16 +234,27 @@ export class Trainer {
   /** Throws the NaN/inf error for a loss read at the current step. */
   private checkFinite(loss: number, lr: number, what: string, dir?: string): void {
     if (Number.isFinite(loss)) return;
-    const kept = dir !== undefined && hasCheckpoint(dir) ? ` The last good checkpoint in ${dir} (step ${loadCheckpointStep(dir)}) is kept.` : '';
+    const step = dir !== undefined && hasCheckpoint(dir) ? loadCheckpointStep(dir) : undefined;
+    const kept = step !== undefined ? ` The last good checkpoint in ${dir} (step ${step}) is kept.` : '';
     throw new GptLabError(`${what} became ${loss} at step ${this.step} (learning rate ${lr.toExponential(2)}): training diverged. ` +
       `Lower the learning rate (e.g. halve it), lengthen the warmup, or keep gradient clipping on.${kept}`);
   }
 
   /**
    * Trains until untilStep (default maxSteps), evaluating and checkpointing every evalEvery steps and
-   * at the end. Resolves with the last evaluation.
+   * at the end. Resolves with the last evaluation. Holds the lock of checkpointDir throughout: a second
+   * run on the same directory fails at once.
    */
   async run(opts: RunOptions = {}): Promise<EvalInfo> {
+    const lock = opts.checkpointDir !== undefined ? lockDir(opts.checkpointDir) : undefined;
+    try {
+      return await this.runLocked(opts);
+    } finally {
+      lock?.release();
+    }
+  }
+
+  private async runLocked(opts: RunOptions): Promise<EvalInfo> {
     const until = opts.untilStep ?? this.config.maxSteps;
     const { logEvery, evalEvery } = this.config;
     const tokensPerStep = this.config.batchSize * this.config.gradAccumSteps * this.model.config.blockSize;
@@ -248,17 +267,21 @@ export class Trainer {
       if (opts.checkpointDir !== undefined) this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
       opts.onEval?.(last);
     };
+    const firstAfterLoad = this.resumedFrom?.step === this.step ? this.step + 1 : -1;
     while (this.step < until) {
       const { loss, gradNorm, lr } = this.trainStep();
       const isLog = this.step % logEvery === 0 || this.step === until;
       const isEval = (evalEvery > 0 && this.step % evalEvery === 0) || this.step === until;
-      if (isLog || isEval) {
+      if (isLog || isEval || this.step === firstAfterLoad) {
         const value = loss.dataSync()[0];
         const norm = gradNorm.dataSync()[0];
         tf.dispose([loss, gradNorm]);
+        if (this.step === firstAfterLoad && !Number.isFinite(value)) {
+          throw damagedCheckpointError('the training loss', value, this.resumedFrom!);
+        }
         this.checkFinite(value, lr, 'the training loss', opts.checkpointDir);
         const elapsedMs = performance.now() - start;
-        opts.onStep?.({ step: this.step, maxSteps: until, loss: value, gradNorm: norm, lr, elapsedMs, tokensPerSec: ((this.step - startStep) * tokensPerStep) / (elapsedMs / 1000) });
+        if (isLog || isEval) opts.onStep?.({ step: this.step, maxSteps: until, loss: value, gradNorm: norm, lr, elapsedMs, tokensPerSec: ((this.step - startStep) * tokensPerStep) / (elapsedMs / 1000) });
       } else {
         tf.dispose([loss, gradNorm]);
       }
@@ -270,10 +293,11 @@ export class Trainer {
   }
 }
 
-function loadCheckpointStep(dir: string): number | string {
+/** The step of dir's checkpoint, or undefined when it does not load (then it is no good checkpoint). */
+function loadCheckpointStep(dir: string): number | undefined {
   try {
     return loadCheckpoint(dir).state.step;
   } catch {
-    return '?';
+    return undefined;
   }
 }

@@ -13,6 +13,8 @@ import { assistant, renderConversation, say, user } from '../../src/data/convers
 import { QAExample } from '../../src/data/world/task';
 import { GPT, makeConfig } from '../../src/model';
 import { loadCheckpoint, modelFromCheckpoint } from '../../src/train/checkpoint';
+import { GptLabError } from '../../src/util/assert';
+import { lockDir } from '../../src/util/lock';
 import { batchIndices, evaluateTask, factPrefix, makeSftTrainConfig, renderExamples, roundUp, SftTrainConfig, SftTrainer, sftMixture } from '../../src/sft';
 import { ArithmeticExample } from '../../src/data/world/arithmetic';
 import { factsOf } from '../../src/data/world/facts';
@@ -137,6 +139,36 @@ describe('SFT training', () => {
       expect(first.concat(rest)).to.have.length(6);
       first.concat(rest).forEach((l, i) => expect(l, `step ${i + 1}`).to.be.closeTo(full[i], 1e-5));
       for (const t of [a, b, c]) { t.optimizer.dispose(); t.model.dispose(); }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says a resumed checkpoint is damaged when its first loss is not finite, and holds the directory while it trains', async () => {
+    const rendered = EXAMPLES.map((e) => renderConversation(e.conversation, chat));
+    const data = { train: rendered, val: rendered };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpt-lab-sft-'));
+    try {
+      const a = new SftTrainer(tinyChatModel(), tok, data, quick({ batchSize: 2 }));
+      await a.run({ untilStep: 2, checkpointDir: dir });
+      const step = path.join(dir, 'step-000002');
+      // an old checkpoint (no checksums) whose weights were overwritten with 0x7F bytes: 3.4e38, finite but overflowing
+      const stateFile = path.join(step, 'state.json');
+      fs.writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(stateFile, 'utf8')), sha256: undefined }));
+      const weights = fs.readFileSync(path.join(step, 'model.safetensors'));
+      weights.fill(0x7f, 8 + Number(weights.readBigUInt64LE(0)));
+      fs.writeFileSync(path.join(step, 'model.safetensors'), weights);
+      const b = new SftTrainer(tinyChatModel(), tok, data, quick({ batchSize: 2 }));
+      b.restore(loadCheckpoint(dir));
+      const lock = lockDir(dir);
+      const err = (p: Promise<unknown>) => p.then(() => new Error('no error'), (e: Error) => e);
+      expect((await err(b.run({ checkpointDir: dir }))).message).to.match(/already in use by another run/);
+      lock.release();
+      const e = await err(b.run({ checkpointDir: dir }));
+      expect(e).to.be.instanceOf(GptLabError);
+      expect(e.message).to.match(/SFT loss is already NaN at the first step after loading the checkpoint .*step-000002 \(step 2\).*damaged/);
+      expect(e.message).not.to.match(/lower schedule.maxLr/);
+      for (const t of [a, b]) { t.optimizer.dispose(); t.model.dispose(); }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
