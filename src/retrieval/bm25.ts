@@ -78,7 +78,8 @@ export class BM25Index {
       tokenize: words,
       searchOptions: { tokenize: distinctWords, bm25: { k, b, d }, combineWith: 'OR' },
     });
-    assert(new Set(chunks.map((c) => c.id)).size === chunks.length, () => 'BM25Index: chunk ids repeat; give each chunk a unique id');
+    assert(new Set(chunks.map((c) => c.id)).size === chunks.length,
+      () => 'BM25Index: chunk ids repeat; give each chunk a unique id');
     this.search_.addAll(chunks as Chunk[]);
   }
 

@@ -50,7 +50,8 @@ export interface WindowConfig {
  * Where each fact of a world is stated in its entity's document, keyed 'entityId/attribute'.
  * (Documents are the facts' sentences joined by single spaces, in factsOf order.)
  *
- *   factSpans(world).get('town-0/founded') → { docId: 'town-0', start: 23, end: 48 }  for 'Dusem is in the north. Dusem was founded in 883.'
+ *   factSpans(world).get('town-0/founded') → { docId: 'town-0', start: 23, end: 48 }
+ *   (town-0's document is 'Dusem is in the north. Dusem was founded in 883.')
  */
 export function factSpans(world: World): Map<string, Span> {
   const spans = new Map<string, Span>();
@@ -86,7 +87,8 @@ export function factChunks(world: World): Chunk[] {
 /**
  * One chunk per document.
  *
- *   documentChunks(documentStore(world))[0] → { id: 'town-0', docId: 'town-0', text: 'Dusem is in the north. Dusem was founded in 883.', start: 0, end: 48 }
+ *   documentChunks(documentStore(world))[0]
+ *     → { id: 'town-0', docId: 'town-0', text: 'Dusem is in the north. Dusem was founded in 883.', start: 0, end: 48 }
  */
 export function documentChunks(docs: readonly Doc[]): Chunk[] {
   return docs.map((d) => ({ id: d.id, docId: d.id, text: d.text, start: 0, end: d.text.length }));
@@ -100,7 +102,8 @@ export function documentChunks(docs: readonly Doc[]): Chunk[] {
 export function makeWindowConfig(overrides: Partial<WindowConfig> = {}): WindowConfig {
   const c: WindowConfig = { size: 12, overlap: 4, ...overrides };
   assert(Number.isInteger(c.size) && c.size >= 1, () => `window size ${c.size} must be a positive integer (words)`);
-  assert(Number.isInteger(c.overlap) && c.overlap >= 0 && c.overlap < c.size, () => `window overlap ${c.overlap} must be in 0..${c.size - 1} (below the size, ${c.size})`);
+  assert(Number.isInteger(c.overlap) && c.overlap >= 0 && c.overlap < c.size,
+    () => `window overlap ${c.overlap} must be in 0..${c.size - 1} (below the size, ${c.size})`);
   return c;
 }
 

@@ -32,7 +32,8 @@ export interface EmbedConfig {
 export function meanPooled(model: GPT, ids: tf.Tensor2D, lengths: readonly number[]): tf.Tensor2D {
   const [B, T] = ids.shape;
   assert(lengths.length === B, () => `meanPooled: ${lengths.length} lengths for ${B} rows`);
-  for (const n of lengths) assert(Number.isInteger(n) && n >= 1 && n <= T, () => `meanPooled: length ${n} must be in 1..${T} (the padded width)`);
+  for (const n of lengths) assert(Number.isInteger(n) && n >= 1 && n <= T,
+    () => `meanPooled: length ${n} must be in 1..${T} (the padded width)`);
   return tf.tidy(() => {
     const h = model.hidden(ids).h; // [B, T, C]
     const len = tf.tensor2d([...lengths], [B, 1]); // [B, 1]
@@ -48,9 +49,12 @@ export function meanPooled(model: GPT, ids: tf.Tensor2D, lengths: readonly numbe
  *
  *   embedTexts(model, (s) => tok.encode(s), ['Tafa is a smith.', 'Who owns Kiki?']) → [2, C]
  */
-export function embedTexts(model: GPT, encode: (text: string) => number[], texts: readonly string[], config: Partial<EmbedConfig> = {}): tf.Tensor2D {
+export function embedTexts(
+  model: GPT, encode: (text: string) => number[], texts: readonly string[], config: Partial<EmbedConfig> = {},
+): tf.Tensor2D {
   const c: EmbedConfig = { padId: 0, batchSize: 64, ...config };
-  assert(Number.isInteger(c.batchSize) && c.batchSize >= 1, () => `embedTexts: batchSize ${c.batchSize} must be a positive integer`);
+  assert(Number.isInteger(c.batchSize) && c.batchSize >= 1,
+    () => `embedTexts: batchSize ${c.batchSize} must be a positive integer`);
   assert(texts.length > 0, () => 'embedTexts: no texts');
   const parts: tf.Tensor2D[] = [];
   for (let i = 0; i < texts.length; i += c.batchSize) {

@@ -7,6 +7,7 @@
 //   contrastive.ts   the in-batch-negatives (InfoNCE) loss for training an encoder
 //   embed.ts         mean-pooled hidden states of the lab's GPT: the untrained baseline encoder
 //   questions.ts     questions about held-out facts, literal and paraphrased
+//   prompt.ts        retrieved chunks in the open-book prompt, as many as fit the context
 
 export * from './chunk';
 export * from './bm25';
@@ -15,3 +16,4 @@ export * from './vector-index';
 export * from './contrastive';
 export * from './embed';
 export * from './questions';
+export * from './prompt';

@@ -62,7 +62,8 @@ export function paraphrase(world: World, f: Fact): string {
  * One question per fact of the held-out entities in a split, worded literally (the task world's own
  * question) or paraphrased.
  *
- *   retrievalQuestions(makeWorld(), 'paraphrased', 'test')[0] → { factId: 'person-46/job', question: 'What does Zevim do for work?', ... }
+ *   retrievalQuestions(makeWorld(), 'paraphrased', 'test')[0]
+ *     → { factId: 'person-46/job', question: 'What does Zevim do for work?', ... }
  */
 export function retrievalQuestions(world: World, wording: Wording, split: FactSplit = 'all'): RetrievalQuestion[] {
   const spans = factSpans(world);

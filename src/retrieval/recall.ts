@@ -20,7 +20,8 @@ import { assert } from '../util/assert';
  *   recallAtK([['a', 'b'], ['c', 'd']], [['b'], ['x']], 1) → 0;  ... k = 2 → 0.5
  */
 export function recallAtK(rankings: readonly (readonly string[])[], relevant: readonly (readonly string[])[], k: number): number {
-  assert(rankings.length === relevant.length && rankings.length > 0, () => `recallAtK: ${rankings.length} rankings for ${relevant.length} questions; pass one of each per question`);
+  assert(rankings.length === relevant.length && rankings.length > 0,
+    () => `recallAtK: ${rankings.length} rankings for ${relevant.length} questions; pass one of each per question`);
   assert(Number.isInteger(k) && k >= 1, () => `recallAtK: k (${k}) must be a positive integer`);
   let hits = 0;
   rankings.forEach((ranked, q) => {
@@ -46,7 +47,8 @@ export function reciprocalRankFusion(rankings: readonly (readonly string[])[], k
   assert(k >= 0, () => `reciprocalRankFusion: k (${k}) must be non-negative (60 is usual)`);
   const score = new Map<string, number>();
   for (const ranked of rankings) {
-    assert(new Set(ranked).size === ranked.length, () => `reciprocalRankFusion: a ranking lists an id twice (${ranked.join(', ')})`);
+    assert(new Set(ranked).size === ranked.length,
+      () => `reciprocalRankFusion: a ranking lists an id twice (${ranked.join(', ')})`);
     ranked.forEach((id, r) => score.set(id, (score.get(id) ?? 0) + 1 / (k + r + 1)));
   }
   // Array.prototype.sort is stable: equal scores keep first-appearance order.

@@ -97,9 +97,12 @@ export class VectorIndex {
    */
   static build(chunks: readonly Pick<Chunk, 'id' | 'text'>[], embeddings: tf.Tensor2D, encoder: EncoderInfo): VectorIndex {
     const [n, d] = embeddings.shape;
-    assert(n === chunks.length, () => `VectorIndex.build: ${n} embeddings for ${chunks.length} chunks; embed every chunk once, in order`);
-    assert(n > 0 && d > 0, () => `VectorIndex.build: embeddings of shape [${n}, ${d}]; need at least one chunk and one dimension`);
-    assert(new Set(chunks.map((c) => c.id)).size === n, () => 'VectorIndex.build: chunk ids repeat; give each chunk a unique id');
+    assert(n === chunks.length,
+      () => `VectorIndex.build: ${n} embeddings for ${chunks.length} chunks; embed every chunk once, in order`);
+    assert(n > 0 && d > 0,
+      () => `VectorIndex.build: embeddings of shape [${n}, ${d}]; need at least one chunk and one dimension`);
+    assert(new Set(chunks.map((c) => c.id)).size === n,
+      () => 'VectorIndex.build: chunk ids repeat; give each chunk a unique id');
     return new VectorIndex(chunks.map((c) => c.id), normalizeRows(embeddings), { ...encoder }, chunksFingerprint(chunks));
   }
 
@@ -118,7 +121,8 @@ export class VectorIndex {
    */
   search(queries: tf.Tensor2D, k: number): Hit[][] {
     const [b, d] = queries.shape;
-    assert(d === this.dim, () => `VectorIndex.search: queries have ${d} dims, the index ${this.dim}; embed them with the index's encoder (${this.encoder.name})`);
+    assert(d === this.dim,
+      () => `VectorIndex.search: queries have ${d} dims, the index ${this.dim}; embed them with the index's encoder (${this.encoder.name})`);
     assert(Number.isInteger(k) && k >= 1, () => `VectorIndex.search: k (${k}) must be a positive integer`);
     const kk = Math.min(k, this.size);
     const [values, indices] = tf.tidy(() => {
@@ -190,7 +194,9 @@ export function readManifest(dir: string): IndexManifest {
       : `${file} is not valid JSON (${(e as Error).message}); rebuild the index`);
   }
   assert(m.format === INDEX_FORMAT, () => `${file} is not a gpt-lab vector index (format '${m.format}')`);
-  assert(m.version === INDEX_VERSION, () => `${file} has index version ${m.version}; this gpt-lab reads version ${INDEX_VERSION}: rebuild it`);
-  assert(Array.isArray(m.ids) && m.ids.length === m.count, () => `${file} lists ${m.ids?.length} ids for ${m.count} rows; rebuild the index`);
+  assert(m.version === INDEX_VERSION,
+    () => `${file} has index version ${m.version}; this gpt-lab reads version ${INDEX_VERSION}: rebuild it`);
+  assert(Array.isArray(m.ids) && m.ids.length === m.count,
+    () => `${file} lists ${m.ids?.length} ids for ${m.count} rows; rebuild the index`);
   return m;
 }

@@ -43,10 +43,13 @@ export function bestOfN<T>(candidates: readonly T[], score: (candidate: T, index
 }
 
 /** bestOfN with a scorer that scores all candidates at once (a batched model call), possibly async. */
-export async function bestOfNBatched<T>(candidates: readonly T[], scoreAll: (candidates: readonly T[]) => Promise<number[]> | number[]): Promise<Best<T>> {
+export async function bestOfNBatched<T>(
+  candidates: readonly T[], scoreAll: (candidates: readonly T[]) => Promise<number[]> | number[],
+): Promise<Best<T>> {
   assert(candidates.length > 0, () => 'bestOfNBatched: no candidates; sample at least one');
   const scores = await scoreAll(candidates);
-  assert(scores.length === candidates.length, () => `bestOfNBatched: the scorer returned ${scores.length} scores for ${candidates.length} candidates`);
+  assert(scores.length === candidates.length,
+    () => `bestOfNBatched: the scorer returned ${scores.length} scores for ${candidates.length} candidates`);
   const index = argmaxFirst(scores);
   return { index, candidate: candidates[index], score: scores[index] };
 }

@@ -46,7 +46,8 @@ export interface Interval {
  */
 export function makeBootstrapConfig(overrides: Partial<BootstrapConfig> = {}): BootstrapConfig {
   const c: BootstrapConfig = { resamples: 2000, level: 0.95, seed: 0, ...overrides };
-  assert(Number.isInteger(c.resamples) && c.resamples >= 10, () => `bootstrap resamples ${c.resamples} must be an integer >= 10 (2000 is usual)`);
+  assert(Number.isInteger(c.resamples) && c.resamples >= 10,
+    () => `bootstrap resamples ${c.resamples} must be an integer >= 10 (2000 is usual)`);
   assert(c.level > 0 && c.level < 1, () => `bootstrap level ${c.level} must be in (0, 1), e.g. 0.95`);
   assert(Number.isSafeInteger(c.seed), () => `bootstrap seed ${c.seed} must be an integer`);
   return c;
@@ -58,7 +59,8 @@ export function makeBootstrapConfig(overrides: Partial<BootstrapConfig> = {}): B
  *   quantile([0, 10, 20, 30], 0.5) → 15;  quantile([0, 10], 0) → 0;  quantile([0, 10], 1) → 10
  */
 export function quantile(sorted: ArrayLike<number>, q: number): number {
-  assert(sorted.length > 0 && q >= 0 && q <= 1, () => `quantile: need values and q in [0, 1], got ${sorted.length} values, q=${q}`);
+  assert(sorted.length > 0 && q >= 0 && q <= 1,
+    () => `quantile: need values and q in [0, 1], got ${sorted.length} values, q=${q}`);
   const pos = q * (sorted.length - 1);
   const lo = Math.floor(pos);
   const hi = Math.min(lo + 1, sorted.length - 1);
@@ -109,7 +111,8 @@ export function bootstrapMean(outcomes: readonly number[], config: Partial<Boots
  *   bootstrapPairedDifference([1, 1, 1, 0], [1, 0, 1, 0]) → { estimate: 0.25, lower: 0, upper: 0.75, ... }
  */
 export function bootstrapPairedDifference(a: readonly number[], b: readonly number[], config: Partial<BootstrapConfig> = {}): Interval {
-  assert(a.length === b.length, () => `bootstrapPairedDifference: ${a.length} outcomes against ${b.length}; pair them problem by problem`);
+  assert(a.length === b.length,
+    () => `bootstrapPairedDifference: ${a.length} outcomes against ${b.length}; pair them problem by problem`);
   const diff = a.map((x, i) => x - b[i]);
   return bootstrapMean(diff, config);
 }

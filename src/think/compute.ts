@@ -54,7 +54,8 @@ export class ComputeLedger {
    */
   of(technique: string): Spend {
     const s = this.spend.get(technique);
-    assert(s !== undefined, () => `ComputeLedger: nothing recorded for '${technique}'; recorded: ${[...this.spend.keys()].join(', ') || 'none'}`);
+    assert(s !== undefined,
+      () => `ComputeLedger: nothing recorded for '${technique}'; recorded: ${[...this.spend.keys()].join(', ') || 'none'}`);
     const questions = s.questions.size;
     return { questions, calls: s.calls, generated: s.generated, prompt: s.prompt, generatedPerQuestion: s.generated / questions };
   }
@@ -80,6 +81,7 @@ export class ComputeLedger {
  *   samplesForBudget(25, 100) → 4;  samplesForBudget(30, 100) → 3;  samplesForBudget(300, 100) → 1
  */
 export function samplesForBudget(tokensPerSample: number, budget: number): number {
-  assert(tokensPerSample > 0 && budget > 0, () => `samplesForBudget: need positive tokens per sample and budget, got ${tokensPerSample} and ${budget}`);
+  assert(tokensPerSample > 0 && budget > 0,
+    () => `samplesForBudget: need positive tokens per sample and budget, got ${tokensPerSample} and ${budget}`);
   return Math.max(1, Math.floor(budget / tokensPerSample));
 }

@@ -74,7 +74,8 @@ export function pickShots<E extends QAExample>(task: Task<E>, count: number, see
     seen.add(e.question);
     shots.push(e);
   }
-  assert(shots.length === count, () => `pickShots: found only ${shots.length} distinct questions of ${count} in task '${task.name}' (size ${task.size}); use a bigger task`);
+  assert(shots.length === count,
+    () => `pickShots: found only ${shots.length} distinct questions of ${count} in task '${task.name}' (size ${task.size}); use a bigger task`);
   return shots;
 }
 

@@ -22,7 +22,8 @@ import { assert } from '../util/assert';
 export function passAtK(n: number, c: number, k: number): number {
   assert(Number.isInteger(n) && n >= 1, () => `passAtK: n (${n}) must be a positive integer (samples drawn)`);
   assert(Number.isInteger(c) && c >= 0 && c <= n, () => `passAtK: c (${c}) must be an integer in 0..n (${n})`);
-  assert(Number.isInteger(k) && k >= 1 && k <= n, () => `passAtK: k (${k}) must be an integer in 1..n (${n}); draw more samples`);
+  assert(Number.isInteger(k) && k >= 1 && k <= n,
+    () => `passAtK: k (${k}) must be an integer in 1..n (${n}); draw more samples`);
   if (n - c < k) return 1;
   let allWrong = 1;
   for (let i = n - c + 1; i <= n; i++) allWrong *= 1 - k / i;
