@@ -5,6 +5,7 @@
 //   npm run bench -- step --configs baby --backends wasm,cpu --rounds 3 --profile
 //   npm run bench -- pretrain --steps 20    # pretraining speed only (the loss is not comparable)
 //   npm run bench -- pretrain --preset shakespeare-char   # nanoGPT's GPU run (5000 steps, target 1.4697): for the GPU machine
+//   npm run bench -- retrieval --sizes 1000,10000         # vector-index query latency against index size
 //
 // Each benchmark compares against its reference in the same run and reports ratios, so the numbers
 // hold on a busy machine. With --json stdout is only the JSON; without it a short summary follows
@@ -16,10 +17,11 @@ import { parseBackendName } from '../src/backend';
 import { parsePresetName } from '../src/model';
 import { runPretrainBench } from './pretrain';
 import { runTokenizerBench } from './tokenizer';
+import { runRetrievalBench } from './retrieval';
 import { runStepBench, STEP_CONFIG_NAMES, StepConfigName, summarizeStepBench } from './step';
 
 /** The options `bench` knows, for the CLI (src/cli/bench.ts) too. */
-export const BENCH_VALUED = ['preset', 'steps', 'configs', 'backends', 'rounds', 'warmup'];
+export const BENCH_VALUED = ['preset', 'steps', 'configs', 'backends', 'rounds', 'warmup', 'sizes', 'dim'];
 export const BENCH_FLAGS = ['json', 'no-torch', 'profile', 'unfused'];
 
 const list = (args: ParsedArgs, name: string) => args.options[name]?.split(',').map((s) => s.trim()).filter((s) => s);
@@ -52,6 +54,12 @@ export async function main(argv: string[], defaultNames?: string[]): Promise<num
     pretrain: () => runPretrainBench({
       preset: args.options.preset === undefined ? undefined : parsePresetName(args.options.preset, '--preset'),
       steps: args.options.steps === undefined ? undefined : intOption(args, 'steps'),
+    }),
+    retrieval: () => runRetrievalBench({
+      sizes: list(args, 'sizes')?.map((s) => Number(s)),
+      dim: args.options.dim === undefined ? undefined : intOption(args, 'dim'),
+      rounds: args.options.rounds === undefined ? undefined : intOption(args, 'rounds'),
+      backend: list(args, 'backends')?.map((b) => parseBackendName(b, '--backends'))[0],
     }),
   };
   const names = args.positional.length > 0 ? args.positional : defaultNames ?? [];

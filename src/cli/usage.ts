@@ -220,7 +220,7 @@ export const HELP: Record<string, CommandHelp> = {
   },
   bench: {
     summary: 'benchmarks as JSON: the training step against PyTorch, tokenizers, pretraining quality',
-    usage: '[step|tokenizer|pretrain ...] [options]',
+    usage: '[step|tokenizer|pretrain|retrieval ...] [options]',
     options: [
       opt('configs', 'NAME,...', 'step: the reference steps, baby and gpu', 'both'),
       opt('backends', 'B,...', 'step: the backends to time', 'every one that runs here'),
@@ -229,12 +229,14 @@ export const HELP: Record<string, CommandHelp> = {
         "step: about a second's worth; pretrain: the preset's published run"),
       opt('warmup', 'N', 'step: untimed steps before the first round', '3'),
       opt('preset', 'baby|shakespeare-char', 'pretrain: the run to compare with nanoGPT\'s published loss', 'baby'),
+      opt('sizes', 'N,...', 'retrieval: vector-index sizes in chunks (--rounds: timed queries; --backends: the first is used)', '1000,10000,100000'),
+      opt('dim', 'N', 'retrieval: vector width', '64'),
       flag('json', 'stdout holds only the JSON (no summary table on stderr)'),
       flag('no-torch', 'step: do not run PyTorch beside ours'),
       flag('profile', 'step: add the top kernels by time of one step'),
       flag('unfused', 'step: also time each backend with its fused kernels switched the other way'),
     ],
-    notes: ['Benchmarks: step (the default), tokenizer, pretrain (nanoGPT\'s 2000 baby steps, ~25 min on wasm).'],
+    notes: ['Benchmarks: step (the default), tokenizer, pretrain (nanoGPT\'s 2000 baby steps, ~25 min on wasm), retrieval (index query latency).'],
     examples: [
       'gpt-lab bench',
       'gpt-lab bench step --configs baby --backends wasm --rounds 3',

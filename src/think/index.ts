@@ -1,0 +1,15 @@
+// Prompting techniques that work on any model, in reading order (notebook 07 wires them to models):
+//
+//   vote.ts        answer keys and majority vote (self-consistency), with its tie rule
+//   pass-at-k.ts   the unbiased pass@k estimator, computed stably
+//   best-of-n.ts   best-of-N by any scorer (reward model, verifier, oracle)
+//   bootstrap.ts   percentile bootstrap intervals for an accuracy and a paired difference
+//   few-shot.ts    document-shaped few-shot prompts for a base model, from the task world's tasks
+//   compute.ts     tokens generated per technique, for comparisons at equal compute
+
+export * from './vote';
+export * from './pass-at-k';
+export * from './best-of-n';
+export * from './bootstrap';
+export * from './few-shot';
+export * from './compute';
