@@ -34,7 +34,7 @@ import { Rng } from '../src/data/rng';
 import { assert } from '../src/util/assert';
 import { measureMatMul } from '../src/speed';
 import { fusedAdamW } from '../src/kernels/adamw';
-import { FUSED_ON, fusedKernelsEnabled, hasFused, setFusedKernels, WEBGPU_FUSED_OPS } from '../src/kernels/fused';
+import { FUSED_ON, FusedOp, fusedKernelsEnabled, hasFused, setFusedKernels, WEBGPU_FUSED_OPS } from '../src/kernels/fused';
 
 /** A reference step: the model's shape and the batch. */
 export interface StepShape {
@@ -575,4 +575,87 @@ export function summarizeStepBench(r: Record<string, unknown>): string {
     }
   }
   return lines.join('\n');
+}
+
+/** One fused kernel on and off in alternating rounds of the same trainer (abFusedOp). */
+export interface AbResult {
+  config: StepConfigName;
+  backend: BackendName;
+  op: FusedOp;
+  /** Whether the op is on by default on this backend (FUSED_ON). */
+  defaultOn: boolean;
+  onMs: number;
+  offMs: number;
+  /** Median over rounds of on/off within the round (below 1: the fused kernel is faster). */
+  ratio: number;
+  onRoundsMs: number[];
+  offRoundsMs: number[];
+  /**
+   * The same from the process's CPU time (process.cpuUsage, all threads): steadier than wall time
+   * on a machine shared with other jobs, exact for single-threaded work (GPTLAB_WASM_THREADS=1).
+   */
+  onCpuMs: number;
+  offCpuMs: number;
+  cpuRatio: number;
+  /** os.loadavg() before and after. */
+  load: number[][];
+}
+
+/**
+ * Times the step with fused kernel `op` on and off on `backend`, in alternating rounds (the order
+ * flips every round) of one trainer, so that a busy machine slows both alike: the A/B test behind
+ * each entry of FUSED_ON.
+ *
+ *   node dist/bench/step.js --ab gelu --rounds 8    (baby on wasm)
+ */
+export async function abFusedOp(op: FusedOp, config: StepConfigName = 'baby', backend: BackendName = 'wasm', rounds = 8, steps = 5): Promise<AbResult> {
+  await initBackend({ backend, source: 'bench step --ab' });
+  const table = FUSED_ON as Record<string, FusedOp[]>;
+  const saved = table[backend] ?? [];
+  const set = (on: boolean) => { table[backend] = on ? [...saved.filter((o) => o !== op), op] : saved.filter((o) => o !== op); };
+  const trainer = stepTrainer(STEP_CONFIGS[config]);
+  const load = [os.loadavg()];
+  const on: number[] = [];
+  const off: number[] = [];
+  const onCpu: number[] = [];
+  const offCpu: number[] = [];
+  try {
+    for (const v of [true, false]) { set(v); await ourRound(trainer, 2); }
+    for (let r = 0; r < rounds; r++) {
+      for (const v of r % 2 === 0 ? [true, false] : [false, true]) {
+        set(v);
+        const c0 = process.cpuUsage();
+        (v ? on : off).push((await ourRound(trainer, steps)).ms);
+        const c = process.cpuUsage(c0);
+        (v ? onCpu : offCpu).push((c.user + c.system) / 1000 / steps);
+      }
+      console.error(`bench step --ab ${op}: round ${r + 1}/${rounds}: on ${on[r].toFixed(1)} ms (cpu ${onCpu[r].toFixed(1)}), off ${off[r].toFixed(1)} ms (cpu ${offCpu[r].toFixed(1)})`);
+    }
+  } finally {
+    table[backend] = saved;
+    trainer.optimizer.dispose();
+    trainer.model.dispose();
+  }
+  load.push(os.loadavg());
+  return {
+    config, backend, op, defaultOn: saved.includes(op), onMs: median(on), offMs: median(off),
+    ratio: median(on.map((x, i) => x / off[i])), onRoundsMs: on, offRoundsMs: off,
+    onCpuMs: median(onCpu), offCpuMs: median(offCpu), cpuRatio: median(onCpu.map((x, i) => x / offCpu[i])), load,
+  };
+}
+
+if (require.main === module) {
+  // node dist/bench/step.js --ab op1,op2 [--rounds N] [--steps N] [--configs baby] [--backends wasm]
+  const argv = process.argv.slice(2);
+  const opt = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+  const ops = (opt('ab') ?? '').split(',').filter((s) => s) as FusedOp[];
+  (async () => {
+    assert(ops.length > 0, () => `usage: node dist/bench/step.js --ab gelu[,layerNorm] [--rounds 8] [--steps 5] [--configs baby] [--backends wasm]`);
+    const out: AbResult[] = [];
+    for (const op of ops) {
+      out.push(await abFusedOp(op, (opt('configs') ?? 'baby') as StepConfigName, (opt('backends') ?? 'wasm') as BackendName,
+        Number(opt('rounds') ?? 8), Number(opt('steps') ?? 5)));
+    }
+    console.log(JSON.stringify(out, null, 2));
+  })().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exitCode = 1; });
 }

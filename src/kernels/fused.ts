@@ -4,9 +4,12 @@
 //   cpu: all of them in JavaScript (js-kernel.ts): tfjs's cpu kernels are JavaScript too, one pass
 //     per op, so one pass for a whole chain wins (LayerNorm 7x, AdamW 40x, attention 1.5x).
 //   wasm: tfjs's elementwise kernels are SIMD code that a JavaScript loop does not beat on large
-//     tensors (fused GELU took 2x, AdamW 3x the time of the unfused chains at 50K+ elements), but each
-//     tfjs kernel has a fixed cost of about 35 µs, so AdamW is fused for small parameters only
-//     (FUSED_MAX_SIZE). LayerNorm (2x) and cross-entropy (1.4x) are fused. Attention's batched
+//     tensors (AdamW took 3x the time of the unfused chain at 50K+ elements; written straight into
+//     the heap, js-kernel.ts's registerHeapKernel, it ties), but each tfjs kernel has a fixed cost, so
+//     AdamW is fused for small parameters only (FUSED_MAX_SIZE). LayerNorm (2x) and cross-entropy
+//     (1.4x) are fused, and GELU since its gradient became one multiply and its exp a polynomial
+//     (gelu.ts): the baby step's CPU time 314 → 295 ms in 8 alternating rounds, one thread
+//     (`GPTLAB_WASM_THREADS=1 node dist/bench/step.js --ab gelu`). Attention's batched
 //     products, which tfjs-wasm runs in a naive loop, go through XNNPACK's depthwise convolution
 //     (batch-matmul.ts, attention-xnn.ts: 3-4x faster products); the JavaScript attention of cpu was
 //     no faster there.
@@ -40,7 +43,7 @@ export const WEBGPU_FUSED_OPS: FusedOp[] = ['adamw'];
 /** Where each fused kernel runs (see the header for the measurements behind it). */
 export const FUSED_ON: Record<string, FusedOp[]> = {
   cpu: ['attention', 'layerNorm', 'crossEntropy', 'adamw', 'gelu'],
-  wasm: ['xnnAttention', 'layerNorm', 'crossEntropy', 'batchMatMul', 'adamw'],
+  wasm: ['xnnAttention', 'layerNorm', 'crossEntropy', 'batchMatMul', 'adamw', 'gelu'],
   webgpu: process.env.GPTLAB_WEBGPU_FUSED === '1' ? [...WEBGPU_FUSED_OPS] : [],
 };
 

@@ -11,7 +11,7 @@ import { batchMatMul } from '../../src/kernels/batch-matmul';
 import { xnnCausalAttention } from '../../src/kernels/attention-xnn';
 import { fusedLayerNorm } from '../../src/kernels/layernorm';
 import { fusedCrossEntropy } from '../../src/kernels/cross-entropy';
-import { fusedGelu, erf } from '../../src/kernels/gelu';
+import { fusedGelu, erf, expNonPositive } from '../../src/kernels/gelu';
 import { FUSED_ON, useFused, withFused, setFusedKernels, fusedKernelsEnabled } from '../../src/kernels/fused';
 import { causalMask, LN_EPS } from '../../src/model';
 import { AdamW, makeTrainConfig, Trainer } from '../../src/train';
@@ -148,6 +148,21 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(erf(-2)).to.be.closeTo(-0.9953222650, 2e-7);
     });
 
+    it('GELU at the extremes: 0, ±30 and NaN; its slope (the saved gradient) at a hand-worked point', () => {
+      const x = tf.tensor1d([0, 30, -30, NaN, 1]);
+      const [y, dx] = tf.tidy(() => [fusedGelu(x), tf.grad((xs: tf.Tensor) => tf.sum(fusedGelu(xs)))(x)]);
+      const [yv, dv] = [Array.from(y.dataSync()), Array.from(dx.dataSync())];
+      expect(yv.slice(0, 3)).to.deep.equal([0, 30, 0]);
+      expect(dv[0]).to.equal(0.5); // Φ(0) + 0·φ(0)
+      expect(dv[1]).to.equal(1);
+      expect(Math.abs(dv[2])).to.be.below(1e-30);
+      expect(yv[3]).to.be.NaN;
+      expect(dv[3]).to.be.NaN;
+      // Φ(1) + φ(1) = 0.8413447461 + 0.2419707245 (normal tables)
+      expect(dv[4]).to.be.closeTo(1.0833154706, 1e-6);
+      tf.dispose([x, y, dx]);
+    });
+
     it('AdamW: three fused steps equal three unfused steps, for a decaying matrix and a non-decaying vector', () => {
       const run = (fused: boolean) => withFused(fused, () => {
         const params = new Map<string, tf.Variable>([['w', tf.variable(randomFloats([4, 3], 10))], ['b', tf.variable(randomFloats([3], 11))]]);
@@ -239,6 +254,16 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
   });
 }
+
+describe('GELU\'s exp of a non-positive number', () => {
+  it('matches Math.exp within 2e-7 relative from 0 down to -80, and stays at exp(-80) below', () => {
+    let worst = 0;
+    for (let u = 0; u >= -80; u -= 0.0137) worst = Math.max(worst, Math.abs(expNonPositive(u) / Math.exp(u) - 1));
+    expect(worst).to.be.below(2e-7);
+    expect(expNonPositive(0)).to.equal(1);
+    expect(expNonPositive(-1000)).to.be.closeTo(Math.exp(-80), Math.exp(-80) * 1e-6);
+  });
+});
 
 describe('fused.ts: where fused kernels run', () => {
   after(() => setFusedKernels(true));
