@@ -7,9 +7,10 @@
 //     tensors (AdamW took 3x the time of the unfused chain at 50K+ elements; written straight into
 //     the heap, js-kernel.ts's registerHeapKernel, it ties), but each tfjs kernel has a fixed cost, so
 //     AdamW is fused for small parameters only (FUSED_MAX_SIZE). LayerNorm (2x) and cross-entropy
-//     (1.4x) are fused, and GELU since its gradient became one multiply and its exp a polynomial
-//     (gelu.ts): the baby step's CPU time 314 → 295 ms in 8 alternating rounds, one thread
-//     (`GPTLAB_WASM_THREADS=1 node dist/bench/step.js --ab gelu`). Attention's batched
+//     (1.4x) are fused, and GELU since its gradient became one multiply and its forward WebAssembly
+//     SIMD (gelu.ts, gelu-simd.ts): the baby step's CPU time 299 → 272 ms/step, medians of 8
+//     alternating rounds, one thread (`GPTLAB_WASM_THREADS=1 node dist/bench/step.js --ab gelu`;
+//     in JavaScript it was 314 → 295). Attention's batched
 //     products, which tfjs-wasm runs in a naive loop, go through XNNPACK's depthwise convolution
 //     (batch-matmul.ts, attention-xnn.ts: 3-4x faster products); the JavaScript attention of cpu was
 //     no faster there.
@@ -35,7 +36,7 @@ export function fusedKernelsEnabled(): boolean {
 }
 
 /** The fused kernels, by the op they replace. */
-export type FusedOp = 'attention' | 'xnnAttention' | 'layerNorm' | 'crossEntropy' | 'adamw' | 'gelu' | 'batchMatMul';
+export type FusedOp = 'attention' | 'heapAttention' | 'xnnAttention' | 'layerNorm' | 'crossEntropy' | 'adamw' | 'gelu' | 'batchMatMul';
 
 /** The WGSL kernels for webgpu (webgpu-adamw.ts): off unless GPTLAB_WEBGPU_FUSED=1, until checked on a GPU. */
 export const WEBGPU_FUSED_OPS: FusedOp[] = ['adamw'];

@@ -10,10 +10,13 @@
 // subtle: Math.exp costs about 12 ns in V8; expNonPositive (a table of powers of 2 and a degree-6
 // polynomial, relative error ~1e-7) about 3, and the kernel has no branch on the sign of x (random
 // signs mispredict): Φ(x) = ½ + ½·erf(|x|/√2)·sign(x) is written as ½·x + ½·|x|·erf(|x|/√2) for y.
+// Where WebAssembly SIMD runs (Node, current browsers) the kernel runs the same arithmetic 4 lanes at
+// a time (gelu-simd.ts: 1.5 ms against 4.7 for [768, 512]); geluAndSlope is the fallback.
 // Left out: the tanh form (geluTanh in src/model/mlp.ts stays unfused).
 
 import * as tf from '@tensorflow/tfjs';
 import { registerHeapKernel } from './js-kernel';
+import { hasSimdGelu, simdGeluAndSlope } from './gelu-simd';
 
 const P = 0.3275911;
 const A1 = 0.254829592, A2 = -0.284496736, A3 = 1.421413741, A4 = -1.453152027, A5 = 1.061405429;
@@ -66,7 +69,7 @@ export function geluAndSlope(x: Float32Array, y: Float32Array, d: Float32Array):
 
 registerHeapKernel('GptLabGelu', {
   outputShapes: ([shape]) => [shape, shape],
-  run: ([x], [y, d]) => geluAndSlope(x, y, d),
+  run: ([x], [y, d]) => (hasSimdGelu() ? simdGeluAndSlope : geluAndSlope)(x, y, d),
 });
 
 const geluOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

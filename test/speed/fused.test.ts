@@ -9,9 +9,11 @@ import { initBackend, withBackend } from '../../src/backend';
 import { fusedCausalAttention } from '../../src/kernels/attention';
 import { batchMatMul } from '../../src/kernels/batch-matmul';
 import { xnnCausalAttention } from '../../src/kernels/attention-xnn';
+import { headsInto, HeadLayout, heapCausalAttention } from '../../src/kernels/attention-heap';
 import { fusedLayerNorm } from '../../src/kernels/layernorm';
 import { fusedCrossEntropy } from '../../src/kernels/cross-entropy';
-import { fusedGelu, erf, expNonPositive } from '../../src/kernels/gelu';
+import { fusedGelu, erf, expNonPositive, geluAndSlope } from '../../src/kernels/gelu';
+import { hasSimdGelu, simdGeluAndSlope } from '../../src/kernels/gelu-simd';
 import { FUSED_ON, useFused, withFused, setFusedKernels, fusedKernelsEnabled } from '../../src/kernels/fused';
 import { causalMask, LN_EPS } from '../../src/model';
 import { AdamW, makeTrainConfig, Trainer } from '../../src/train';
@@ -76,6 +78,33 @@ for (const backend of ['cpu', 'wasm'] as const) {
       tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(xnnCausalAttention(x as tf.Tensor2D, B, T, H)))(qkv));
       expect(tf.memory().numTensors).to.equal(before, 'no leaked tensors');
       qkv.dispose();
+    });
+
+    for (const [B, T, H, hs] of [[2, 6, 3, 4], [1, 1, 1, 2], [3, 7, 2, 5]]) {
+      it(`causal attention with heap layout kernels: values and the gradient of qkv, B ${B}, T ${T}, ${H} heads of ${hs}`, () => {
+        const C = H * hs;
+        const qkv = tf.mul(randomFloats([B * T, 3 * C], 17 + T), 2);
+        compareWithGrads((x) => heapCausalAttention(x as tf.Tensor2D, B, T, H), (x) => referenceAttention(x, B, T, H), [qkv], 1e-5);
+        const before = tf.memory().numTensors;
+        tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(heapCausalAttention(x as tf.Tensor2D, B, T, H)))(qkv));
+        tf.dispose(heapCausalAttention(qkv as tf.Tensor2D, B, T, H));
+        expect(tf.memory().numTensors).to.equal(before, 'no leaked tensors');
+        qkv.dispose();
+      });
+    }
+
+    it('attention head layouts: a hand-worked [B 1, T 2, 2 heads of 2] case in each layout', () => {
+      // rows t = 0, 1 of [q | k]; q of head h at columns 2h, 2h + 1: q[t, h, d] = 10t + 2h + d
+      const x = Float32Array.from([0, 1, 2, 3, 90, 91, 92, 93, 10, 11, 12, 13, 95, 96, 97, 98]);
+      const out = (layout: HeadLayout, column = 0) => {
+        const o = new Float32Array(8);
+        headsInto(x, 8, { B: 1, T: 2, nHead: 2, column, layout }, 2, o);
+        return Array.from(o);
+      };
+      expect(out('TGd')).to.deep.equal([0, 1, 2, 3, 10, 11, 12, 13]); // [t, h, d]
+      expect(out('TdG')).to.deep.equal([0, 2, 1, 3, 10, 12, 11, 13]); // [t, d, h]
+      expect(out('dGT')).to.deep.equal([0, 10, 2, 12, 1, 11, 3, 13]); // [d, h, t]
+      expect(out('TGd', 4)).to.deep.equal([90, 91, 92, 93, 95, 96, 97, 98]); // the k columns
     });
 
     it('causal attention: the first position attends only to itself (its output is its own v)', () => {
@@ -153,7 +182,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const [y, dx] = tf.tidy(() => [fusedGelu(x), tf.grad((xs: tf.Tensor) => tf.sum(fusedGelu(xs)))(x)]);
       const [yv, dv] = [Array.from(y.dataSync()), Array.from(dx.dataSync())];
       expect(yv.slice(0, 3)).to.deep.equal([0, 30, 0]);
-      expect(dv[0]).to.equal(0.5); // Φ(0) + 0·φ(0)
+      expect(dv[0]).to.be.closeTo(0.5, 1e-7); // Φ(0) + 0·φ(0)
       expect(dv[1]).to.equal(1);
       expect(Math.abs(dv[2])).to.be.below(1e-30);
       expect(yv[3]).to.be.NaN;
@@ -262,6 +291,26 @@ describe('GELU\'s exp of a non-positive number', () => {
     expect(worst).to.be.below(2e-7);
     expect(expNonPositive(0)).to.equal(1);
     expect(expNonPositive(-1000)).to.be.closeTo(Math.exp(-80), Math.exp(-80) * 1e-6);
+  });
+});
+
+describe('GELU in WebAssembly SIMD', () => {
+  it('compiles here, and agrees with the JavaScript GELU and slope within 3e-7 (relative above 1) on 1001 values (a partial last vector)', () => {
+    expect(hasSimdGelu()).to.equal(true); // Node 16.4+ has WebAssembly SIMD
+    const x = Float32Array.from({ length: 1001 }, (_, i) => (i - 500) / 60); // -8.3 .. 8.3, and 0
+    const [y1, d1, y2, d2] = [0, 1, 2, 3].map(() => new Float32Array(x.length));
+    simdGeluAndSlope(x, y1, d1);
+    geluAndSlope(x, y2, d2);
+    for (let i = 0; i < x.length; i++) {
+      expect(y1[i]).to.be.closeTo(y2[i], 3e-7 * Math.max(1, Math.abs(y2[i])), `y at ${x[i]}`);
+      expect(d1[i]).to.be.closeTo(d2[i], 3e-7 * Math.max(1, Math.abs(d2[i])), `d at ${x[i]}`);
+    }
+    // a second, larger call grows the module's memory
+    const big = new Float32Array(100_000).fill(1);
+    const [yb, db] = [new Float32Array(big.length), new Float32Array(big.length)];
+    simdGeluAndSlope(big, yb, db);
+    expect(yb[99_999]).to.be.closeTo(0.8413447461, 1e-6); // Φ(1)
+    expect(db[99_999]).to.be.closeTo(1.0833154706, 1e-6);
   });
 });
 
