@@ -312,3 +312,42 @@ describe('GatherV2 on wasm (row copies, gather.ts)', () => {
     });
   });
 });
+
+describe('Identity and Cast on wasm (shared buffers, identity.ts)', () => {
+  it('replaces both kernels and reports them', async () => {
+    await withBackend('wasm', () => undefined);
+    expect(fallbackKernels('wasm')!.replaced).to.include.members(['Identity', 'Cast']);
+  });
+
+  it('a clone shares its buffer: no new buffer, the same values, and it outlives the original', async () => {
+    await withBackend('wasm', () => {
+      const before = tf.memory();
+      const x = tf.tensor2d([[1, 2], [3, 4]]);
+      const buffers = tf.memory().numDataBuffers; // (numBytes counts every tensor, shared or not)
+      const y = tf.clone(x);
+      const z = tf.cast(x, 'float32');
+      expect(tf.memory().numDataBuffers).to.equal(buffers);
+      x.dispose();
+      expect(Array.from(y.dataSync())).to.deep.equal([1, 2, 3, 4]);
+      expect(Array.from(z.dataSync())).to.deep.equal([1, 2, 3, 4]);
+      tf.dispose([y, z]);
+      expect(tf.memory().numTensors).to.equal(before.numTensors);
+      expect(tf.memory().numDataBuffers).to.equal(before.numDataBuffers);
+    });
+  });
+
+  it('a cast to another dtype still converts, and a gradient through a saved clone is unchanged', async () => {
+    await withBackend('wasm', () => {
+      const i = tf.tensor1d([1.7, -2.2, 3]);
+      const c = tf.cast(i, 'int32');
+      expect(c.dtype).to.equal('int32');
+      expect(Array.from(c.dataSync())).to.deep.equal([1, -2, 3]);
+      const f = tf.cast(c, 'float32');
+      expect(Array.from(f.dataSync())).to.deep.equal([1, -2, 3]);
+      // d/dx sum(x · x) = 2x: mul saves both operands through clones
+      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, x)))(i);
+      expect(Array.from(g.dataSync()).map((v) => Math.round(v * 1e5) / 1e5)).to.deep.equal([3.4, -4.4, 6]);
+      tf.dispose([i, c, f, g]);
+    });
+  });
+});
