@@ -36,7 +36,7 @@ export function fusedKernelsEnabled(): boolean {
 }
 
 /** The fused kernels, by the op they replace. */
-export type FusedOp = 'attention' | 'heapAttention' | 'xnnAttention' | 'layerNorm' | 'crossEntropy' | 'adamw' | 'gelu' | 'batchMatMul';
+export type FusedOp = 'attention' | 'xnnAttention' | 'layerNorm' | 'crossEntropy' | 'adamw' | 'gelu' | 'batchMatMul';
 
 /** The WGSL kernels for webgpu (webgpu-adamw.ts): off unless GPTLAB_WEBGPU_FUSED=1, until checked on a GPU. */
 export const WEBGPU_FUSED_OPS: FusedOp[] = ['adamw'];

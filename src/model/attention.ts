@@ -18,7 +18,6 @@ import { useFused } from '../kernels/fused';
 import { fusedCausalAttention } from '../kernels/attention';
 import { batchMatMul } from '../kernels/batch-matmul';
 import { xnnCausalAttention } from '../kernels/attention-xnn';
-import { heapCausalAttention } from '../kernels/attention-heap';
 
 /** Keys and values of the positions seen so far, per layer. */
 export interface LayerKV {
@@ -66,11 +65,10 @@ export function causalSelfAttention(
   const noAttnDropout = !(dropout !== undefined && dropout.rate > 0);
   let merged: tf.Tensor2D; // [B*T, C]
   let kv: LayerKV | undefined;
-  const fusedOp = (['attention', 'heapAttention', 'xnnAttention'] as const).find((op) => useFused(op));
-  if (cache === undefined && noAttnDropout && fusedOp !== undefined) {
+  if (cache === undefined && noAttnDropout && (useFused('attention') || useFused('xnnAttention'))) {
     // Training and full-sequence evaluation: one fused kernel on cpu (src/kernels/attention.ts),
-    // XNNPACK convolutions in matching layouts on wasm (src/kernels/attention-heap.ts, attention-xnn.ts).
-    const fused = { attention: fusedCausalAttention, heapAttention: heapCausalAttention, xnnAttention: xnnCausalAttention }[fusedOp];
+    // XNNPACK convolutions in matching layouts on wasm (src/kernels/attention-xnn.ts).
+    const fused = useFused('attention') ? fusedCausalAttention : xnnCausalAttention;
     merged = fused(qkv as tf.Tensor2D, B, T, c.nHead); // [B*T, C]
     if (keepKV) {
       // The keys and values, for callers that keep them (generation starts its cache from them).

@@ -9,7 +9,6 @@ import { initBackend, withBackend } from '../../src/backend';
 import { fusedCausalAttention } from '../../src/kernels/attention';
 import { batchMatMul } from '../../src/kernels/batch-matmul';
 import { xnnCausalAttention } from '../../src/kernels/attention-xnn';
-import { headsInto, HeadLayout, heapCausalAttention } from '../../src/kernels/attention-heap';
 import { fusedLayerNorm } from '../../src/kernels/layernorm';
 import { fusedCrossEntropy } from '../../src/kernels/cross-entropy';
 import { fusedGelu, erf, expNonPositive, geluAndSlope } from '../../src/kernels/gelu';
@@ -78,33 +77,6 @@ for (const backend of ['cpu', 'wasm'] as const) {
       tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(xnnCausalAttention(x as tf.Tensor2D, B, T, H)))(qkv));
       expect(tf.memory().numTensors).to.equal(before, 'no leaked tensors');
       qkv.dispose();
-    });
-
-    for (const [B, T, H, hs] of [[2, 6, 3, 4], [1, 1, 1, 2], [3, 7, 2, 5]]) {
-      it(`causal attention with heap layout kernels: values and the gradient of qkv, B ${B}, T ${T}, ${H} heads of ${hs}`, () => {
-        const C = H * hs;
-        const qkv = tf.mul(randomFloats([B * T, 3 * C], 17 + T), 2);
-        compareWithGrads((x) => heapCausalAttention(x as tf.Tensor2D, B, T, H), (x) => referenceAttention(x, B, T, H), [qkv], 1e-5);
-        const before = tf.memory().numTensors;
-        tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(heapCausalAttention(x as tf.Tensor2D, B, T, H)))(qkv));
-        tf.dispose(heapCausalAttention(qkv as tf.Tensor2D, B, T, H));
-        expect(tf.memory().numTensors).to.equal(before, 'no leaked tensors');
-        qkv.dispose();
-      });
-    }
-
-    it('attention head layouts: a hand-worked [B 1, T 2, 2 heads of 2] case in each layout', () => {
-      // rows t = 0, 1 of [q | k]; q of head h at columns 2h, 2h + 1: q[t, h, d] = 10t + 2h + d
-      const x = Float32Array.from([0, 1, 2, 3, 90, 91, 92, 93, 10, 11, 12, 13, 95, 96, 97, 98]);
-      const out = (layout: HeadLayout, column = 0) => {
-        const o = new Float32Array(8);
-        headsInto(x, 8, { B: 1, T: 2, nHead: 2, column, layout }, 2, o);
-        return Array.from(o);
-      };
-      expect(out('TGd')).to.deep.equal([0, 1, 2, 3, 10, 11, 12, 13]); // [t, h, d]
-      expect(out('TdG')).to.deep.equal([0, 2, 1, 3, 10, 12, 11, 13]); // [t, d, h]
-      expect(out('dGT')).to.deep.equal([0, 10, 2, 12, 1, 11, 3, 13]); // [d, h, t]
-      expect(out('TGd', 4)).to.deep.equal([90, 91, 92, 93, 95, 96, 97, 98]); // the k columns
     });
 
     it('causal attention: the first position attends only to itself (its output is its own v)', () => {
