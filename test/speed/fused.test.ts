@@ -13,7 +13,7 @@ import { fusedLayerNorm } from '../../src/kernels/layernorm';
 import { fusedCrossEntropy } from '../../src/kernels/cross-entropy';
 import { fusedGelu, erf, expNonPositive, geluAndSlope } from '../../src/kernels/gelu';
 import { hasSimdGelu, simdGeluAndSlope } from '../../src/kernels/gelu-simd';
-import { FUSED_ON, useFused, withFused, setFusedKernels, fusedKernelsEnabled } from '../../src/kernels/fused';
+import { FUSED_MAX_SIZE, FUSED_ON, useFused, withFused, setFusedKernels, fusedKernelsEnabled } from '../../src/kernels/fused';
 import { causalMask, LN_EPS } from '../../src/model';
 import { AdamW, makeTrainConfig, Trainer } from '../../src/train';
 import { randomFloats, randomIds, tinyModel } from '../model/helpers';
@@ -295,9 +295,15 @@ describe('fused.ts: where fused kernels run', () => {
       setFusedKernels(true);
       expect(useFused('layerNorm')).to.equal(true);
       expect(useFused('adamw')).to.equal(FUSED_ON.wasm.includes('adamw'));
-      // small parameters fused, large ones not (FUSED_MAX_SIZE)
-      expect(useFused('adamw', 128)).to.equal(true);
-      expect(useFused('adamw', 128 * 512)).to.equal(false);
+      // every size fused by default; a FUSED_MAX_SIZE entry sends larger tensors to the composition
+      expect(useFused('adamw', 128 * 512)).to.equal(true);
+      FUSED_MAX_SIZE.wasm = { adamw: 16384 };
+      try {
+        expect(useFused('adamw', 128)).to.equal(true);
+        expect(useFused('adamw', 128 * 512)).to.equal(false);
+      } finally {
+        delete FUSED_MAX_SIZE.wasm;
+      }
       expect(withFused(false, () => useFused('layerNorm'))).to.equal(false);
     });
     await withBackend('cpu', () => {
