@@ -351,3 +351,34 @@ describe('Identity and Cast on wasm (shared buffers, identity.ts)', () => {
     });
   });
 });
+
+describe('Square on wasm (a multiply, square.ts)', () => {
+  it('replaces the wasm kernel and reports it', async () => {
+    await withBackend('wasm', () => undefined);
+    expect(fallbackKernels('wasm')!.replaced).to.include('Square');
+  });
+
+  for (const [shape, dtype] of [[[3, 4], 'float32'], [[], 'float32'], [[5], 'int32'], [[128, 512], 'float32']] as [number[], 'float32' | 'int32'][]) {
+    it(`squares [${shape}] ${dtype} like x · x by hand, with its gradient 2x, without leaks`, async () => {
+      await withBackend('wasm', () => {
+        const before = tf.memory().numTensors;
+        const n = shape.reduce((p, d) => p * d, 1);
+        const values = Array.from({ length: n }, (_, i) => (dtype === 'int32' ? i - 2 : Math.sin(i) * 3));
+        const x = tf.tensor(values, shape, dtype);
+        const y = tf.square(x);
+        expect(y.dtype).to.equal(dtype);
+        expect(y.shape).to.deep.equal(shape);
+        const got = y.dataSync();
+        values.forEach((v, i) => expect(got[i]).to.be.closeTo(Math.fround(v) * Math.fround(v), Math.abs(v * v) * 1e-6));
+        if (dtype === 'float32') {
+          const g = tf.grad((t: tf.Tensor) => tf.sum(tf.square(t)))(x);
+          const gv = g.dataSync();
+          values.forEach((v, i) => expect(gv[i]).to.be.closeTo(2 * v, 1e-5));
+          g.dispose();
+        }
+        tf.dispose([x, y]);
+        expect(tf.memory().numTensors).to.equal(before);
+      });
+    });
+  }
+});
