@@ -69,15 +69,16 @@ for (const backend of ['cpu', 'wasm'] as const) {
       qkv.dispose();
     });
 
-    it('causal attention in XNNPACK layouts: values and the gradient of qkv, 2 batch rows, 3 heads, T = 6', () => {
-      const [B, T, H, C] = [2, 6, 3, 12];
-      const qkv = tf.mul(randomFloats([B * T, 3 * C], 16), 2);
-      compareWithGrads((x) => xnnCausalAttention(x as tf.Tensor2D, B, T, H), (x) => referenceAttention(x, B, T, H), [qkv], 1e-5);
-      const before = tf.memory().numTensors;
-      tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(xnnCausalAttention(x as tf.Tensor2D, B, T, H)))(qkv));
-      expect(tf.memory().numTensors).to.equal(before, 'no leaked tensors');
-      qkv.dispose();
-    });
+    for (const [B, T, H, C] of [[2, 6, 3, 12], [1, 1, 1, 2], [3, 7, 2, 10]]) {
+      it(`causal attention in XNNPACK layouts: values and the gradient of qkv, ${B} batch rows, ${H} heads, T = ${T}`, () => {
+        const qkv = tf.mul(randomFloats([B * T, 3 * C], 16 + T), 2);
+        compareWithGrads((x) => xnnCausalAttention(x as tf.Tensor2D, B, T, H), (x) => referenceAttention(x, B, T, H), [qkv], 1e-5);
+        const before = tf.memory().numTensors;
+        tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(xnnCausalAttention(x as tf.Tensor2D, B, T, H)))(qkv));
+        expect(tf.memory().numTensors).to.equal(before, 'no leaked tensors');
+        qkv.dispose();
+      });
+    }
 
     it('causal attention: the first position attends only to itself (its output is its own v)', () => {
       const [B, T, H, C] = [1, 3, 1, 4];
