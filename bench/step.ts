@@ -10,6 +10,7 @@
 //   npm run bench -- step --configs baby --backends wasm --rounds 5
 //   gpt-lab bench --configs gpu                          # the same through the CLI
 //   bash bench/pack-gpu.sh && bash .gpu/run.sh step --json    # on the GPU machine (no Node.js there)
+//   node dist/bench/step.js --ab gelu --rounds 8        # one fused kernel on and off, alternating rounds
 //
 // Per backend: ms/step (median over rounds), tokens/s, the arithmetic rate (training FLOPs a step over
 // the time) beside the backend's own matMul rate and PyTorch's, the peak of tf.memory() inside one step
