@@ -312,3 +312,73 @@ describe('GatherV2 on wasm (row copies, gather.ts)', () => {
     });
   });
 });
+
+describe('Identity and Cast on wasm (shared buffers, identity.ts)', () => {
+  it('replaces both kernels and reports them', async () => {
+    await withBackend('wasm', () => undefined);
+    expect(fallbackKernels('wasm')!.replaced).to.include.members(['Identity', 'Cast']);
+  });
+
+  it('a clone shares its buffer: no new buffer, the same values, and it outlives the original', async () => {
+    await withBackend('wasm', () => {
+      const before = tf.memory();
+      const x = tf.tensor2d([[1, 2], [3, 4]]);
+      const buffers = tf.memory().numDataBuffers; // (numBytes counts every tensor, shared or not)
+      const y = tf.clone(x);
+      const z = tf.cast(x, 'float32');
+      expect(tf.memory().numDataBuffers).to.equal(buffers);
+      x.dispose();
+      expect(Array.from(y.dataSync())).to.deep.equal([1, 2, 3, 4]);
+      expect(Array.from(z.dataSync())).to.deep.equal([1, 2, 3, 4]);
+      tf.dispose([y, z]);
+      expect(tf.memory().numTensors).to.equal(before.numTensors);
+      expect(tf.memory().numDataBuffers).to.equal(before.numDataBuffers);
+    });
+  });
+
+  it('a cast to another dtype still converts, and a gradient through a saved clone is unchanged', async () => {
+    await withBackend('wasm', () => {
+      const i = tf.tensor1d([1.7, -2.2, 3]);
+      const c = tf.cast(i, 'int32');
+      expect(c.dtype).to.equal('int32');
+      expect(Array.from(c.dataSync())).to.deep.equal([1, -2, 3]);
+      const f = tf.cast(c, 'float32');
+      expect(Array.from(f.dataSync())).to.deep.equal([1, -2, 3]);
+      // d/dx sum(x · x) = 2x: mul saves both operands through clones
+      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, x)))(i);
+      expect(Array.from(g.dataSync()).map((v) => Math.round(v * 1e5) / 1e5)).to.deep.equal([3.4, -4.4, 6]);
+      tf.dispose([i, c, f, g]);
+    });
+  });
+});
+
+describe('Square on wasm (a multiply, square.ts)', () => {
+  it('replaces the wasm kernel and reports it', async () => {
+    await withBackend('wasm', () => undefined);
+    expect(fallbackKernels('wasm')!.replaced).to.include('Square');
+  });
+
+  for (const [shape, dtype] of [[[3, 4], 'float32'], [[], 'float32'], [[5], 'int32'], [[128, 512], 'float32']] as [number[], 'float32' | 'int32'][]) {
+    it(`squares [${shape}] ${dtype} like x · x by hand, with its gradient 2x, without leaks`, async () => {
+      await withBackend('wasm', () => {
+        const before = tf.memory().numTensors;
+        const n = shape.reduce((p, d) => p * d, 1);
+        const values = Array.from({ length: n }, (_, i) => (dtype === 'int32' ? i - 2 : Math.sin(i) * 3));
+        const x = tf.tensor(values, shape, dtype);
+        const y = tf.square(x);
+        expect(y.dtype).to.equal(dtype);
+        expect(y.shape).to.deep.equal(shape);
+        const got = y.dataSync();
+        values.forEach((v, i) => expect(got[i]).to.be.closeTo(Math.fround(v) * Math.fround(v), Math.abs(v * v) * 1e-6));
+        if (dtype === 'float32') {
+          const g = tf.grad((t: tf.Tensor) => tf.sum(tf.square(t)))(x);
+          const gv = g.dataSync();
+          values.forEach((v, i) => expect(gv[i]).to.be.closeTo(2 * v, 1e-5));
+          g.dispose();
+        }
+        tf.dispose([x, y]);
+        expect(tf.memory().numTensors).to.equal(before);
+      });
+    });
+  }
+});

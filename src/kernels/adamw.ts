@@ -8,7 +8,7 @@
 // Left out: a multi-tensor kernel over all parameters at once.
 
 import * as tf from '@tensorflow/tfjs';
-import { registerJsKernel, runJsKernel } from './js-kernel';
+import { registerHeapKernel, runJsKernel } from './js-kernel';
 
 /** The scalars of one AdamW step. */
 export interface AdamWStepScalars {
@@ -23,12 +23,9 @@ export interface AdamWStepScalars {
   decay: number;
 }
 
-registerJsKernel('GptLabAdamW', ([p, m, v, g], [shape], attrs) => {
+registerHeapKernel('GptLabAdamW', { outputShapes: ([shape]) => [shape, shape, shape], run: ([p, m, v, g], [p1, m1, v1], _, attrs) => {
   const { beta1, beta2, bc1, bc2, eps, lr, decay } = attrs as unknown as AdamWStepScalars;
   const n = p.length;
-  const p1 = new Float32Array(n);
-  const m1 = new Float32Array(n);
-  const v1 = new Float32Array(n);
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
   for (let i = 0; i < n; i++) {
@@ -39,8 +36,7 @@ registerJsKernel('GptLabAdamW', ([p, m, v, g], [shape], attrs) => {
     v1[i] = vi;
     p1[i] = p[i] * decay - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps);
   }
-  return [{ shape, values: p1 }, { shape, values: m1 }, { shape, values: v1 }];
-});
+} });
 
 /**
  * The new [p, m, v] of one AdamW step, as new tensors (the caller assigns and disposes them).

@@ -4,9 +4,13 @@
 //   cpu: all of them in JavaScript (js-kernel.ts): tfjs's cpu kernels are JavaScript too, one pass
 //     per op, so one pass for a whole chain wins (LayerNorm 7x, AdamW 40x, attention 1.5x).
 //   wasm: tfjs's elementwise kernels are SIMD code that a JavaScript loop does not beat on large
-//     tensors (fused GELU took 2x, AdamW 3x the time of the unfused chains at 50K+ elements), but each
-//     tfjs kernel has a fixed cost of about 35 µs, so AdamW is fused for small parameters only
-//     (FUSED_MAX_SIZE). LayerNorm (2x) and cross-entropy (1.4x) are fused. Attention's batched
+//     tensors (AdamW took 3x the time of the unfused chain at 50K+ elements), but a kernel that
+//     writes straight into the heap (js-kernel.ts's registerHeapKernel) saves a kernel launch and a
+//     pass per op it replaces: AdamW is fused at every size (FUSED_MAX_SIZE), LayerNorm (2x) and
+//     cross-entropy (1.4x) are fused, and GELU since its gradient became one multiply and its forward WebAssembly
+//     SIMD (gelu.ts, gelu-simd.ts): the baby step's CPU time 299 → 272 ms/step, medians of 8
+//     alternating rounds, one thread (`GPTLAB_WASM_THREADS=1 node dist/bench/step.js --ab gelu`;
+//     in JavaScript it was 314 → 295). Attention's batched
 //     products, which tfjs-wasm runs in a naive loop, go through XNNPACK's depthwise convolution
 //     (batch-matmul.ts, attention-xnn.ts: 3-4x faster products); the JavaScript attention of cpu was
 //     no faster there.
@@ -40,19 +44,19 @@ export const WEBGPU_FUSED_OPS: FusedOp[] = ['adamw'];
 /** Where each fused kernel runs (see the header for the measurements behind it). */
 export const FUSED_ON: Record<string, FusedOp[]> = {
   cpu: ['attention', 'layerNorm', 'crossEntropy', 'adamw', 'gelu'],
-  wasm: ['xnnAttention', 'layerNorm', 'crossEntropy', 'batchMatMul', 'adamw'],
+  wasm: ['xnnAttention', 'layerNorm', 'crossEntropy', 'batchMatMul', 'adamw', 'gelu'],
   webgpu: process.env.GPTLAB_WEBGPU_FUSED === '1' ? [...WEBGPU_FUSED_OPS] : [],
 };
 
 /**
- * Per backend, the largest tensor (in elements) a fused op takes; larger ones run unfused. On wasm
- * each tfjs kernel costs about 35 µs before it computes anything, so AdamW's fourteen kernels cost
- * 500 µs on a [128] gain against 50 µs fused; from about 16K elements on, wasm's SIMD loops win
- * (measured: 8192 elements 230 µs fused, 290 unfused; 49152: 950 fused, 600 unfused).
+ * Per backend, the largest tensor (in elements) a fused op takes; larger ones run unfused. Empty
+ * now: wasm's AdamW had a limit of 16K elements while its JavaScript kernel copied its outputs into
+ * the heap (49152 elements: 950 µs fused, 600 unfused); written into the heap directly it wins at
+ * every size (1 thread: 8192 elements 59 against 179 µs, 65536: 413 against 473, 196608: 1223 against
+ * 1621; 2 threads, whose elementwise kernels wait on each other on a busy machine: 2-3x), and the baby
+ * step took 5% less CPU time for the same wall time (8 alternating rounds, load 17).
  */
-export const FUSED_MAX_SIZE: Record<string, Partial<Record<FusedOp, number>>> = {
-  wasm: { adamw: 16384 },
-};
+export const FUSED_MAX_SIZE: Record<string, Partial<Record<FusedOp, number>>> = {};
 
 /** Whether `backend` runs any fused kernel by default. */
 export function hasFused(backend: string): boolean {

@@ -7,7 +7,8 @@
 //
 // subtle: on wasm an input is a view into the heap, and allocating an output may grow the heap and
 // detach every view; so the implementation computes into fresh arrays first and outputs are copied
-// into the heap only after it returns.
+// into the heap only after it returns. A kernel whose output shapes are known from its inputs can
+// skip that copy (registerHeapKernel): its outputs are allocated first, then it writes into them.
 // Left out: webgpu and tensorflow, which keep the unfused composition (fused.ts says when to fuse).
 
 import * as tf from '@tensorflow/tfjs';
@@ -70,6 +71,49 @@ export function registerJsKernel(name: string, impl: JsKernelImpl): void {
   registered.add(name);
   for (const b of JS_KERNEL_BACKENDS) {
     if (tf.getKernel(name, b) == null) tf.registerKernel({ kernelName: name, backendName: b, kernelFunc: kernelFunc(name, b, impl) });
+  }
+}
+
+/** A kernel that writes into preallocated outputs: their shapes, and the computation. */
+export interface HeapKernel {
+  /** Output shapes from the input shapes and attributes. */
+  outputShapes(shapes: number[][], attrs: Record<string, unknown>): number[][];
+  /** Writes every element of every output (they start uninitialised on wasm). */
+  run(inputs: Float32Array[], outputs: Float32Array[], shapes: number[][], attrs: Record<string, unknown>): void;
+}
+
+function heapKernelFunc(name: string, backendName: string, k: HeapKernel): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const infos = Object.values(inputs) as tf.TensorInfo[];
+    for (const t of infos) {
+      if (t.dtype !== 'float32') throw new Error(`${name}: inputs must be float32, got ${t.dtype} of shape [${t.shape}]`);
+    }
+    const shapes = infos.map((t) => t.shape);
+    const a = (attrs ?? {}) as Record<string, unknown>;
+    const outShapes = k.outputShapes(shapes, a);
+    let made: tf.TensorInfo[];
+    if (backendName === 'wasm') {
+      const w = backend as unknown as WasmHeap;
+      made = outShapes.map((s) => w.makeOutput(s, 'float32'));
+      // subtle: views only after every output is allocated (an allocation may detach earlier views).
+      const view = (t: tf.TensorInfo) => w.typedArrayFromHeap(t) as Float32Array;
+      k.run(infos.map(view), made.map(view), shapes, a);
+    } else {
+      const cpu = backend as unknown as CpuLike;
+      const outs = outShapes.map((s) => new Float32Array(s.reduce((p, d) => p * d, 1)));
+      k.run(infos.map((t) => cpu.data.get(t.dataId).values), outs, shapes, a);
+      made = outs.map((o, i) => cpu.makeTensorInfo(outShapes[i], 'float32', o));
+    }
+    return made.length === 1 ? made[0] : made;
+  };
+}
+
+/** registerJsKernel for a HeapKernel: on wasm its outputs are written in the heap directly, no copy. */
+export function registerHeapKernel(name: string, kernel: HeapKernel): void {
+  if (registered.has(name)) return;
+  registered.add(name);
+  for (const b of JS_KERNEL_BACKENDS) {
+    if (tf.getKernel(name, b) == null) tf.registerKernel({ kernelName: name, backendName: b, kernelFunc: heapKernelFunc(name, b, kernel) });
   }
 }
 

@@ -8,16 +8,16 @@
 // Left out: RMSNorm.
 
 import * as tf from '@tensorflow/tfjs';
-import { registerJsKernel, runJsKernel } from './js-kernel';
+import { registerHeapKernel, runJsKernel } from './js-kernel';
 
-registerJsKernel('GptLabLayerNorm', (inputs, shapes, attrs) => {
+/** The row count N of x [..., C]. */
+const rows = (shape: number[]) => shape.slice(0, -1).reduce((p, d) => p * d, 1);
+
+registerHeapKernel('GptLabLayerNorm', { outputShapes: ([xs]) => [xs, [rows(xs)], [rows(xs)]], run: (inputs, [y, mean, rstd], shapes, attrs) => {
   const [x, g, b] = inputs;
   const C = shapes[0][shapes[0].length - 1];
   const N = x.length / C;
   const eps = attrs.eps as number;
-  const y = new Float32Array(x.length);
-  const mean = new Float32Array(N);
-  const rstd = new Float32Array(N);
   for (let n = 0; n < N; n++) {
     const o = n * C;
     let s = 0;
@@ -31,13 +31,11 @@ registerJsKernel('GptLabLayerNorm', (inputs, shapes, attrs) => {
     if (b === undefined) for (let c = 0; c < C; c++) y[o + c] = (x[o + c] - mu) * r * g[c];
     else for (let c = 0; c < C; c++) y[o + c] = (x[o + c] - mu) * r * g[c] + b[c];
   }
-  return [{ shape: shapes[0], values: y }, { shape: [N], values: mean }, { shape: [N], values: rstd }];
-});
+} });
 
-registerJsKernel('GptLabLayerNormGrad', ([dy, x, g, mean, rstd], shapes) => {
+registerHeapKernel('GptLabLayerNormGrad', { outputShapes: ([, xs, gs]) => [xs, gs, gs], run: ([dy, x, g, mean, rstd], [dx, dgOut, dbOut], shapes) => {
   const C = shapes[1][shapes[1].length - 1];
   const N = x.length / C;
-  const dx = new Float32Array(x.length);
   const dg = new Float64Array(C);
   const db = new Float64Array(C);
   const xhat = new Float64Array(C);
@@ -61,8 +59,9 @@ registerJsKernel('GptLabLayerNormGrad', ([dy, x, g, mean, rstd], shapes) => {
     const mDX = sumDX / C;
     for (let c = 0; c < C; c++) dx[o + c] = r * (dy[o + c] * g[c] - mD - xhat[c] * mDX);
   }
-  return [{ shape: shapes[1], values: dx }, { shape: [C], values: new Float32Array(dg) }, { shape: [C], values: new Float32Array(db) }];
-});
+  dgOut.set(dg);
+  dbOut.set(db);
+} });
 
 /**
  * (x - mean) / sqrt(var + eps) · g (+ b) over the last axis of x [..., C], differentiable in x, g

@@ -17,7 +17,7 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  *   gelu([-1, 0, 1]) → [-0.15866, 0, 0.84134]
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  // one kernel with its own gradient where it measured faster (cpu; see src/kernels/fused.ts)
+  // one kernel with its own gradient where it measured faster (cpu, wasm; see src/kernels/fused.ts)
   if (useFused('gelu') && x.dtype === 'float32') return fusedGelu(x);
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1))); // [..., n]
 }

@@ -5,7 +5,7 @@
 // As nanoGPT: parameters with 2 or more dimensions (matmul weights and the embeddings) decay; biases
 // and LayerNorm gains do not. The state (m, v, step) is plain tf.Variables, so checkpoints save it
 // and a fused kernel can later replace `update`.
-// On cpu, and on wasm for small parameters, each update is one fused kernel (src/kernels/adamw.ts;
+// On cpu and wasm each update is one fused kernel (src/kernels/adamw.ts;
 // src/kernels/fused.ts decides; GPTLAB_FUSED=0: the composition below).
 // Left out: amsgrad, multi-tensor updates.
 

@@ -10,7 +10,7 @@ import { paramCount } from '../../src/model';
 import { parseArgs } from '../../src/cli/args';
 import { GptLabError } from '../../src/util/assert';
 import { wasmThreadCount } from '../../src/wasm-threads';
-import { checkFusedAdamW, findTorchPython, runStepBench, STEP_CONFIGS, stepModelConfig, summarizeStepBench, torchScript, BackendStepResult } from '../../bench/step';
+import { checkFusedAdamW, findTorchPython, kernelFamily, runStepBench, STEP_CONFIGS, stepModelConfig, summarizeStepBench, torchScript, BackendStepResult } from '../../bench/step';
 import { BENCH_FLAGS, BENCH_VALUED, stepOptions } from '../../bench/index';
 
 const torch = findTorchPython();
@@ -65,6 +65,13 @@ describe('bench step: a short run on wasm', () => {
     expect(w.kernelsPerStep).to.be.above(100);
     expect(w.peakBytes).to.be.above(w.heldBytes / 3); // a step holds activations beyond the weights
     expect(w.fused).to.equal(true);
+    // the split: families add up to the profiled time, matmuls and the rest to the timed step
+    const sp = w.split!;
+    expect(Object.values(sp.byFamily).reduce((a, b) => a + b, 0)).to.be.closeTo(sp.profiledMs, 1e-9);
+    expect(sp.byFamily.matMul).to.be.above(0);
+    expect(sp.byFamily.fused).to.be.above(0); // LayerNorm, cross-entropy, AdamW on wasm
+    expect(sp.matMulShare).to.be.closeTo(sp.byFamily.matMul / sp.profiledMs, 1e-12);
+    expect(sp.matMulMs + sp.otherMs).to.be.closeTo(w.msPerStep, 1e-9);
     // random tokens at init: the loss is about ln(65), and it is the same model on every backend
     expect(w.firstLosses[0]).to.be.closeTo(Math.log(65), 0.1);
   });
@@ -83,7 +90,10 @@ describe('bench step: a short run on wasm', () => {
     expect(w.torch!.device).to.equal('cpu');
     expect(w.torch!.roundsMs).to.have.length(1);
     expect(w.ratioToTorch).to.be.closeTo(w.roundsMs[0] / w.torch!.roundsMs[0], 1e-9); // one round: its ratio
-    expect(w.goal!.met).to.equal(w.ratioToTorch! <= 0.5);
+    expect(w.goal!.met).to.equal(w.ratioToTorch! <= 2.5);
+    // one round: the matmuls' part and the rest's part of the ratio add up to it
+    expect(w.split!.matMulRatio! + w.split!.otherRatio!).to.be.closeTo(w.ratioToTorch!, 1e-9);
+    expect(text).to.include(`(ratio ${w.split!.matMulRatio!.toFixed(2)} + ${w.split!.otherRatio!.toFixed(2)})`);
     expect(text).to.include(`ratio ${w.ratioToTorch!.toFixed(2)}`);
     expect(w.torch!.gflops).to.be.closeTo(w.gflops * w.msPerStep / w.torch!.msPerStep, 1e-6);
     expect(text).to.include(`torch ${w.torch!.gflops.toFixed(0)})`);
@@ -99,6 +109,13 @@ describe('bench step: the fused-AdamW check the GPU run uses', () => {
       expect(tf.memory().numTensors).to.equal(before);
     });
   }
+});
+
+describe('bench step: kernel families of the split', () => {
+  it('puts matmuls, convolutions, layout copies, reductions and our kernels each in their family', () => {
+    expect(['BatchMatMul', '_FusedMatMul', 'DepthwiseConv2dNative', 'Transpose', 'Sum', 'GptLabLayerNorm', 'Erf'].map(kernelFamily))
+      .to.deep.equal(['matMul', 'matMul', 'convolution', 'layout', 'reduction', 'fused', 'elementwise']);
+  });
 });
 
 describe('bench step: options', () => {

@@ -11,8 +11,9 @@ import { batchMatMul } from '../../src/kernels/batch-matmul';
 import { xnnCausalAttention } from '../../src/kernels/attention-xnn';
 import { fusedLayerNorm } from '../../src/kernels/layernorm';
 import { fusedCrossEntropy } from '../../src/kernels/cross-entropy';
-import { fusedGelu, erf } from '../../src/kernels/gelu';
-import { FUSED_ON, useFused, withFused, setFusedKernels, fusedKernelsEnabled } from '../../src/kernels/fused';
+import { fusedGelu, erf, expNonPositive, geluAndSlope } from '../../src/kernels/gelu';
+import { hasSimdGelu, simdGeluAndSlope } from '../../src/kernels/gelu-simd';
+import { FUSED_MAX_SIZE, FUSED_ON, useFused, withFused, setFusedKernels, fusedKernelsEnabled } from '../../src/kernels/fused';
 import { causalMask, LN_EPS } from '../../src/model';
 import { AdamW, makeTrainConfig, Trainer } from '../../src/train';
 import { randomFloats, randomIds, tinyModel } from '../model/helpers';
@@ -68,15 +69,16 @@ for (const backend of ['cpu', 'wasm'] as const) {
       qkv.dispose();
     });
 
-    it('causal attention in XNNPACK layouts: values and the gradient of qkv, 2 batch rows, 3 heads, T = 6', () => {
-      const [B, T, H, C] = [2, 6, 3, 12];
-      const qkv = tf.mul(randomFloats([B * T, 3 * C], 16), 2);
-      compareWithGrads((x) => xnnCausalAttention(x as tf.Tensor2D, B, T, H), (x) => referenceAttention(x, B, T, H), [qkv], 1e-5);
-      const before = tf.memory().numTensors;
-      tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(xnnCausalAttention(x as tf.Tensor2D, B, T, H)))(qkv));
-      expect(tf.memory().numTensors).to.equal(before, 'no leaked tensors');
-      qkv.dispose();
-    });
+    for (const [B, T, H, C] of [[2, 6, 3, 12], [1, 1, 1, 2], [3, 7, 2, 10]]) {
+      it(`causal attention in XNNPACK layouts: values and the gradient of qkv, ${B} batch rows, ${H} heads, T = ${T}`, () => {
+        const qkv = tf.mul(randomFloats([B * T, 3 * C], 16 + T), 2);
+        compareWithGrads((x) => xnnCausalAttention(x as tf.Tensor2D, B, T, H), (x) => referenceAttention(x, B, T, H), [qkv], 1e-5);
+        const before = tf.memory().numTensors;
+        tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(xnnCausalAttention(x as tf.Tensor2D, B, T, H)))(qkv));
+        expect(tf.memory().numTensors).to.equal(before, 'no leaked tensors');
+        qkv.dispose();
+      });
+    }
 
     it('causal attention: the first position attends only to itself (its output is its own v)', () => {
       const [B, T, H, C] = [1, 3, 1, 4];
@@ -146,6 +148,21 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(erf(0.5)).to.be.closeTo(0.5204998778, 2e-7);
       expect(erf(1)).to.be.closeTo(0.8427007929, 2e-7);
       expect(erf(-2)).to.be.closeTo(-0.9953222650, 2e-7);
+    });
+
+    it('GELU at the extremes: 0, ±30 and NaN; its slope (the saved gradient) at a hand-worked point', () => {
+      const x = tf.tensor1d([0, 30, -30, NaN, 1]);
+      const [y, dx] = tf.tidy(() => [fusedGelu(x), tf.grad((xs: tf.Tensor) => tf.sum(fusedGelu(xs)))(x)]);
+      const [yv, dv] = [Array.from(y.dataSync()), Array.from(dx.dataSync())];
+      expect(yv.slice(0, 3)).to.deep.equal([0, 30, 0]);
+      expect(dv[0]).to.be.closeTo(0.5, 1e-7); // Φ(0) + 0·φ(0)
+      expect(dv[1]).to.equal(1);
+      expect(Math.abs(dv[2])).to.be.below(1e-30);
+      expect(yv[3]).to.be.NaN;
+      expect(dv[3]).to.be.NaN;
+      // Φ(1) + φ(1) = 0.8413447461 + 0.2419707245 (normal tables)
+      expect(dv[4]).to.be.closeTo(1.0833154706, 1e-6);
+      tf.dispose([x, y, dx]);
     });
 
     it('AdamW: three fused steps equal three unfused steps, for a decaying matrix and a non-decaying vector', () => {
@@ -240,6 +257,36 @@ for (const backend of ['cpu', 'wasm'] as const) {
   });
 }
 
+describe('GELU\'s exp of a non-positive number', () => {
+  it('matches Math.exp within 2e-7 relative from 0 down to -80, and stays at exp(-80) below', () => {
+    let worst = 0;
+    for (let u = 0; u >= -80; u -= 0.0137) worst = Math.max(worst, Math.abs(expNonPositive(u) / Math.exp(u) - 1));
+    expect(worst).to.be.below(2e-7);
+    expect(expNonPositive(0)).to.equal(1);
+    expect(expNonPositive(-1000)).to.be.closeTo(Math.exp(-80), Math.exp(-80) * 1e-6);
+  });
+});
+
+describe('GELU in WebAssembly SIMD', () => {
+  it('compiles here, and agrees with the JavaScript GELU and slope within 3e-7 (relative above 1) on 1001 values (a partial last vector)', () => {
+    expect(hasSimdGelu()).to.equal(true); // Node 16.4+ has WebAssembly SIMD
+    const x = Float32Array.from({ length: 1001 }, (_, i) => (i - 500) / 60); // -8.3 .. 8.3, and 0
+    const [y1, d1, y2, d2] = [0, 1, 2, 3].map(() => new Float32Array(x.length));
+    simdGeluAndSlope(x, y1, d1);
+    geluAndSlope(x, y2, d2);
+    for (let i = 0; i < x.length; i++) {
+      expect(y1[i]).to.be.closeTo(y2[i], 3e-7 * Math.max(1, Math.abs(y2[i])), `y at ${x[i]}`);
+      expect(d1[i]).to.be.closeTo(d2[i], 3e-7 * Math.max(1, Math.abs(d2[i])), `d at ${x[i]}`);
+    }
+    // a second, larger call grows the module's memory
+    const big = new Float32Array(100_000).fill(1);
+    const [yb, db] = [new Float32Array(big.length), new Float32Array(big.length)];
+    simdGeluAndSlope(big, yb, db);
+    expect(yb[99_999]).to.be.closeTo(0.8413447461, 1e-6); // Φ(1)
+    expect(db[99_999]).to.be.closeTo(1.0833154706, 1e-6);
+  });
+});
+
 describe('fused.ts: where fused kernels run', () => {
   after(() => setFusedKernels(true));
 
@@ -249,9 +296,15 @@ describe('fused.ts: where fused kernels run', () => {
       setFusedKernels(true);
       expect(useFused('layerNorm')).to.equal(true);
       expect(useFused('adamw')).to.equal(FUSED_ON.wasm.includes('adamw'));
-      // small parameters fused, large ones not (FUSED_MAX_SIZE)
-      expect(useFused('adamw', 128)).to.equal(true);
-      expect(useFused('adamw', 128 * 512)).to.equal(false);
+      // every size fused by default; a FUSED_MAX_SIZE entry sends larger tensors to the composition
+      expect(useFused('adamw', 128 * 512)).to.equal(true);
+      FUSED_MAX_SIZE.wasm = { adamw: 16384 };
+      try {
+        expect(useFused('adamw', 128)).to.equal(true);
+        expect(useFused('adamw', 128 * 512)).to.equal(false);
+      } finally {
+        delete FUSED_MAX_SIZE.wasm;
+      }
       expect(withFused(false, () => useFused('layerNorm'))).to.equal(false);
     });
     await withBackend('cpu', () => {
