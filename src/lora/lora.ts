@@ -87,7 +87,7 @@ export function adamwStateBytes(trainable: number): number {
 /**
  * What fine-tuning trains: LoRA's adapters, or (no LoRA config) every weight of the model.
  *
- *   trainableFraction(tiny config, rank 2 attention) → 384 / 7,136 ≈ 5.4%
+ *   trainableCounts(tiny config, rank 2 attention) → { trainable: 384, fraction: 384 / 6,896 ≈ 5.6%, adamwBytes: 3,072, ... }
  */
 export function trainableCounts(c: GPTConfig, lora?: Pick<LoraConfig, 'rank' | 'targets'>): { trainable: number; total: number; fraction: number; adamwBytes: number } {
   const base = paramCount(c).total;
