@@ -2,6 +2,7 @@
 //
 //   npm run bench -- --json                 # all of them (pretraining: nanoGPT's 2000 baby steps, ~25 min on wasm)
 //   npm run bench -- step --json            # one: the training step on every backend against PyTorch
+//   npm run bench -- constrain              # the constrained-decoding index: build time, µs per masked step
 //   npm run bench -- step --configs baby --backends wasm,cpu --rounds 3 --profile
 //   npm run bench -- pretrain --steps 20    # pretraining speed only (the loss is not comparable)
 //   npm run bench -- pretrain --preset shakespeare-char   # nanoGPT's GPU run (5000 steps, target 1.4697): for the GPU machine
@@ -17,6 +18,7 @@ import { parseBackendName } from '../src/backend';
 import { parsePresetName } from '../src/model';
 import { runPretrainBench } from './pretrain';
 import { runTokenizerBench } from './tokenizer';
+import { runConstrainBench } from './constrain';
 import { runRetrievalBench } from './retrieval';
 import { runStepBench, STEP_CONFIG_NAMES, StepConfigName, summarizeStepBench } from './step';
 
@@ -51,6 +53,7 @@ export async function main(argv: string[], defaultNames?: string[]): Promise<num
   const BENCHES: Record<string, () => Promise<unknown>> = {
     step: () => runStepBench(stepOptions(args)),
     tokenizer: () => runTokenizerBench(),
+    constrain: () => runConstrainBench(),
     pretrain: () => runPretrainBench({
       preset: args.options.preset === undefined ? undefined : parsePresetName(args.options.preset, '--preset'),
       steps: args.options.steps === undefined ? undefined : intOption(args, 'steps'),

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { GPTConfig } from './config';
 import { BlockParams } from './params';
 import { applyDropout, DropoutContext } from './dropout';
-import { addBias, matMul2d } from './linear';
+import { linear } from './linear';
 import { useFused } from '../kernels/fused';
 import { fusedCausalAttention } from '../kernels/attention';
 import { batchMatMul } from '../kernels/batch-matmul';
@@ -59,7 +59,7 @@ export function causalSelfAttention(
 ): { y: tf.Tensor3D; kv?: LayerKV } {
   const [B, T, C] = x.shape;
   const hs = C / c.nHead;
-  const qkv = addBias(matMul2d(tf.reshape(x, [B * T, C]), p.attnW as tf.Tensor2D), p.attnB); // [B*T, 3C]
+  const qkv = linear(tf.reshape(x, [B * T, C]), p.attnW, p.attnB, p.lora?.attn); // [B*T, 3C]
   // q, k, v (from 0) or k, v (from 1) as [B, nHead, T, headSize] each, split out of qkv.
   const qkvHeads = (from: 0 | 1) => tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2).slice(from).map((t) => splitHeads(t, c.nHead));
   const noAttnDropout = !(dropout !== undefined && dropout.rate > 0);
@@ -90,7 +90,7 @@ export function causalSelfAttention(
     merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [B*T, C]
     kv = cache !== undefined || keepKV ? { k: k as tf.Tensor4D, v: v as tf.Tensor4D } : undefined;
   }
-  const out = addBias(matMul2d(merged, p.attnProjW as tf.Tensor2D), p.attnProjB); // [B*T, C]
+  const out = linear(merged, p.attnProjW, p.attnProjB, p.lora?.attnProj); // [B*T, C]
   const y = applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'attnResid') as tf.Tensor3D; // [B, T, C]
   return { y, kv };
 }

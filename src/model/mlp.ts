@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BlockParams } from './params';
 import { applyDropout, DropoutContext } from './dropout';
-import { addBias, matMul2d } from './linear';
+import { linear } from './linear';
 import { useFused } from '../kernels/fused';
 import { fusedGelu } from '../kernels/gelu';
 
@@ -42,7 +42,7 @@ export function geluTanh(x: tf.Tensor): tf.Tensor {
  */
 export function mlp(x: tf.Tensor3D, p: BlockParams, layer: number, dropout?: DropoutContext): tf.Tensor3D {
   const [B, T, C] = x.shape;
-  const h = gelu(addBias(matMul2d(tf.reshape(x, [B * T, C]), p.fcW as tf.Tensor2D), p.fcB)); // [B*T, 4C]
-  const out = addBias(matMul2d(h as tf.Tensor2D, p.mlpProjW as tf.Tensor2D), p.mlpProjB); // [B*T, C]
+  const h = gelu(linear(tf.reshape(x, [B * T, C]), p.fcW, p.fcB, p.lora?.fc)); // [B*T, 4C]
+  const out = linear(h as tf.Tensor2D, p.mlpProjW, p.mlpProjB, p.lora?.mlpProj); // [B*T, C]
   return applyDropout(tf.reshape(out, [B, T, C]), dropout, layer, 'mlpResid') as tf.Tensor3D; // [B, T, C]
 }

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng, hashSeed, hashString } from '../data/rng';
 import { GPTConfig } from './config';
+import type { LowRank } from './linear';
 
 /** How one parameter starts. */
 export type InitKind = 'normal' | 'residual' | 'zeros' | 'ones';
@@ -30,6 +31,16 @@ export interface BlockParams {
   ln2g: tf.Variable; ln2b?: tf.Variable;
   fcW: tf.Variable; fcB?: tf.Variable; // mlp.c_fc: [C, 4C], [4C]
   mlpProjW: tf.Variable; mlpProjB?: tf.Variable; // mlp.c_proj: [4C, C], [C]
+  /** Low-rank adapters on the block's Linear weights (src/lora/); absent for a plain model. */
+  lora?: BlockLora;
+}
+
+/** LoRA's updates of one block, by the weight they adapt. */
+export interface BlockLora {
+  attn?: LowRank; // on c_attn
+  attnProj?: LowRank; // on attn.c_proj
+  fc?: LowRank; // on mlp.c_fc
+  mlpProj?: LowRank; // on mlp.c_proj
 }
 
 /** All weights: by name (for the optimizer and checkpoints) and by role (for the forward pass). */

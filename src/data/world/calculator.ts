@@ -49,6 +49,11 @@ export function calculate(expr: string): number {
     assert(tokens[pos] === t, () => `calculator: expected '${t}' at token ${pos} of '${expr}', found '${tokens[pos] ?? 'the end'}'`);
     pos++;
   };
+  // subtle: every intermediate value must be exact; a product past 2^53 would round silently and give a wrong answer.
+  const exact = (v: number): number => {
+    assert(Number.isSafeInteger(v), () => `calculator: '${expr}' is too large (an intermediate value is beyond 2^53)`);
+    return v;
+  };
   // expr := term (('+' | '-') term)*;  term := factor (('*' | '/') factor)*;  factor := '-' factor | int | '(' expr ')'
   const factor = (): number => {
     const t = peek();
@@ -64,14 +69,14 @@ export function calculate(expr: string): number {
     }
     assert(t !== undefined && /^\d+$/.test(t), () => `calculator: expected a number at token ${pos} of '${expr}', found '${t ?? 'the end'}'`);
     pos++;
-    return Number(t);
+    return exact(Number(t));
   };
   const product = (): number => {
     let v = factor();
     while (peek() === '*' || peek() === '/') {
       const op = tokens[pos++];
       const r = factor();
-      if (op === '*') v *= r;
+      if (op === '*') v = exact(v * r);
       else {
         assert(r !== 0 && v % r === 0, () => `calculator: ${v}/${r} in '${expr}' is not an exact integer division`);
         v /= r;
@@ -84,7 +89,7 @@ export function calculate(expr: string): number {
     while (peek() === '+' || peek() === '-') {
       const op = tokens[pos++];
       const r = product();
-      v = op === '+' ? v + r : v - r;
+      v = exact(op === '+' ? v + r : v - r);
     }
     return v;
   };
