@@ -52,6 +52,20 @@ export const RESERVED_SPECIALS = [
 /** The chat tokenizer's special tokens, in id order: CHAT_SPECIALS, then RESERVED_SPECIALS. */
 export const CHAT_BPE_SPECIALS: readonly string[] = [...CHAT_SPECIALS, ...RESERVED_SPECIALS];
 
+/** What each special token marks, for tables in notebooks. */
+export const CHAT_SPECIAL_USES: Readonly<Record<(typeof CHAT_SPECIALS)[number] | (typeof RESERVED_SPECIALS)[number], string>> = {
+  '<|endoftext|>': 'ends a pretraining document (GPT-2)',
+  '<|bos|>': 'starts every conversation',
+  '<|user_start|>': 'opens a user turn', '<|user_end|>': 'closes it',
+  '<|assistant_start|>': "opens the assistant's turn: the cue to answer", '<|assistant_end|>': 'closes it: the model learns to stop',
+  '<|tool_start|>': 'opens a tool call the assistant writes (notebook 09)', '<|tool_end|>': 'closes it: the tool runs',
+  '<|output_start|>': "opens the tool's result, written by the tool", '<|output_end|>': 'closes it',
+  '<|reward|>': "the reward model's read-out position (notebook 05)",
+  '<|passage_start|>': 'opens a retrieved passage (notebook 08)', '<|passage_end|>': 'closes it',
+  '<|good|>': 'quality tag: a reply the labeler liked', '<|bad|>': 'quality tag: a reply it did not',
+  '<|reserved_0|>': 'spare', '<|reserved_1|>': 'spare', '<|reserved_2|>': 'spare', '<|reserved_3|>': 'spare',
+};
+
 /**
  * GPT-4's split pattern with one change: `\p{N}` (one digit per chunk) where GPT-4 has `\p{N}{1,3}`.
  * Written for JavaScript (`u` flag) as patterns.ts explains: `\s` as `\p{White_Space}`, the
@@ -74,10 +88,19 @@ export const CHAT_TOKENIZER_FORMAT = 'gpt-lab-chat-tokenizer';
 export const CHAT_TOKENIZER_VERSION = 1;
 
 /**
- * The model vocabulary of every chat stage: 256 bytes + merges + CHAT_BPE_SPECIALS.length specials.
- * Provisional: the measurement that chooses it (bits per byte at equal compute) is not in yet.
+ * The model vocabulary of every chat stage: 256 bytes + 589 merges + CHAT_BPE_SPECIALS.length specials.
+ * Chosen by measurement (measureChatVocab in src/train/vocab-size.ts, the table of notebook 01): a
+ * 2-layer, 64-wide GPT with a 128-token context trained on the world's documents with the same
+ * training FLOPs (2.0e11) at each size, held-out bits per byte (full profile, one seed, wasm, 2 shared cores):
+ *
+ *   char (107 ids) 2.26 | bytes only (275) 2.31 | 384: 1.51 | 512: 1.39 | 640: 1.32 | all 893: 1.27
+ *
+ * Every merge helps: the world's vocabulary is small (a few dozen words, some hundred invented names),
+ * so each merge makes a frequent word or name one token, and the text per token (1.72 → 2.16 bytes) grows
+ * faster than the cost per token (+21% FLOPs from 384 to 893). The world's text runs out of pairs at 893
+ * ids; 864 is the largest multiple of 32 below that, so the tokenizer has exactly the size asked.
  */
-export const CHAT_VOCAB_SIZE = 512;
+export const CHAT_VOCAB_SIZE = 864;
 
 /** The chat tokenizer: a ChatTokenizer with its file form. */
 export interface ChatBpeTokenizer extends ChatTokenizer {

@@ -78,6 +78,10 @@ describe('tokenizer/chat', function () {
     }
   });
 
+  it('has exactly CHAT_VOCAB_SIZE ids on the world texts (the world offers that many merges)', () => {
+    expect(tok.vocabSize).to.equal(CHAT_VOCAB_SIZE);
+  });
+
   it('learns the world: with every merge it offers, each word and name of a fact is one token', () => {
     const all = trainChatTokenizer(texts, 4096);
     expect(all.vocabSize).to.be.lessThan(4096); // the world's text runs out of pairs first
