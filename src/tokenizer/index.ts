@@ -14,6 +14,7 @@ export { type EncodingName, ENCODING_NAMES, getEncoding } from './pretrained';
 export { type TokenizerFile, type TiktokenOptions, saveTokenizer, loadTokenizer, trainFiles, toJSON, fromJSON, exportTiktoken, importTiktoken } from './io';
 export { type TextStats, countWords, measure, bytesPerToken, truncateVocab, longestTokens } from './stats';
 export {
-  type ChatBpeTokenizer, CHAT_BPE_SPECIALS, RESERVED_SPECIALS, CHAT_SPLIT_PATTERN, CHAT_VOCAB_SIZE, splitChat, trainChatTokenizer,
+  type ChatBpeTokenizer, CHAT_BPE_SPECIALS, RESERVED_SPECIALS, CHAT_SPECIAL_USES, CHAT_SPLIT_PATTERN, CHAT_VOCAB_SIZE, splitChat,
+  trainChatTokenizer,
   chatTokenizerFromJSON, worldTokenizerTexts,
 } from './chat';
