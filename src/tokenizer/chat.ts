@@ -106,7 +106,10 @@ export const CHAT_VOCAB_SIZE = 864;
 export interface ChatBpeTokenizer extends ChatTokenizer {
   /** The tokenizer.json text: format, version, split pattern, merges, specials. */
   toJSON(): string;
-  /** The underlying BPE (merges and special ids), for token colors and byte counts. */
+  /**
+   * The underlying BPE (merges and special ids), for token colors and byte counts. Subtle: it does not
+   * split (pattern 'none'), so encode with the chat tokenizer's `encode`, never `bpe.encode`.
+   */
   readonly bpe: Tokenizer;
   /** The split pattern (a JavaScript regex source, used with the `u` flag). */
   readonly pattern: string;
