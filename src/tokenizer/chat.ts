@@ -91,13 +91,14 @@ export const CHAT_TOKENIZER_VERSION = 1;
  * The model vocabulary of every chat stage: 256 bytes + 589 merges + CHAT_BPE_SPECIALS.length specials.
  * Chosen by measurement (measureChatVocab in src/train/vocab-size.ts, the table of notebook 01): a
  * 2-layer, 64-wide GPT with a 128-token context trained on the world's documents with the same
- * training FLOPs (2.0e11) at each size, held-out bits per byte (full profile, one seed, wasm, 2 shared cores):
+ * training FLOPs (3.0e11) at each size, held-out bits per byte (full profile, one seed, wasm, 2 cores):
  *
- *   char (107 ids) 2.26 | bytes only (275) 2.31 | 384: 1.51 | 512: 1.39 | 640: 1.32 | all 893: 1.27
+ *   char (107 ids) 1.73 | 384: 1.28 | 512: 1.17 | 640: 1.14 | 864: 1.10
  *
+ * and with two thirds of that budget the same order (char 2.26, 384 1.51, 512 1.39, 640 1.32, 893 1.27).
  * Every merge helps: the world's vocabulary is small (a few dozen words, some hundred invented names),
- * so each merge makes a frequent word or name one token, and the text per token (1.72 → 2.16 bytes) grows
- * faster than the cost per token (+21% FLOPs from 384 to 893). The world's text runs out of pairs at 893
+ * so each merge makes a frequent word or name one token; the text per token (1.72 → 2.16 bytes) grows
+ * faster than the cost per token (+20% FLOPs from 384 to 864). The world's text runs out of pairs at 893
  * ids; 864 is the largest multiple of 32 below that, so the tokenizer has exactly the size asked.
  */
 export const CHAT_VOCAB_SIZE = 864;
