@@ -19,6 +19,7 @@
 //     calculator.ts    a safe calculator tool and problems that need it
 //     documents.ts     the document store and the pretraining corpus
 //     questions.ts     closed-book facts and open-book retrieval questions
+//     open-book.ts     retrieval questions with several passages, framed by the passage tokens
 //     sft.ts           the SFT mixture
 //     labeler.ts       rule-based preferences for reward modeling and RLHF
 
@@ -40,5 +41,6 @@ export * from './world/arithmetic';
 export * from './world/calculator';
 export * from './world/documents';
 export * from './world/questions';
+export * from './world/open-book';
 export * from './world/sft';
 export * from './world/labeler';
