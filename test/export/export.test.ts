@@ -450,8 +450,8 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
         for (const opt of cmd === 'export' ? ['--checkpoint', '--format', '--out', '--force'] : ['--from', '--format', '--out', '--force']) {
           expect(r.stdout).to.contain(opt);
         }
-        expect(r.stdout).to.contain('(default: refuse)');
-        expect(r.stdout).to.match(new RegExp(`example:\\n  gpt-lab ${cmd} `));
+        expect(r.stdout).to.match(/--force[^\n]*\n\s+default: refuse/);
+        expect(r.stdout).to.match(new RegExp(`examples:\\n  gpt-lab ${cmd} `));
       }
     });
   });
