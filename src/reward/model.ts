@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { assert } from '../util/assert';
 import { Rng, hashSeed, hashString } from '../data/rng';
 import { assistant, ChatTokens, Conversation, renderConversation, say } from '../data/conversation';
-import { CharTokenizer, charTokenizer, chatTokens } from '../data/char-tokenizer';
+import { ChatTokenizer, charTokenizer, chatTokens } from '../data/char-tokenizer';
 import { padSequences } from '../data/padding';
 import { DropoutContext, GPT, groupParams, matMul2d, normalArray } from '../model';
 
@@ -36,7 +36,7 @@ export interface RewardTokens extends ChatTokens {
  *
  *   rewardTokens(charTokenizer()).reward → 106
  */
-export function rewardTokens(tok: CharTokenizer): RewardTokens {
+export function rewardTokens(tok: ChatTokenizer): RewardTokens {
   return { ...chatTokens(tok), reward: tok.special(REWARD_TOKEN) };
 }
 

@@ -14,13 +14,13 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { assert, GptLabError } from '../util/assert';
-import { CharTokenizer } from '../data/char-tokenizer';
+import { ChatTokenizer } from '../data/char-tokenizer';
 import { RenderedConversation } from '../data/conversation';
 import { ShiftedBatch } from '../data/padding';
 import { hashSeed } from '../data/rng';
 import { GPT } from '../model';
 import { AdamW, AdamWConfig, DEFAULT_ADAMW } from '../train/adamw';
-import { Checkpoint, CheckpointExtra, CheckpointState, restoreTraining, saveCheckpoint } from '../train/checkpoint';
+import { Checkpoint, CheckpointExtra, CheckpointState, restoreTraining, saveCheckpoint, checkpointState } from '../train/checkpoint';
 import { checkSchedule, learningRate, LrSchedule } from '../train/schedule';
 import { optimizerStep } from '../train/step';
 import { EvalInfo, meanLoss, RunOptions } from '../train/trainer';
@@ -83,7 +83,7 @@ export class SftTrainer {
   step = 0;
   readonly optimizer: AdamW;
 
-  constructor(readonly model: GPT, readonly tok: CharTokenizer, readonly data: SftData, readonly config: SftTrainConfig) {
+  constructor(readonly model: GPT, readonly tok: ChatTokenizer, readonly data: SftData, readonly config: SftTrainConfig) {
     assert(data.train.length > 0 && data.val.length > 0, () => `SFT needs training and validation conversations (got ${data.train.length} and ${data.val.length})`);
     this.optimizer = new AdamW(model.params.byName, config.adamw);
   }
@@ -130,9 +130,11 @@ export class SftTrainer {
   }
 
   /** Saves a checkpoint (weights, moments, settings) under dir. */
-  save(dir: string, extra: CheckpointExtra = {}, metrics?: CheckpointState['metrics']): string {
-    return saveCheckpoint(dir, { step: this.step, config: this.model.config, train: this.config, seed: this.config.seed, metrics, ...extra }, this.model, this.optimizer);
+  save(dir: string, extra: CheckpointExtra = {}, metrics?: CheckpointState['metrics']): { dir: string; state: CheckpointState } {
+    const fields = { step: this.step, config: this.model.config, train: this.config, seed: this.config.seed, metrics, ...extra };
+    return { dir: saveCheckpoint(dir, fields, this.model, this.optimizer), state: checkpointState(fields) };
   }
+
 
   /** Trains until untilStep (default maxSteps), evaluating and checkpointing; resolves with the last evaluation. */
   async run(opts: SftRunOptions = {}): Promise<EvalInfo> {
@@ -144,7 +146,8 @@ export class SftTrainer {
       last = this.evaluate();
       if (!Number.isFinite(last.valLoss)) throw new GptLabError(`the SFT validation loss became ${last.valLoss} at step ${this.step}: training diverged; lower schedule.maxLr (e.g. halve it) or keep gradClip on`);
       opts.onEval?.(last);
-      if (opts.checkpointDir !== undefined) this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
+      const final = this.step >= until && opts.saveAtEnd === false;
+      if (opts.checkpointDir !== undefined && !final) this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
     };
     while (this.step < until) {
       const { loss, gradNorm, lr, tokens: n } = this.trainStep();

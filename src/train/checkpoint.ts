@@ -94,6 +94,20 @@ export function stepDirName(step: number): string {
   return `step-${String(step).padStart(6, '0')}`;
 }
 
+/** What saveCheckpoint writes (and a pipeline stage returns): the fields given, without the files. */
+export type CheckpointFields = Omit<CheckpointState, 'format' | 'version'> & Pick<CheckpointExtra, 'files'>;
+
+/**
+ * The state.json that saveCheckpoint writes for these fields, so a stage can hand on what it saved
+ * without reading it back.
+ *
+ *   checkpointState({ step: 5, config, seed: 1, files: { 'tokenizer.json': '...' } }) → { format: 'gpt-lab-checkpoint', version: 1, step: 5, config, seed: 1 }
+ */
+export function checkpointState(fields: CheckpointFields): CheckpointState {
+  const { files: _files, ...state } = fields;
+  return { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...state };
+}
+
 /**
  * Saves model (and optimizer) under root as the new latest checkpoint; returns its directory.
  * extraWeights (e.g. a reward head, 'reward.head.weight') go into model.safetensors beside the GPT's;
@@ -102,9 +116,10 @@ export function stepDirName(step: number): string {
  *
  *   saveCheckpoint('out/baby', { step: 500, ... }, model, opt) → 'out/baby/step-000500'
  */
-export function saveCheckpoint(root: string, stateAndFiles: Omit<CheckpointState, 'format' | 'version'> & Pick<CheckpointExtra, 'files'>,
+export function saveCheckpoint(root: string, stateAndFiles: CheckpointFields,
   model: GPT, optimizer?: AdamW, extraWeights?: Map<string, tf.Variable>): string {
-  const { files, ...state } = stateAndFiles;
+  const { files } = stateAndFiles;
+  const state = checkpointState(stateAndFiles);
   fs.mkdirSync(root, { recursive: true });
   const name = stepDirName(state.step);
   const final = path.join(root, name);
@@ -127,8 +142,7 @@ export function saveCheckpoint(root: string, stateAndFiles: Omit<CheckpointState
       () => `saveCheckpoint: extra file name '${file}' is reserved or not a plain file name; use e.g. 'tokenizer.json'`);
     writeSynced(path.join(tmp, file), text);
   }
-  const full: CheckpointState = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...state };
-  writeSynced(path.join(tmp, 'state.json'), JSON.stringify(full, null, 2) + '\n');
+  writeSynced(path.join(tmp, 'state.json'), JSON.stringify(state, null, 2) + '\n');
   fs.rmSync(final, { recursive: true, force: true }); // a leftover of the same step (a rerun), never the latest
   fs.renameSync(tmp, final);
   const latestTmp = path.join(root, `.latest.json.tmp-${process.pid}`);
@@ -202,11 +216,12 @@ function readStateFile(dir: string): CheckpointState {
 }
 
 /**
- * Reads and checks a checkpoint (root with latest.json, or a step directory).
+ * Reads and checks a checkpoint (root with latest.json, or a step directory). The optimizer's moments
+ * are read too unless opts.optimizer is false (a finished model to use, not to train on).
  *
  *   loadCheckpoint('out/baby') → { dir: 'out/baby/step-000500', state, weights, optimizer }
  */
-export function loadCheckpoint(root: string): Checkpoint {
+export function loadCheckpoint(root: string, opts: { optimizer?: boolean } = {}): Checkpoint {
   const dir = resolveCheckpointDir(root);
   const state = readStateFile(dir);
   const config = checkConfig(state.config);
@@ -218,7 +233,7 @@ export function loadCheckpoint(root: string): Checkpoint {
   }
   let optimizer: Checkpoint['optimizer'];
   const optFile = path.join(dir, 'optimizer.safetensors');
-  if (fs.existsSync(optFile)) {
+  if (opts.optimizer !== false && fs.existsSync(optFile)) {
     const f = decodeSafetensors(readFile(optFile), optFile);
     const m = new Map<string, NamedArray>();
     const v = new Map<string, NamedArray>();
