@@ -4,6 +4,7 @@
 //   npm run bench -- step --json            # one: the training step on every backend against PyTorch
 //   npm run bench -- step --configs baby --backends wasm,cpu --rounds 3 --profile
 //   npm run bench -- pretrain --steps 20    # pretraining speed only (the loss is not comparable)
+//   npm run bench -- chain --profiles workshop   # notebooks 04 → 06's stages, timed (default: workshop and full)
 //   npm run bench -- pretrain --preset shakespeare-char   # nanoGPT's GPU run (5000 steps, target 1.4697): for the GPU machine
 //
 // Each benchmark compares against its reference in the same run and reports ratios, so the numbers
@@ -16,10 +17,12 @@ import { parseBackendName } from '../src/backend';
 import { parsePresetName } from '../src/model';
 import { runPretrainBench } from './pretrain';
 import { runTokenizerBench } from './tokenizer';
+import { runChainBench } from './chain';
+import { parseProfile } from '../src/profile';
 import { runStepBench, STEP_CONFIG_NAMES, StepConfigName, summarizeStepBench } from './step';
 
 /** The options `bench` knows, for the CLI (src/cli/bench.ts) too. */
-export const BENCH_VALUED = ['preset', 'steps', 'configs', 'backends', 'rounds', 'warmup'];
+export const BENCH_VALUED = ['preset', 'steps', 'configs', 'backends', 'rounds', 'warmup', 'profiles'];
 export const BENCH_FLAGS = ['json', 'no-torch', 'profile', 'unfused'];
 
 const list = (args: ParsedArgs, name: string) => args.options[name]?.split(',').map((s) => s.trim()).filter((s) => s);
@@ -53,6 +56,7 @@ export async function main(argv: string[], defaultNames?: string[]): Promise<num
       preset: args.options.preset === undefined ? undefined : parsePresetName(args.options.preset, '--preset'),
       steps: args.options.steps === undefined ? undefined : intOption(args, 'steps'),
     }),
+    chain: () => runChainBench({ profiles: list(args, 'profiles')?.map((p) => parseProfile(p, '--profiles')) }),
   };
   const names = args.positional.length > 0 ? args.positional : defaultNames ?? [];
   const unknown = names.filter((n) => !(n in BENCHES));

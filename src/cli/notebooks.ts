@@ -8,12 +8,12 @@ import * as path from 'path';
 import { PROJECT_ROOT, listNotebooks } from '../notebook/jupyter';
 import { runNotebook } from '../notebook/run';
 import { assert } from '../util/assert';
+import { parseProfile } from '../profile';
 import { parseArgs } from './args';
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['profile', 'out'], ['html']);
-  const profile = args.options.profile ?? process.env.GPTLAB_PROFILE ?? 'full';
-  assert(['ci', 'full'].includes(profile), () => `--profile must be ci or full, got '${profile}'`);
+  const profile = parseProfile(args.options.profile ?? process.env.GPTLAB_PROFILE ?? 'full', '--profile');
   const outDir = path.resolve(args.options.out ?? path.join(PROJECT_ROOT, 'out', 'notebooks'));
   const all = listNotebooks();
   const chosen = args.positional.length === 0 ? all : args.positional.map((name) => {

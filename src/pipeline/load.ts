@@ -17,6 +17,7 @@ import { ChatModel } from '../sample/chat';
 import { Checkpoint, CheckpointState, loadCheckpoint, modelFromCheckpoint, readCheckpointFile } from '../train/checkpoint';
 import { RewardStage, rewardFromCheckpoint } from '../reward/stage';
 import { rewardTokens } from '../reward/model';
+import { RewardTrainConfig } from '../reward/train';
 
 /** The name of the tokenizer file in the tokenizer stage's directory and in every checkpoint. */
 export const TOKENIZER_FILE = 'tokenizer.json';
@@ -80,9 +81,9 @@ export function loadStageModel<E = unknown, T = unknown>(dir: string): StageMode
 }
 
 /** A reward stage with where it lives. */
-export interface RewardStageModel<E> extends Omit<RewardStage, 'state'> {
+export interface RewardStageModel<E, T = RewardTrainConfig> extends Omit<RewardStage, 'state'> {
   dir: string;
-  state: StageState<E>;
+  state: StageState<E, T>;
   loaded: boolean;
 }
 
@@ -91,8 +92,8 @@ export interface RewardStageModel<E> extends Omit<RewardStage, 'state'> {
  *
  *   loadRewardStage('runs/full/reward').rm.score([prompt], ['Sure! 5+7=12.'], chat) → [2.1]
  */
-export function loadRewardStage<E = unknown>(dir: string): RewardStageModel<E> {
+export function loadRewardStage<E = unknown, T = RewardTrainConfig>(dir: string): RewardStageModel<E, T> {
   const ckpt = loadCheckpoint(dir, { optimizer: false });
   const tok = checkpointTokenizer(ckpt.dir, ckpt.state);
-  return { rm: rewardFromCheckpoint(ckpt), tok, chat: rewardTokens(tok), dir, state: ckpt.state as unknown as StageState<E>, loaded: true };
+  return { rm: rewardFromCheckpoint(ckpt), tok, chat: rewardTokens(tok), dir, state: ckpt.state as unknown as StageState<E, T>, loaded: true };
 }

@@ -1,0 +1,98 @@
+// The chain of notebooks 04 → 05 → 06 as the pipeline trains it, timed stage by stage, per profile:
+// every stage from nothing in a fresh runs directory (tokenizer, base, sft; reward; the on-policy
+// reward model, PPO, GRPO, PPO with β = 0, DPO, the practice reward model and its RL run, and the
+// labeler-paid control run), then the total. The reference in the same run is the backend's matMul
+// rate (src/speed.ts), measured before each profile, so a busy machine shows up beside the times.
+//
+//   npm run bench -- chain                          # workshop, then full (~15 min on a 2-core CPU)
+//   npm run bench -- chain --profiles workshop      # one profile
+//
+// Left out: the notebooks' own cells (plots, evaluations: a few seconds each), a GPU.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend';
+import { Profile } from '../src/profile';
+import { measureMatMul } from '../src/speed';
+import { getStage, stageDir, stageSettings, stageWorld } from '../src/pipeline';
+import { practiceRanges, questionRanges } from '../src/data/world/splits';
+import { labelerRewardFn, makeRlConfig, rewardFnOf, trainRl } from '../src/rlhf';
+import { rewardTokens } from '../src/reward/model';
+
+export interface ChainBenchOptions {
+  profiles?: Profile[];
+}
+
+/** Seconds of fn. */
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return Math.round((performance.now() - start) / 100) / 10;
+}
+
+/** Trains every stage of notebooks 04-06 for one profile in a fresh runs directory; seconds per stage. */
+async function chain(prof: Profile): Promise<Record<string, number>> {
+  const s = stageSettings(prof);
+  const o = { profile: prof };
+  const t: Record<string, number> = {};
+  const free = (m: { dispose(): void }) => m.dispose();
+  t.tokenizer = await timed(async () => { await getStage('tokenizer', o); });
+  t.base = await timed(async () => free((await getStage('base', o)).model));
+  t.sft = await timed(async () => free((await getStage('sft', o)).model));
+  t['04 (tokenizer + base + sft)'] = t.tokenizer + t.base + t.sft;
+  t.reward = await timed(async () => free((await getStage('reward', o)).rm));
+  t['reward-onpolicy'] = await timed(async () => free((await getStage('reward-onpolicy', o)).rm));
+  t.ppo = await timed(async () => free((await getStage('rlhf', o)).model));
+  t.grpo = await timed(async () => free((await getStage('rlhf', { ...o, algo: 'grpo', dir: `${stageDir('rlhf', prof)}-grpo` })).model));
+  t['ppo β=0'] = await timed(async () => free((await getStage('rlhf', { ...o, rl: { beta: 0 }, dir: `${stageDir('rlhf', prof)}-beta0` })).model));
+  t.dpo = await timed(async () => free((await getStage('dpo', o)).model));
+  t['reward-practice'] = await timed(async () => free((await getStage('reward-practice', o)).rm));
+  t['practice RL'] = await timed(async () => {
+    const sft = await getStage('sft', o);
+    const policy = await getStage('sft', o);
+    const rm = await getStage('reward-practice', o);
+    const q = practiceRanges(stageWorld(), s.practice.questions, s.practice.rewardHeldOut, s.questions).train;
+    await trainRl(policy.model, sft.model, { tok: sft.tok, examples: q, reward: rewardFnOf(rm.rm, rewardTokens(sft.tok)) }, makeRlConfig('grpo', s.practice.rl));
+    [sft.model, policy.model, rm.rm].forEach(free);
+  });
+  t['control RL'] = await timed(async () => {
+    const sft = await getStage('sft', o);
+    const policy = await getStage('sft', o);
+    const q = questionRanges(stageWorld(), s.questions).train.slice(0, s.practice.questions);
+    const rl = makeRlConfig('grpo', { ...s.practice.rl, promptsPerStep: q.length, beta: 0 });
+    await trainRl(policy.model, sft.model, { tok: sft.tok, examples: q, reward: labelerRewardFn(q) }, rl);
+    [sft.model, policy.model].forEach(free);
+  });
+  t['05 (reward)'] = t.reward;
+  t['06 (on-policy and practice reward models, RL, DPO)'] = ['reward-onpolicy', 'ppo', 'grpo', 'ppo β=0', 'dpo', 'reward-practice', 'practice RL', 'control RL']
+    .reduce((a, k) => a + t[k], 0);
+  t.total = t['04 (tokenizer + base + sft)'] + t['05 (reward)'] + t['06 (on-policy and practice reward models, RL, DPO)'];
+  for (const k of Object.keys(t)) t[k] = Math.round(t[k] * 10) / 10;
+  return t;
+}
+
+/** Runs the chain for each profile in its own temporary runs directory (removed afterwards). */
+export async function runChainBench(opts: ChainBenchOptions = {}): Promise<Record<string, unknown>> {
+  const backend = await initBackend();
+  const saved = process.env.GPTLAB_RUNS_DIR;
+  const out: Record<string, unknown> = { backend: backend.name, cpus: os.cpus().length, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100) };
+  for (const prof of opts.profiles ?? ['workshop', 'full']) {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), `gpt-lab-chain-${prof}-`));
+    process.env.GPTLAB_RUNS_DIR = root;
+    try {
+      const speed = await measureMatMul(256);
+      console.error(`chain: ${prof} (matMul ${speed.gflops.toFixed(1)} GFLOP/s)…`);
+      const before = tf.memory().numTensors;
+      const seconds = await chain(prof);
+      out[prof] = { seconds, referenceMatMulGflops: Math.round(speed.gflops * 10) / 10, tensorsLeft: tf.memory().numTensors - before };
+    } finally {
+      if (saved === undefined) delete process.env.GPTLAB_RUNS_DIR;
+      else process.env.GPTLAB_RUNS_DIR = saved;
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }
+  out.loadavgAfter = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  return out;
+}
