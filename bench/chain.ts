@@ -1,8 +1,11 @@
 // The chain of notebooks 04 → 05 → 06 as the pipeline trains it, timed stage by stage, per profile:
 // every stage from nothing in a fresh runs directory (tokenizer, base, sft; reward; the on-policy
 // reward model, PPO, GRPO, PPO with β = 0, DPO, the practice reward model and its RL run, and the
-// labeler-paid control run), then the total. The reference in the same run is the backend's matMul
-// rate (src/speed.ts), measured before each profile, so a busy machine shows up beside the times.
+// labeler-paid control run), then the total. The reference in the same run is one training step of
+// nanoGPT's CPU baby GPT (batch 12 x 64 characters, 0.13 s on wasm on a quiet 2-core machine, as the
+// README's pretraining numbers say), timed before and after each profile: the chain's seconds divided by
+// it are the chain's length in baby steps, which holds on a busy machine, and times 0.13 s estimate the
+// chain on a quiet one.
 //
 //   npm run bench -- chain                          # workshop, then full (~15 min on a 2-core CPU)
 //   npm run bench -- chain --profiles workshop      # one profile
@@ -15,7 +18,8 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { Profile } from '../src/profile';
-import { measureMatMul } from '../src/speed';
+import { GPT, makeConfig } from '../src/model';
+import { makeTrainConfig, Trainer } from '../src/train/trainer';
 import { getStage, stageDir, stageSettings, stageWorld } from '../src/pipeline';
 import { practiceRanges, questionRanges } from '../src/data/world/splits';
 import { labelerRewardFn, makeRlConfig, rewardFnOf, trainRl } from '../src/rlhf';
@@ -24,6 +28,8 @@ import { rewardTokens } from '../src/reward/model';
 export interface ChainBenchOptions {
   profiles?: Profile[];
 }
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Seconds of fn. */
 async function timed(fn: () => Promise<void>): Promise<number> {
@@ -35,7 +41,7 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 /** Trains every stage of notebooks 04-06 for one profile in a fresh runs directory; seconds per stage. */
 async function chain(prof: Profile): Promise<Record<string, number>> {
   const s = stageSettings(prof);
-  const o = { profile: prof };
+  const o = { profile: prof, log: (line: string) => console.error(`  ${line}`) };
   const t: Record<string, number> = {};
   const free = (m: { dispose(): void }) => m.dispose();
   t.tokenizer = await timed(async () => { await getStage('tokenizer', o); });
@@ -73,6 +79,28 @@ async function chain(prof: Profile): Promise<Record<string, number>> {
   return t;
 }
 
+/** Seconds of nanoGPT's baby GPT training step on this backend now (a random stream of 65 ids), median of 5 after 2 warm-ups. */
+export function babyStepSeconds(): number {
+  const tokens = new Uint16Array(50_000).map((_, i) => (i * 7919) % 65);
+  const stream = { tokens, docStarts: new Uint32Array([0]), firstDoc: 0, vocabSize: 65 };
+  const model = new GPT(makeConfig('baby', { vocabSize: 65 }));
+  const trainer = new Trainer(model, { train: stream, val: stream }, makeTrainConfig({ batchSize: 12, maxSteps: 100, evalEvery: 0, evalIters: 1 }));
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const start = performance.now();
+    const r = trainer.trainStep();
+    r.loss.dataSync();
+    tf.dispose([r.loss, r.gradNorm]);
+    if (i >= 2) times.push((performance.now() - start) / 1000);
+  }
+  trainer.optimizer.dispose();
+  model.dispose();
+  return times.sort((a, b) => a - b)[2];
+}
+
+/** The baby step's time on a quiet 2-core machine (wasm, two threads): the README's pretraining figure. */
+export const QUIET_BABY_STEP_SECONDS = 0.13;
+
 /** Runs the chain for each profile in its own temporary runs directory (removed afterwards). */
 export async function runChainBench(opts: ChainBenchOptions = {}): Promise<Record<string, unknown>> {
   const backend = await initBackend();
@@ -82,11 +110,18 @@ export async function runChainBench(opts: ChainBenchOptions = {}): Promise<Recor
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `gpt-lab-chain-${prof}-`));
     process.env.GPTLAB_RUNS_DIR = root;
     try {
-      const speed = await measureMatMul(256);
-      console.error(`chain: ${prof} (matMul ${speed.gflops.toFixed(1)} GFLOP/s)…`);
-      const before = tf.memory().numTensors;
+      const before = babyStepSeconds();
+      console.error(`chain: ${prof} (reference: baby step ${before.toFixed(3)} s)…`);
+      const tensors = tf.memory().numTensors;
       const seconds = await chain(prof);
-      out[prof] = { seconds, referenceMatMulGflops: Math.round(speed.gflops * 10) / 10, tensorsLeft: tf.memory().numTensors - before };
+      const after = babyStepSeconds();
+      const ref = (before + after) / 2;
+      out[prof] = {
+        seconds, babyStepSeconds: { before: round(before), after: round(after) },
+        totalInBabySteps: Math.round(seconds.total / ref),
+        quietEstimateSeconds: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, Math.round(v / ref * QUIET_BABY_STEP_SECONDS)])),
+        tensorsLeft: tf.memory().numTensors - tensors,
+      };
     } finally {
       if (saved === undefined) delete process.env.GPTLAB_RUNS_DIR;
       else process.env.GPTLAB_RUNS_DIR = saved;

@@ -2,7 +2,7 @@
 // a two-minute demonstration of each notebook's effect, and `full` the runs the notebooks' prose
 // reports. The chat models read the BPE chat tokenizer with a context of 256 tokens.
 //
-//   pipelineSettings('workshop').sft.train.maxSteps → 150
+//   pipelineSettings('workshop').sft.train.maxSteps → 120
 //
 // Left out: what the settings mean (each stage's module documents its own settings type).
 
@@ -71,13 +71,13 @@ const SETTINGS: Record<Profile, PipelineSettings> = {
   workshop: {
     tokenizer: { vocabSize: CHAT_VOCAB_SIZE },
     base: {
-      preset: 'baby', model: { nLayer: 3, nHead: 4, nEmbd: 96, blockSize: 256 },
+      preset: 'baby', model: { nLayer: 2, nHead: 4, nEmbd: 96, blockSize: 256 },
       corpus: { size: 4000, arithmeticDigits: 2, arithmetic: 0.35 },
-      train: { batchSize: 8, maxSteps: 220, evalEvery: 0, evalIters: 4, logEvery: 5, schedule: SCHEDULE(3e-3, 20, 220) },
+      train: { batchSize: 6, maxSteps: 200, evalEvery: 0, evalIters: 4, logEvery: 5, schedule: SCHEDULE(3e-3, 20, 200) },
     },
     sft: {
       examples: 2000, valExamples: 32, mixture: { weights: { facts: 1, arithmetic: 2 }, digits: 2 },
-      train: { batchSize: 16, maxSteps: 150, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: SCHEDULE(2e-3, 10, 150) },
+      train: { batchSize: 16, maxSteps: 120, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: SCHEDULE(2e-3, 10, 120) },
     },
     reward: {
       pairs: { train: 1000, heldOut: 160 }, headSeed: 1337,
