@@ -30,10 +30,13 @@ export function profile(): Profile {
 }
 
 /**
- * The value for the active profile (for notebooks).
+ * The value for the active profile (for notebooks). A notebook that is quick in full (00-03) names
+ * only ci and full; the workshop then runs the full setting.
  *
- *   pick({ ci: 20, workshop: 200, full: 2000 })  → 20 when GPTLAB_PROFILE=ci, else ...
+ *   pick({ ci: 20, workshop: 200, full: 2000 })  → 20 when GPTLAB_PROFILE=ci, 200 when workshop
+ *   pick({ ci: 20, full: 2000 })                 → 2000 when GPTLAB_PROFILE=workshop
  */
-export function pick<T>(choices: Record<Profile, T>): T {
-  return choices[profile()];
+export function pick<T>(choices: { ci: T; full: T; workshop?: T }): T {
+  const p = profile();
+  return p === 'workshop' ? choices.workshop ?? choices.full : choices[p];
 }

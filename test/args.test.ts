@@ -37,6 +37,7 @@ describe('profiles', () => {
     expect(pick({ ci: 1, workshop: 3, full: 2 })).to.equal(1);
     process.env.GPTLAB_PROFILE = 'workshop';
     expect(pick({ ci: 1, workshop: 3, full: 2 })).to.equal(3);
+    expect(pick({ ci: 1, full: 2 })).to.equal(2);   // a notebook quick in full runs full's setting in the workshop
   });
 
   it('rejects an unknown profile, listing the valid ones', () => {
