@@ -179,7 +179,14 @@ export async function getStage<K extends StageName>(name: K, opts: GetStageOptio
 type Runners = { [K in StageName]: (o: GetStageOptions<K>) => Promise<StageResults[K]> };
 
 const dirOf = (name: StageName, o: StageOptions) => o.dir ?? stageDir(name, o.profile, o.seed);
-const upstream = (o: StageOptions) => ({ profile: o.profile, seed: o.seed, log: o.log });
+/**
+ * The options of a stage got on the way to another: same profile and seed; its training is logged,
+ * its loading is not (the caller asked for the later stage, and a notebook has usually loaded this
+ * one itself already, so the line would repeat).
+ */
+const upstream = (o: StageOptions): StageOptions => ({
+  profile: o.profile, seed: o.seed, log: o.log === undefined ? undefined : (line) => { if (!/^[\w-]+: loading /.test(line)) o.log!(line); },
+});
 
 /** The model a stage starts from: `from` when given, else the table's `from` stage. */
 async function startModel(name: StageName, o: StageOptions): Promise<StageModel> {

@@ -71,9 +71,9 @@ const SETTINGS: Record<Profile, PipelineSettings> = {
   workshop: {
     tokenizer: { vocabSize: CHAT_VOCAB_SIZE },
     base: {
-      preset: 'baby', model: { nLayer: 2, nHead: 4, nEmbd: 96, blockSize: 256 },
+      preset: 'baby', model: { nLayer: 3, nHead: 4, nEmbd: 96, blockSize: 256 },
       corpus: { size: 4000, arithmeticDigits: 2, arithmetic: 0.35 },
-      train: { batchSize: 6, maxSteps: 200, evalEvery: 0, evalIters: 4, logEvery: 5, schedule: SCHEDULE(3e-3, 20, 200) },
+      train: { batchSize: 8, maxSteps: 260, evalEvery: 0, evalIters: 4, logEvery: 5, schedule: SCHEDULE(3e-3, 20, 260) },
     },
     sft: {
       examples: 2000, valExamples: 32, mixture: { weights: { facts: 1, arithmetic: 2 }, digits: 2 },
