@@ -109,7 +109,11 @@ describe('getStage: tokenizer, base, sft and gpt-lab sft', function () {
   });
 
   it('fine-tunes the base into stage sft, recording where it came from, and loads it afterwards', async () => {
-    const sft = await getStage('sft', { profile: 'ci', steps: 3 });
+    const lines: string[] = [];
+    const sft = await getStage('sft', { profile: 'ci', steps: 3, log: (l) => lines.push(l) });
+    // the base was loaded on the way, silently: a notebook that loaded it itself sees no repeated line
+    expect(lines.filter((l) => /^base: /.test(l))).to.deep.equal([]);
+    expect(lines[0]).to.match(/^sft: fine-tuning from .*base.step-000004 \(3 steps\)/);
     expect(sft.dir).to.equal(path.join(root, 'ci', 'sft'));
     expect(sft.state).to.include({ stage: 'sft', tokenizer: 'chat-bpe', step: 3 });
     expect(sft.state.extra).to.include({ done: true, from: resolveCheckpointDir(path.join(root, 'ci', 'base')) });
