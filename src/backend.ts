@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { assert, GptLabError } from './util/assert';
+import { PROJECT_ROOT } from './util/project';
 import { FallbackReport, installFallbackKernels } from './kernels/fallback';
 import { cpuBackend } from './kernels/bridge';
 import { useThreadedWasm, wasmThreadCount } from './wasm-threads';
@@ -239,7 +240,8 @@ async function probeWasm(): Promise<Probe> {
     const folder = wasmBinaryFolder();
     if (folder === undefined) return unavailable('wasm', 'the .wasm binaries were found neither beside this script nor in node_modules');
     wasm.setWasmPaths(folder + path.sep);
-    const rel = path.relative(process.cwd(), folder);
+    // relative to the project, not the working directory, so a notebook and a shell say the same
+    const rel = path.relative(PROJECT_ROOT, folder);
     from = `binaries in ${rel.startsWith('..') ? folder : rel || '.'}`;
     const stock = await useThreadedWasm(wasm, folder, wasmThreadCount());
     if (stock !== undefined && !(await tf.setBackend('wasm'))) {

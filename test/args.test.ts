@@ -20,6 +20,20 @@ describe('cli arguments', () => {
     expect(() => intOption(a, 'steps')).to.throw(/--steps must be an integer, got '1e3x'/);
   });
 
+  it('takes integers in decimal digits only: an empty string, hex, exponent, decimal point, spaces and + are refused', () => {
+    for (const bad of ['', '0x10', '0b11', '1e3', '16.0', ' 16', '16 ', '+16', '9007199254740993']) {
+      expect(() => intOption(parseArgs(['--steps', bad], ['steps']), 'steps'), `'${bad}'`).to.throw(GptLabError, `--steps must be an integer, got '${bad}'`);
+    }
+    expect(intOption(parseArgs(['--steps=16'], ['steps']), 'steps')).to.equal(16);
+    expect(intOption(parseArgs(['--seed', '-3'], ['seed']), 'seed')).to.equal(-3);
+    expect(intOption(parseArgs(['--steps', '007'], ['steps']), 'steps')).to.equal(7);
+  });
+
+  it('checks a lower bound, naming the option and the value', () => {
+    expect(() => intOption(parseArgs(['--steps', '0'], ['steps']), 'steps', undefined, 1)).to.throw(GptLabError, 'option --steps must be at least 1, got 0');
+    expect(intOption(parseArgs([], ['steps']), 'steps', 5, 1)).to.equal(5);
+  });
+
   it('rejects a missing value', () => {
     expect(() => parseArgs(['--steps'], ['steps'])).to.throw(/--steps needs a value/);
   });

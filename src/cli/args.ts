@@ -39,14 +39,21 @@ export function parseArgs(argv: string[], valued: string[], flags: string[] = []
   return { positional, options };
 }
 
-/** Reads an integer option, with a message naming the option and the value when it is not one. */
-export function intOption(args: ParsedArgs, name: string, fallback?: number): number {
+/**
+ * Reads an integer option, written in plain decimal digits (so '', '0x10', '1e3' and '5.0' are refused),
+ * at least `min` when given, with a message naming the option and the value when it is not one.
+ *
+ *   intOption(parseArgs(['--steps', '20'], ['steps']), 'steps') → 20
+ */
+export function intOption(args: ParsedArgs, name: string, fallback?: number, min?: number): number {
   const raw = args.options[name];
   if (raw === undefined) {
     assert(fallback !== undefined, () => `option --${name} is required`);
     return fallback;
   }
   const n = Number(raw);
-  assert(Number.isInteger(n), () => `option --${name} must be an integer, got '${raw}'`);
+  assert(/^-?\d+$/.test(raw) && Number.isSafeInteger(n),
+    () => `option --${name} must be an integer, got '${raw}'; write it in decimal digits, e.g. 20`);
+  assert(min === undefined || n >= min, () => `option --${name} must be at least ${min}, got ${raw}`);
   return n;
 }

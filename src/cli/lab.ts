@@ -7,11 +7,15 @@ import { spawn } from 'child_process';
 import * as path from 'path';
 import { findJupyter, jupyterEnv, PROJECT_ROOT } from '../notebook/jupyter';
 import { parseArgs } from './args';
+import { assert } from '../util/assert';
+import { PROFILES } from '../profile';
 
 export async function run(argv: string[]): Promise<number> {
   const dd = argv.indexOf('--');
   const passThrough = dd >= 0 ? argv.slice(dd + 1) : [];
   const args = parseArgs(dd >= 0 ? argv.slice(0, dd) : argv, ['profile'], ['dry-run']);
+  const p = args.options.profile;
+  assert(p === undefined || (PROFILES as readonly string[]).includes(p), () => `--profile must be ${PROFILES.join(' or ')}, got '${p}'`);
   const jupyter = findJupyter('notebook');
   const extra: Record<string, string> = args.options.profile ? { GPTLAB_PROFILE: args.options.profile } : {};
   const env = jupyterEnv(extra);

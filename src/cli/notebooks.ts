@@ -8,13 +8,15 @@ import * as path from 'path';
 import { PROJECT_ROOT, listNotebooks } from '../notebook/jupyter';
 import { runNotebook } from '../notebook/run';
 import { assert } from '../util/assert';
-import { parseProfile } from '../profile';
+import { checkOutputPath } from '../util/output-path';
+import { profile as activeProfile, PROFILES } from '../profile';
 import { parseArgs } from './args';
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['profile', 'out'], ['html']);
-  const profile = parseProfile(args.options.profile ?? process.env.GPTLAB_PROFILE ?? 'full', '--profile');
-  const outDir = path.resolve(args.options.out ?? path.join(PROJECT_ROOT, 'out', 'notebooks'));
+  const profile = args.options.profile ?? activeProfile();
+  assert((PROFILES as readonly string[]).includes(profile), () => `--profile must be ${PROFILES.join(' or ')}, got '${profile}'`);
+  const outDir = path.resolve(checkOutputPath(args.options.out ?? path.join(PROJECT_ROOT, 'out', 'notebooks'), 'dir'));
   const all = listNotebooks();
   const chosen = args.positional.length === 0 ? all : args.positional.map((name) => {
     const hit = all.find((nb) => path.basename(nb, '.ipynb') === name || path.basename(nb) === name || path.basename(nb).startsWith(`${name}-`));

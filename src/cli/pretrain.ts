@@ -3,22 +3,25 @@
 //
 //   gpt-lab pretrain --preset baby --out out/baby                 nanoGPT's CPU baby GPT, 2000 steps
 //   gpt-lab pretrain --preset tiny --steps 20 --out /tmp/tiny       seconds, for a smoke test
-//   options: --backend B, --steps N, --data shakespeare-char, --batch-size B, --lr LR,
-//            --eval-every N, --eval-iters N, --log-every N, --seed S
+//   gpt-lab pretrain --preset baby --out out/baby --lr 5e-4        resume with a lower learning rate
+// Options and defaults: `gpt-lab pretrain --help` (src/cli/usage.ts). On resume --steps, --lr,
+// --eval-every, --eval-iters and --log-every apply from the resumed step (said in one line, recorded in
+// the checkpoint); a different --batch-size or --seed is refused (src/train/pretrain.ts).
 // Left out: distributed training; fine-tuning (later stages have their own commands).
 
 import { parseArgs, intOption } from './args';
 import { initBackend, parseBackendName } from '../backend';
 import { Progress } from '../progress';
 import { assert } from '../util/assert';
+import { checkOutputPath } from '../util/output-path';
 import { parsePresetName, paramCount, flopsPerToken } from '../model';
-import { pretrain, PRETRAIN_DATASETS, PretrainDataset, TrainConfig, trainConfigFor } from '../train';
+import { describeChanges, pretrain, PRETRAIN_DATASETS, PretrainDataset, TrainConfig } from '../train';
 
 /** A positive number option, e.g. --lr 1e-3. */
 function numberOption(raw: string | undefined, name: string): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  assert(Number.isFinite(n) && n > 0, () => `option --${name} must be a positive number, got '${raw}'`);
+  assert(raw.trim() !== '' && Number.isFinite(n) && n > 0, () => `option --${name} must be a positive number, got '${raw}'`);
   return n;
 }
 
@@ -31,30 +34,30 @@ function formatFlops(n: number): string {
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['preset', 'backend', 'steps', 'data', 'out', 'batch-size', 'lr', 'eval-every', 'eval-iters', 'log-every', 'seed']);
   const o = args.options;
+  assert(args.positional.length === 0,
+    () => `gpt-lab pretrain takes no positional arguments (got '${args.positional.join(' ')}'); see gpt-lab pretrain --help`);
   assert(o.preset !== undefined, () => 'option --preset is required (tiny, baby or shakespeare-char)');
   assert(o.out !== undefined, () => 'option --out DIR is required: checkpoints go there, and a run resumes from it');
   const preset = parsePresetName(o.preset, '--preset');
   const data = (o.data ?? 'shakespeare-char') as PretrainDataset;
   assert((PRETRAIN_DATASETS as readonly string[]).includes(data), () => `--data '${o.data}' is not known; use one of: ${PRETRAIN_DATASETS.join(', ')}`);
   const backend = o.backend === undefined ? undefined : parseBackendName(o.backend, '--backend');
-  const choice = await initBackend({ backend, source: '--backend' });
-
   const overrides: Partial<TrainConfig> = {};
-  if (o['batch-size'] !== undefined) overrides.batchSize = intOption(args, 'batch-size');
-  if (o['eval-every'] !== undefined) overrides.evalEvery = intOption(args, 'eval-every');
-  if (o['eval-iters'] !== undefined) overrides.evalIters = intOption(args, 'eval-iters');
-  if (o['log-every'] !== undefined) overrides.logEvery = intOption(args, 'log-every');
-  if (o.seed !== undefined) overrides.seed = intOption(args, 'seed');
+  if (o['batch-size'] !== undefined) overrides.batchSize = intOption(args, 'batch-size', undefined, 1);
+  if (o['eval-every'] !== undefined) overrides.evalEvery = intOption(args, 'eval-every', undefined, 0);
+  if (o['eval-iters'] !== undefined) overrides.evalIters = intOption(args, 'eval-iters', undefined, 1);
+  if (o['log-every'] !== undefined) overrides.logEvery = intOption(args, 'log-every', undefined, 1);
+  if (o.seed !== undefined) overrides.seed = intOption(args, 'seed', undefined, 0);
   const lr = numberOption(o.lr, 'lr');
-  const steps = o.steps === undefined ? undefined : intOption(args, 'steps');
+  const steps = o.steps === undefined ? undefined : intOption(args, 'steps', undefined, 1);
+  checkOutputPath(o.out, 'dir');
+  const choice = await initBackend({ backend, source: '--backend' });
   let startStep = 0;
 
   let bar: Progress | undefined;
   const result = await pretrain({
-    preset, data, steps, out: o.out,
-    // --lr sets the peak, and the floor at a tenth of it, as nanoGPT's min_lr = learning_rate / 10.
-    train: { ...overrides, ...(lr !== undefined ? { schedule: { ...trainConfigFor(preset, steps).schedule, maxLr: lr, minLr: lr / 10 } } : {}) },
-    onStart: ({ model, trainer, resumedFrom }) => {
+    preset, data, steps, out: o.out, lr, train: overrides,
+    onStart: ({ model, trainer, resumedFrom, changes }) => {
       const c = model.config;
       const t = trainer.config;
       console.log(`backend ${choice.name}; model ${preset}: ${paramCount(c).total.toLocaleString('en-US')} parameters ` +
@@ -62,6 +65,8 @@ export async function run(argv: string[]): Promise<number> {
         `${formatFlops(flopsPerToken(c).train)} per training token`);
       console.log(`${resumedFrom > 0 ? `resuming from step ${resumedFrom} in ${o.out}` : `new run in ${o.out}`}: ` +
         `${t.maxSteps} steps of ${t.batchSize}x${t.gradAccumSteps} rows, lr ${t.schedule.maxLr} → ${t.schedule.minLr}, evaluating every ${t.evalEvery}`);
+      const changed = describeChanges(changes);
+      if (changes.length > 0) console.log(`changed on resume, from step ${resumedFrom} on (recorded in the checkpoint): ${changed}`);
       const left = Math.max(0, t.maxSteps - resumedFrom);
       bar = new Progress(left, { label: resumedFrom > 0 ? `pretrain (from ${resumedFrom})` : 'pretrain', unit: 'step' });
       startStep = resumedFrom;

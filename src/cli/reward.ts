@@ -8,7 +8,9 @@
 //   options: --from DIR, --out DIR, --steps N, --seed N, --profile ci|workshop|full, --backend B, --force
 // A directory holding a finished reward model is loaded, not trained again (--force trains anew).
 
+import * as path from 'path';
 import { stageArgs } from './stage-args';
+import { checkOutputPath } from '../util/output-path';
 import { parseArgs } from './args';
 import { initBackend } from '../backend';
 import { Progress } from '../progress';
@@ -21,8 +23,9 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['from', 'out', 'steps', 'seed', 'profile', 'backend'], ['force']);
   const o = args.options;
   const { profile: prof, backend, steps, seed } = stageArgs(args, 'reward');
+  const out = checkOutputPath(o.out ?? stageDir('reward', prof, seed), 'dir');
+  if (o.from === undefined) checkOutputPath(path.dirname(stageDir('sft', prof, seed)), 'dir', 'the runs directory'); // base and SFT go there
   const choice = await initBackend({ backend, source: '--backend' });
-  const out = o.out ?? stageDir('reward', prof, seed);
 
   let bar: Progress | undefined;
   if (o.from === undefined) console.log(`no --from: starting from the ${prof} profile's SFT model in ${stageDir('sft', prof, seed)} (trained first if missing)`);

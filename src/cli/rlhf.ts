@@ -10,7 +10,9 @@
 //            --seed N, --profile ci|workshop|full, --backend B, --force, --eval (score SFT and the new policy on held-out prompts)
 // A directory holding a finished run is loaded, not trained again (--force trains anew).
 
+import * as path from 'path';
 import { stageArgs } from './stage-args';
+import { checkOutputPath } from '../util/output-path';
 import { parseArgs } from './args';
 import { initBackend } from '../backend';
 import { Progress } from '../progress';
@@ -46,8 +48,11 @@ export async function run(argv: string[]): Promise<number> {
   const beta = numberOption(o.beta, 'beta', 0);
   const lr = numberOption(o.lr, 'lr', Number.MIN_VALUE);
   assert(algo !== 'dpo' || beta === undefined || beta > 0, () => 'DPO needs --beta > 0 (it divides the implicit reward); 0.1 is usual');
+  const out = checkOutputPath(o.out ?? stageDir(algo === 'dpo' ? 'dpo' : 'rlhf', prof, seed), 'dir');
+  // Earlier stages, and the on-policy reward model, go to the runs directory when not given.
+  const earlier = o.from === undefined || (algo !== 'dpo' && o.reward === undefined);
+  if (earlier) checkOutputPath(path.dirname(stageDir('sft', prof, seed)), 'dir', 'the runs directory');
   const choice = await initBackend({ backend, source: '--backend' });
-  const out = o.out ?? stageDir(algo === 'dpo' ? 'dpo' : 'rlhf', prof, seed);
 
   let bar: Progress | undefined;
   const overrides = { ...(steps !== undefined ? { steps } : {}), ...(beta !== undefined ? { beta } : {}), ...(lr !== undefined ? { lr } : {}) };

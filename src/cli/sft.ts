@@ -9,7 +9,9 @@
 // A directory holding a finished SFT run is loaded, not trained again (--force trains anew); an
 // unfinished one resumes.
 
+import * as path from 'path';
 import { stageArgs } from './stage-args';
+import { checkOutputPath } from '../util/output-path';
 import { parseArgs, intOption } from './args';
 import { initBackend } from '../backend';
 import { Progress } from '../progress';
@@ -23,8 +25,9 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['from', 'out', 'steps', 'seed', 'profile', 'backend', 'eval'], ['force']);
   const o = args.options;
   const { profile: prof, backend, steps, seed } = stageArgs(args, 'sft');
+  const out = checkOutputPath(o.out ?? stageDir('sft', prof, seed), 'dir');
+  if (o.from === undefined) checkOutputPath(path.dirname(stageDir('base', prof, seed)), 'dir', 'the runs directory'); // the base goes there
   const choice = await initBackend({ backend, source: '--backend' });
-  const out = o.out ?? stageDir('sft', prof, seed);
   const evalN = intOption(args, 'eval', 0);
   assert(evalN >= 0, () => `--eval must be >= 0 (questions per held-out set), got ${evalN}`);
 

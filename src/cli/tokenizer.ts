@@ -16,14 +16,10 @@ import { isPatternName, PATTERN_NAMES, type PatternName } from '../tokenizer/pat
 import type { SpecialSet } from '../tokenizer/special';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import { assert } from '../util/assert';
+import { checkOutputPath } from '../util/output-path';
+import { formatHelp, HELP } from './usage';
 
-const USAGE = `usage:
-  gpt-lab tokenizer train --input FILE[,FILE...] --vocab-size N [--pattern ${PATTERN_NAMES.join('|')}]
-                          [--special NAME,NAME] --out FILE(.json|.tiktoken)
-  gpt-lab tokenizer encode (--encoding NAME | --tokenizer FILE [--pattern P])
-                           [--allowed-special all|NAME,...] [--disallowed-special all|none|NAME,...]   (stdin: text)
-  gpt-lab tokenizer decode (--encoding NAME | --tokenizer FILE [--pattern P])                            (stdin: JSON ids)
-encodings: ${ENCODING_NAMES.join(', ')}`;
+const USAGE = formatHelp('tokenizer', HELP.tokenizer);
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -41,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
 async function trainCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['input', 'vocab-size', 'pattern', 'special', 'out']);
   const input = required(args, 'input').split(',');
-  const out = required(args, 'out');
+  const out = checkOutputPath(required(args, 'out'), 'file');
   const vocabSize = intOption(args, 'vocab-size');
   const pattern = patternOption(args) ?? 'gpt4';
   const special = args.options.special === undefined ? undefined : list(args.options.special);

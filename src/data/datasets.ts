@@ -1,13 +1,16 @@
 // Lesson 1 of the data pipeline: where the text comes from.
 //
 // A dataset is a file at a public URL, pinned by its size and sha256, so every learner trains on the
-// same bytes and a truncated or tampered download is caught instead of silently training on it. This
-// file is only the registry (plain data); src/data/download.ts fetches and caches the files.
+// same bytes and a truncated or tampered download is caught instead of silently training on it. The
+// pins live in one place, the dataset's manifest under datasets/ at the project root (with its license
+// and citation); this file reads them into the registry. src/data/download.ts fetches and caches.
 //
 // Left out: datasets split across many shards (nanochat's FineWeb-Edu): one file per entry is enough
 // for a laptop-sized lab.
 
 import { assert } from '../util/assert';
+// subtle: imported, not read at run time, so tsc copies the manifest into dist/ and a bundle inlines it.
+import tinyshakespeare from '../../datasets/tinyshakespeare/manifest.json';
 
 /** The names of the registered datasets. */
 export type DatasetName = 'tinyshakespeare';
@@ -28,16 +31,35 @@ export interface DatasetSpec {
   description: string;
 }
 
-/** The registry. Tests pass their own `DatasetSpec` instead of editing this. */
-export const DATASETS: Readonly<Record<DatasetName, DatasetSpec>> = {
-  tinyshakespeare: {
-    name: 'tinyshakespeare',
-    fileName: 'tinyshakespeare.txt',
-    url: 'https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt',
-    bytes: 1_115_394,
-    sha256: '86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed',
-    description: 'Tiny Shakespeare: 40,000 lines of plays in one text file (char-rnn, nanoGPT).',
-  },
+/** A downloaded dataset's manifest (datasets/<name>/manifest.json): the spec, where it comes from, and its terms. */
+export interface DatasetManifest extends DatasetSpec {
+  source: 'download';
+  /** Under what terms the data may be used. */
+  license: string;
+  /** Whom to credit, and where the data was published. */
+  citation: string;
+}
+
+/**
+ * A manifest read from JSON, checked field by field so a hand edit fails with the field at fault.
+ *
+ *   manifestSpec({ name: 'x', ..., bytes: '12' }) → throws "... bytes must be a number ..."
+ */
+export function manifestSpec(json: Record<string, unknown>): DatasetManifest {
+  const name = String(json.name);
+  for (const key of ['name', 'description', 'fileName', 'url', 'sha256', 'license', 'citation'] as const) {
+    assert(typeof json[key] === 'string', () => `dataset manifest ${name}: ${key} must be a string, got ${JSON.stringify(json[key])}; fix datasets/${name}/manifest.json`);
+  }
+  assert(typeof json.bytes === 'number', () => `dataset manifest ${name}: bytes must be a number, got ${JSON.stringify(json.bytes)}; fix datasets/${name}/manifest.json`);
+  assert(json.source === 'download', () => `dataset manifest ${name}: source must be 'download', got ${JSON.stringify(json.source)}`);
+  const m = json as unknown as DatasetManifest;
+  checkSpec(m);
+  return m;
+}
+
+/** The registry, from the manifests. Tests pass their own `DatasetSpec` instead of editing this. */
+export const DATASETS: Readonly<Record<DatasetName, DatasetManifest>> = {
+  tinyshakespeare: manifestSpec(tinyshakespeare),
 };
 
 /**

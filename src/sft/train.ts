@@ -145,9 +145,9 @@ export class SftTrainer {
     const evaluateAndSave = () => {
       last = this.evaluate();
       if (!Number.isFinite(last.valLoss)) throw new GptLabError(`the SFT validation loss became ${last.valLoss} at step ${this.step}: training diverged; lower schedule.maxLr (e.g. halve it) or keep gradClip on`);
-      opts.onEval?.(last);
       const final = this.step >= until && opts.saveAtEnd === false;
       if (opts.checkpointDir !== undefined && !final) this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
+      opts.onEval?.(last);
     };
     while (this.step < until) {
       const { loss, gradNorm, lr, tokens: n } = this.trainStep();

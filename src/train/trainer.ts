@@ -100,6 +100,7 @@ export interface RunOptions {
   /** Stop after this step (default config.maxSteps). */
   untilStep?: number;
   onStep?: (s: StepInfo) => void;
+  /** After each evaluation, once its checkpoint (if any) is saved: a line saying "saved" is true when printed. */
   onEval?: (e: EvalInfo) => void;
   /** Save a checkpoint here at every evaluation and at the end. */
   checkpointDir?: string;
@@ -251,9 +252,9 @@ export class Trainer {
     const evaluateAndSave = () => {
       last = this.evaluate();
       this.checkFinite(last.valLoss, learningRate(Math.max(0, this.step - 1), this.config.schedule), 'the validation loss', opts.checkpointDir);
-      opts.onEval?.(last);
       const final = this.step >= until && opts.saveAtEnd === false;
       if (opts.checkpointDir !== undefined && !final) this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
+      opts.onEval?.(last);
     };
     while (this.step < until) {
       const { loss, gradNorm, lr } = this.trainStep();

@@ -9,6 +9,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { AddressInfo } from 'net';
+import { spawn } from 'child_process';
 import { DatasetSpec, fetchDataset, mirrorUrl, readDatasetText, resolveCacheDir, resolveSpec } from '../../src/data';
 import { GptLabError } from '../../src/util/assert';
 
@@ -86,6 +87,8 @@ describe('data/download', () => {
 
   it('downloads, verifies and caches a file; the second call makes no request', async () => {
     server = await serve(standard);
+    const listeners = () => ['SIGINT', 'SIGTERM', 'SIGHUP', 'exit'].map((e) => process.listenerCount(e));
+    const before = listeners();
     const progress: [number, number][] = [];
     const first = await fetchDataset(spec(`${server.base}/file.txt`), { cacheDir, env: {}, onProgress: (b, t) => progress.push([b, t]) });
     expect(first.source).to.equal('download');
@@ -93,6 +96,7 @@ describe('data/download', () => {
     expect(fs.readFileSync(first.path).equals(BODY)).to.equal(true);
     expect(progress[progress.length - 1]).to.deep.equal([BODY.length, BODY.length]);
     expect(fs.readdirSync(cacheDir)).to.deep.equal(['test.txt']); // no temp file left
+    expect(listeners()).to.deep.equal(before); // the cleanup listeners live only while a download runs
 
     const second = await fetchDataset(spec(`${server.base}/file.txt`), { cacheDir, env: {} });
     expect(second).to.deep.equal({ path: first.path, source: 'cache' });
@@ -111,8 +115,9 @@ describe('data/download', () => {
 
   it('rejects a wrong size with the same message shape', async () => {
     server = await serve(standard);
-    const err = await rejection(fetchDataset(spec(`${server.base}/file.txt`, { bytes: 10 }), { cacheDir, env: {} }));
-    expect(err.message).to.include('expected 10 bytes').and.include(`got ${BODY.length} bytes`);
+    // A file shorter than expected (one longer is stopped by the size cap, tested below).
+    const err = await rejection(fetchDataset(spec(`${server.base}/file.txt`, { bytes: 5000 }), { cacheDir, env: {} }));
+    expect(err.message).to.include('expected 5000 bytes').and.include(`got ${BODY.length} bytes`);
     expect(fs.readdirSync(cacheDir)).to.deep.equal([]);
   });
 
@@ -213,10 +218,131 @@ describe('data/download', () => {
     expect(await readDatasetText(spec(`${server.base}/file.txt`), { cacheDir, env: {} })).to.equal(BODY.toString());
   });
 
-  it('takes the cache directory from GPTLAB_DATA_DIR, else <project root>/.cache/datasets', () => {
+  it('stops a server that sends more than the expected size (no Content-Length), keeping nothing', async function () {
+    this.timeout(10_000);
+    let sent = 0;
+    server = await serve((_req, res) => {
+      res.writeHead(200); // chunked: no announced length, so only the expected size can stop it
+      const pump = (): void => {
+        // An endless body, bounded here at 20 MB so a client that never stops still ends the test.
+        while (sent < 20_000_000 && !res.destroyed) {
+          sent += BODY.length;
+          if (!res.write(BODY)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    const url = `${server.base}/file.txt`;
+    const err = await rejection(fetchDataset(spec(url), { cacheDir, env: {} }));
+    expect(err).to.be.instanceOf(GptLabError);
+    expect(err.message).to.include(url).and.include(`more than the expected ${BODY.length} bytes`).and.include('GPTLAB_MIRROR');
+    expect(sent).to.be.below(5_000_000); // the client hung up long before the 20 MB
+    expect(fs.readdirSync(cacheDir)).to.deep.equal([]);
+  });
+
+  it('refuses a Content-Length larger than the expected size before reading the body', async () => {
+    server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-length': 10 * BODY.length });
+      res.end(Buffer.concat(Array.from({ length: 10 }, () => BODY)));
+    });
+    const err = await rejection(fetchDataset(spec(`${server.base}/file.txt`), { cacheDir, env: {} }));
+    expect(err).to.be.instanceOf(GptLabError);
+    expect(err.message).to.include(`announces ${10 * BODY.length} bytes`).and.include(`expected ${BODY.length}`);
+    expect(fs.readdirSync(cacheDir)).to.deep.equal([]);
+  });
+
+  /** A server that sends the headers, then one byte of BODY every `everyMs`. */
+  function trickle(everyMs: number) {
+    return (_req: http.IncomingMessage, res: http.ServerResponse): void => {
+      res.writeHead(200, { 'content-length': BODY.length });
+      let i = 0;
+      const timer: NodeJS.Timeout = setInterval(() => {
+        if (res.destroyed || i >= BODY.length) return void clearInterval(timer);
+        res.write(BODY.subarray(i, ++i));
+      }, everyMs);
+      res.on('close', () => clearInterval(timer));
+    };
+  }
+
+  it('gives up on a trickling server at the stall timeout, and says so', async function () {
+    this.timeout(10_000); // without a stall check the 2150 bytes would take 2150 x 20 ms = 43 s
+    server = await serve(trickle(20));
+    const started = Date.now();
+    const err = await rejection(fetchDataset(spec(`${server.base}/file.txt`), { cacheDir, env: {}, timeoutMs: 400 }));
+    expect(Date.now() - started).to.be.below(5000);
+    expect(err).to.be.instanceOf(GptLabError);
+    expect(err.message).to.include('stall timeout').and.include('0.4 s').and.include('retry').and.include('GPTLAB_MIRROR');
+    expect(err.message).to.match(/after \d+ of 2150 bytes/);
+    expect(fs.readdirSync(cacheDir)).to.deep.equal([]);
+  });
+
+  it('gives up on a silent server at the stall timeout', async function () {
+    this.timeout(10_000);
+    server = await serve(() => undefined); // accepts the request, never answers
+    const err = await rejection(fetchDataset(spec(`${server.base}/file.txt`), { cacheDir, env: {}, timeoutMs: 300 }));
+    expect(err).to.be.instanceOf(GptLabError);
+    expect(err.message).to.include('stall timeout').and.include('0.3 s');
+    expect(fs.readdirSync(cacheDir)).to.deep.equal([]);
+  });
+
+  it('stops at the total deadline even while bytes keep coming, and says so', async function () {
+    this.timeout(10_000);
+    server = await serve(trickle(5)); // 2150 bytes at one per 5 ms: ~11 s, always some progress
+    const started = Date.now();
+    const err = await rejection(fetchDataset(spec(`${server.base}/file.txt`), { cacheDir, env: {}, timeoutMs: 5000, deadlineMs: 500 }));
+    expect(Date.now() - started).to.be.below(4000);
+    expect(err).to.be.instanceOf(GptLabError);
+    expect(err.message).to.include('deadline').and.include('0.5 s').and.include('retry').and.include('GPTLAB_MIRROR');
+    expect(err.message).to.not.include('stall');
+    expect(fs.readdirSync(cacheDir)).to.deep.equal([]);
+  });
+
+  it('does not tell a user of a local mirror directory to check the network', async () => {
+    const mirror = fs.mkdtempSync(path.join(os.tmpdir(), 'gptlab-mirror-'));
+    try {
+      fs.writeFileSync(path.join(mirror, 'test.txt'), 'something else');
+      const err = await rejection(fetchDataset(spec('http://127.0.0.1:9/x.txt'), { cacheDir, env: { GPTLAB_MIRROR: mirror } }));
+      expect(err.message).to.include(path.join(mirror, 'test.txt')).and.include('GPTLAB_MIRROR');
+      expect(err.message).to.not.match(/network/i);
+    } finally {
+      fs.rmSync(mirror, { recursive: true, force: true });
+    }
+  });
+
+  it("removes the .part files of processes that died mid-download, and keeps a live process's", async () => {
+    const dead = await deadPid();
+    const stale = `.test.txt.${dead}.0123abcd.part`;
+    const live = `.test.txt.${process.ppid}.89abcdef.part`; // our parent is alive: maybe downloading now
+    const other = 'notes.part'; // not a name our downloads use
+    for (const f of [stale, live, other]) fs.writeFileSync(path.join(cacheDir, f), 'partial');
+    server = await serve(standard);
+    await fetchDataset(spec(`${server.base}/file.txt`), { cacheDir, env: {} });
+    expect(fs.readdirSync(cacheDir).sort()).to.deep.equal([live, other, 'test.txt'].sort());
+  });
+
+  for (const how of ['SIGTERM', 'SIGINT', 'crash'] as const) {
+    it(`removes its .part file when the process is stopped mid-download (${how})`, async function () {
+      this.timeout(20_000);
+      server = await serve((_req, res) => {
+        res.writeHead(200, { 'content-length': BODY.length });
+        res.write(BODY.subarray(0, 100)); // then nothing: the child waits at the stall timeout
+      });
+      const child = downloadInChild(spec(`${server.base}/file.txt`), cacheDir, how === 'crash');
+      const part = await waitFor(() => fs.readdirSync(cacheDir).find((f) => f.endsWith('.part')), 10_000);
+      expect(part).to.match(/^\.test\.txt\.\d+\.[0-9a-f]{8}\.part$/);
+      if (how !== 'crash') child.process.kill(how);
+      const exit = await child.exit;
+      if (how === 'crash') expect(exit.code).to.equal(1, child.stderr());
+      else expect(exit.signal).to.equal(how); // the default for the signal still happens: the process dies of it
+      expect(fs.readdirSync(cacheDir)).to.deep.equal([]);
+    });
+  }
+
+  it('takes the cache directory from GPTLAB_DATA_DIR, else <project root>/datasets/.cache', () => {
     expect(resolveCacheDir({ env: { GPTLAB_DATA_DIR: cacheDir } })).to.equal(cacheDir);
     const root = path.resolve(__dirname, '..', '..', '..'); // dist/test/data → project root
-    expect(resolveCacheDir({ env: {} })).to.equal(path.join(root, '.cache', 'datasets'));
+    expect(resolveCacheDir({ env: {} })).to.equal(path.join(root, 'datasets', '.cache'));
   });
 
   it('knows Tiny Shakespeare and checks specs', () => {
@@ -228,3 +354,43 @@ describe('data/download', () => {
     expect(mirrorUrl('http://host/data/', 'a.txt')).to.equal('http://host/data/a.txt');
   });
 });
+
+/** The id of a process that has exited (a child run to completion), for a stale .part file's name. */
+function deadPid(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', () => resolve(child.pid!));
+  });
+}
+
+/** Polls until `get` returns a value, or fails after `ms`. */
+async function waitFor<T>(get: () => T | undefined, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`nothing after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Runs fetchDataset in a child node process (so it can be killed); with `crash`, the child throws an
+ * uncaught exception a second after its download has started (time for the test to see the .part file).
+ */
+function downloadInChild(s: DatasetSpec, cacheDir: string, crash: boolean) {
+  const module = path.resolve(__dirname, '..', '..', 'src', 'data', 'download.js');
+  const script = [
+    `const { fetchDataset } = require(${JSON.stringify(module)});`,
+    `fetchDataset(${JSON.stringify(s)}, { cacheDir: ${JSON.stringify(cacheDir)}, env: {}, timeoutMs: 60000 });`,
+    crash ? `const t = setInterval(() => { if (require('fs').readdirSync(${JSON.stringify(cacheDir)}).length > 0) { clearInterval(t); setTimeout(() => { throw new Error('boom'); }, 1000); } }, 10);` : '',
+  ].join('\n');
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { process: child, exit, stderr: () => err };
+}

@@ -54,6 +54,25 @@ describe('gpt-lab pretrain and sample', function () {
     expect(cli(...args).stdout).to.equal(a.stdout);
   });
 
+  it('applies a lower --lr on resume, saying so in one line, and records it in the checkpoint', () => {
+    const r = cli('pretrain', '--preset', 'tiny', '--steps', '12', '--lr', '5e-4', '--backend', 'cpu', '--out', dir);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/resuming from step 9 .* lr 0\.0005 → 0\.00005/);
+    expect(r.stdout).to.include('changed on resume, from step 9 on (recorded in the checkpoint): maxSteps 9 → 12, schedule.maxLr 0.001 → 0.0005, schedule.minLr 0.0001 → 0.00005');
+    const state = loadCheckpoint(dir).state;
+    expect(state.step).to.equal(12);
+    expect((state.train as { schedule: { maxLr: number } }).schedule.maxLr).to.equal(5e-4);
+  });
+
+  it('refuses --batch-size and --seed that differ from the run being resumed, in one line, training nothing', () => {
+    const r = cli('pretrain', '--preset', 'tiny', '--steps', '15', '--batch-size', '8', '--seed', '3', '--backend', 'cpu', '--out', dir);
+    expect(r.status).to.equal(1);
+    expect(r.stderr.trim().split('\n')).to.have.length(1);
+    expect(r.stderr).to.match(/^gpt-lab pretrain: batchSize \(--batch-size\) 8, seed \(--seed\) 3 cannot change when resuming from .*which holds batchSize 4, seed 1337/);
+    expect(r.stderr).to.include('Drop them to resume, or use a new output directory');
+    expect(loadCheckpoint(dir).state.step).to.equal(12);
+  });
+
   it('fails clearly on a bad preset, a missing --out and a missing checkpoint', () => {
     const bad = cli('pretrain', '--preset', 'huge', '--out', dir);
     expect(bad.status).to.equal(1);
