@@ -2,10 +2,10 @@
 // every stage from nothing in a fresh runs directory (tokenizer, base, sft; reward; the on-policy
 // reward model, PPO, GRPO, PPO with β = 0, DPO, the practice reward model and its RL run, and the
 // labeler-paid control run), then the total. The reference in the same run is one training step of
-// nanoGPT's CPU baby GPT (batch 12 x 64 characters, 0.13 s on wasm on a quiet 2-core machine, as the
-// README's pretraining numbers say), timed before and after each profile: the chain's seconds divided by
-// it are the chain's length in baby steps, which holds on a busy machine, and times 0.13 s estimate the
-// chain on a quiet one.
+// nanoGPT's CPU baby GPT (batch 12 x 64 characters), timed before and after each profile: the chain's
+// seconds divided by it are the chain's length in baby steps, which holds better on a busy machine than
+// seconds do (when the load does not change much during the run). On the 2-core machine of these notes the
+// baby step took 0.22-0.24 s at a load average of about 1.
 //
 //   npm run bench -- chain                          # workshop, then full (~15 min on a 2-core CPU)
 //   npm run bench -- chain --profiles workshop      # one profile
@@ -98,9 +98,6 @@ export function babyStepSeconds(): number {
   return times.sort((a, b) => a - b)[2];
 }
 
-/** The baby step's time on a quiet 2-core machine (wasm, two threads): the README's pretraining figure. */
-export const QUIET_BABY_STEP_SECONDS = 0.13;
-
 /** Runs the chain for each profile in its own temporary runs directory (removed afterwards). */
 export async function runChainBench(opts: ChainBenchOptions = {}): Promise<Record<string, unknown>> {
   const backend = await initBackend();
@@ -118,8 +115,7 @@ export async function runChainBench(opts: ChainBenchOptions = {}): Promise<Recor
       const ref = (before + after) / 2;
       out[prof] = {
         seconds, babyStepSeconds: { before: round(before), after: round(after) },
-        totalInBabySteps: Math.round(seconds.total / ref),
-        quietEstimateSeconds: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, Math.round(v / ref * QUIET_BABY_STEP_SECONDS)])),
+        inBabySteps: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, Math.round(v / ref)])),
         tensorsLeft: tf.memory().numTensors - tensors,
       };
     } finally {
