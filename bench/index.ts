@@ -5,6 +5,7 @@
 //   npm run bench -- constrain              # the constrained-decoding index: build time, µs per masked step
 //   npm run bench -- step --configs baby --backends wasm,cpu --rounds 3 --profile
 //   npm run bench -- pretrain --steps 20    # pretraining speed only (the loss is not comparable)
+//   npm run bench -- chain --profiles workshop   # notebooks 04 → 06's stages, timed (default: workshop and full)
 //   npm run bench -- pretrain --preset shakespeare-char   # nanoGPT's GPU run (5000 steps, target 1.4697): for the GPU machine
 //   npm run bench -- retrieval --sizes 1000,10000         # vector-index query latency against index size
 //
@@ -18,12 +19,14 @@ import { parseBackendName } from '../src/backend';
 import { parsePresetName } from '../src/model';
 import { runPretrainBench } from './pretrain';
 import { runTokenizerBench } from './tokenizer';
+import { runChainBench } from './chain';
 import { runConstrainBench } from './constrain';
 import { runRetrievalBench } from './retrieval';
+import { parseProfile } from '../src/profile';
 import { runStepBench, STEP_CONFIG_NAMES, StepConfigName, summarizeStepBench } from './step';
 
 /** The options `bench` knows, for the CLI (src/cli/bench.ts) too. */
-export const BENCH_VALUED = ['preset', 'steps', 'configs', 'backends', 'rounds', 'warmup', 'sizes', 'dim'];
+export const BENCH_VALUED = ['preset', 'steps', 'configs', 'backends', 'rounds', 'warmup', 'sizes', 'dim', 'profiles'];
 export const BENCH_FLAGS = ['json', 'no-torch', 'profile', 'unfused'];
 
 const list = (args: ParsedArgs, name: string) => args.options[name]?.split(',').map((s) => s.trim()).filter((s) => s);
@@ -64,6 +67,7 @@ export async function main(argv: string[], defaultNames?: string[]): Promise<num
       rounds: args.options.rounds === undefined ? undefined : intOption(args, 'rounds'),
       backend: list(args, 'backends')?.map((b) => parseBackendName(b, '--backends'))[0],
     }),
+    chain: () => runChainBench({ profiles: list(args, 'profiles')?.map((p) => parseProfile(p, '--profiles')) }),
   };
   const names = args.positional.length > 0 ? args.positional : defaultNames ?? [];
   const unknown = names.filter((n) => !(n in BENCHES));

@@ -15,7 +15,7 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 export const commands: Record<string, Command> = {
   backend: { summary: 'print the tfjs backend gpt-lab picks here, and why', load: () => import('./cli/backend.js') },
   lab: { summary: 'register the tslab kernel in the project and start Jupyter', load: () => import('./cli/lab.js') },
-  notebooks: { summary: 'execute the notebooks headlessly (--profile ci|full, --html)', load: () => import('./cli/notebooks.js') },
+  notebooks: { summary: 'execute the notebooks headlessly (--profile ci|workshop|full, --html)', load: () => import('./cli/notebooks.js') },
   pretrain: { summary: 'train a char-level GPT on Tiny Shakespeare (--preset tiny|baby|shakespeare-char --out DIR); resumes from DIR', load: () => import('./cli/pretrain.js') },
   sample: { summary: 'write text with a pretrained checkpoint (--checkpoint DIR --prompt TEXT)', load: () => import('./cli/sample.js') },
   sft: { summary: 'fine-tune a base model on the task world\'s conversations (--from DIR --out DIR)', load: () => import('./cli/sft.js') },

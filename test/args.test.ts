@@ -46,26 +46,31 @@ describe('profiles', () => {
   it('defaults to full and picks by GPTLAB_PROFILE', () => {
     delete process.env.GPTLAB_PROFILE;
     expect(profile()).to.equal('full');
-    expect(pick({ ci: 1, full: 2 })).to.equal(2);
+    expect(pick({ ci: 1, workshop: 3, full: 2 })).to.equal(2);
     process.env.GPTLAB_PROFILE = 'ci';
-    expect(pick({ ci: 1, full: 2 })).to.equal(1);
+    expect(pick({ ci: 1, workshop: 3, full: 2 })).to.equal(1);
+    process.env.GPTLAB_PROFILE = 'workshop';
+    expect(pick({ ci: 1, workshop: 3, full: 2 })).to.equal(3);
+    expect(pick({ ci: 1, full: 2 })).to.equal(2);   // a notebook quick in full runs full's setting in the workshop
   });
 
   it('rejects an unknown profile, listing the valid ones', () => {
     process.env.GPTLAB_PROFILE = 'fast';
-    expect(() => profile()).to.throw(/GPTLAB_PROFILE='fast'.*ci, full/);
+    expect(() => profile()).to.throw(/GPTLAB_PROFILE='fast'.*ci, workshop, full/);
   });
 });
 
 describe('stageArgs (sft, reward, rlhf)', () => {
   const parse = (...argv: string[]) => parseArgs(argv, ['profile', 'backend', 'steps', 'out']);
-  it('reads --profile, --backend and --steps', () => {
+  it('reads --profile, --backend, --steps and --seed', () => {
+    expect(stageArgs(parseArgs(['--profile', 'workshop', '--seed', '2'], ['profile', 'seed']), 'rlhf')).to.deep.equal({ profile: 'workshop', backend: undefined, steps: undefined, seed: 2 });
+    expect(() => stageArgs(parseArgs(['--seed', 'x'], ['seed']), 'sft')).to.throw(GptLabError, "option --seed must be an integer, got 'x'");
     expect(stageArgs(parse('--profile', 'ci', '--backend', 'cpu', '--steps', '5'), 'sft')).to.deep.equal({ profile: 'ci', backend: 'cpu', steps: 5 });
     expect(stageArgs(parse('--profile', 'full'), 'reward')).to.deep.equal({ profile: 'full', backend: undefined, steps: undefined });
   });
   it('rejects positional arguments, an unknown profile or backend, and steps below 1, naming the value', () => {
     expect(() => stageArgs(parse('extra'), 'rlhf')).to.throw(GptLabError, "gpt-lab rlhf takes no positional arguments (got 'extra')");
-    expect(() => stageArgs(parse('--profile', 'huge'), 'sft')).to.throw(GptLabError, "--profile 'huge' is not a profile; use ci or full");
+    expect(() => stageArgs(parse('--profile', 'huge'), 'sft')).to.throw(GptLabError, "--profile 'huge' is not a profile; use one of: ci, workshop, full");
     expect(() => stageArgs(parse('--backend', 'cuda'), 'sft')).to.throw(GptLabError, 'cuda');
     expect(() => stageArgs(parse('--steps', '0'), 'reward')).to.throw(GptLabError, '--steps must be a positive integer, got 0');
   });

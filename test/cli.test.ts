@@ -105,7 +105,7 @@ describe('gpt-lab: GPTLAB_PROFILE and strict integers', function () {
       process.env.GPTLAB_PROFILE = 'fast';
       const r = await gptLab(...argv, '--no-such-option');
       expect(r.code).to.equal(1);
-      expect(r.err).to.equal(`gpt-lab ${argv[0]}: GPTLAB_PROFILE='fast' is not a profile; use one of: ci, full`);
+      expect(r.err).to.equal(`gpt-lab ${argv[0]}: GPTLAB_PROFILE='fast' is not a profile; use one of: ci, workshop, full`);
     });
   }
 

@@ -5,7 +5,7 @@
 //   gpt-lab reward                                  the active profile's SFT model (trained first if missing) → runs/<profile>/reward
 //   gpt-lab reward --from runs/full/sft --out out/rm --steps 100
 //   gpt-lab reward --profile ci                     tiny sizes, seconds
-//   options: --from DIR, --out DIR, --steps N, --profile ci|full, --backend B, --force
+//   options: --from DIR, --out DIR, --steps N, --seed N, --profile ci|workshop|full, --backend B, --force
 // A directory holding a finished reward model is loaded, not trained again (--force trains anew).
 
 import * as path from 'path';
@@ -14,24 +14,23 @@ import { checkOutputPath } from '../util/output-path';
 import { parseArgs } from './args';
 import { initBackend } from '../backend';
 import { Progress } from '../progress';
-import { stageDir } from '../stages';
 import { paramCount } from '../model';
-import { RewardExtra, ensureReward } from '../reward';
+import { getStage, stageDir } from '../pipeline';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['from', 'out', 'steps', 'profile', 'backend'], ['force']);
+  const args = parseArgs(argv, ['from', 'out', 'steps', 'seed', 'profile', 'backend'], ['force']);
   const o = args.options;
-  const { profile: prof, backend, steps } = stageArgs(args, 'reward');
-  const out = checkOutputPath(o.out ?? stageDir('reward', prof), 'dir');
-  if (o.from === undefined) checkOutputPath(path.dirname(stageDir('sft', prof)), 'dir', 'the runs directory'); // base and SFT go there
+  const { profile: prof, backend, steps, seed } = stageArgs(args, 'reward');
+  const out = checkOutputPath(o.out ?? stageDir('reward', prof, seed), 'dir');
+  if (o.from === undefined) checkOutputPath(path.dirname(stageDir('sft', prof, seed)), 'dir', 'the runs directory'); // base and SFT go there
   const choice = await initBackend({ backend, source: '--backend' });
 
   let bar: Progress | undefined;
-  if (o.from === undefined) console.log(`no --from: starting from the ${prof} profile's SFT model in ${stageDir('sft', prof)} (trained first if missing)`);
-  const stage = await ensureReward({
-    profile: prof, dir: out, from: o.from, force: o.force === 'true', steps,
+  if (o.from === undefined) console.log(`no --from: starting from the ${prof} profile's SFT model in ${stageDir('sft', prof, seed)} (trained first if missing)`);
+  const stage = await getStage('reward', {
+    profile: prof, dir: out, from: o.from, force: o.force === 'true', steps, seed,
     log: (line) => console.log(line),
     onStart: ({ trainer, splits }) => {
       const c = trainer.rm.trunk.config;
@@ -46,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   bar?.done();
-  const extra = stage.state.extra as unknown as RewardExtra;
+  const extra = stage.state.extra;
   const first = extra.evals[0];
   const last = extra.evals[extra.evals.length - 1];
   console.log(`reward model at step ${stage.state.step}: held-out pairwise accuracy ${pct(first.heldOutAccuracy)} before training → ${pct(last.heldOutAccuracy)}; ` +

@@ -7,7 +7,7 @@
 //   gpt-lab rlhf --algo dpo                           DPO → runs/<profile>/dpo
 //   gpt-lab rlhf --from runs/full/sft --reward runs/full/reward-onpolicy --out out/rlhf --steps 40 --eval
 //   options: --from DIR, --out DIR, --reward DIR, --algo ppo|grpo|dpo, --steps N, --beta B, --lr LR,
-//            --profile ci|full, --backend B, --force, --eval (score SFT and the new policy on held-out prompts)
+//            --seed N, --profile ci|workshop|full, --backend B, --force, --eval (score SFT and the new policy on held-out prompts)
 // A directory holding a finished run is loaded, not trained again (--force trains anew).
 
 import * as path from 'path';
@@ -17,11 +17,10 @@ import { parseArgs } from './args';
 import { initBackend } from '../backend';
 import { Progress } from '../progress';
 import { assert } from '../util/assert';
-import { stageDir } from '../stages';
-import { ensureSft, loadStageModel } from '../sft';
-import { loadRewardModel } from '../reward';
-import { ensureOnPolicyReward } from '../reward/onpolicy';
-import { ensureDpo, ensureRlhf, evaluatePolicy, rewardFnOf, rlhfPrompts, rlhfSettings, RlhfStage, RlhfStageOptions, PolicyEval } from '../rlhf';
+import { questionRanges } from '../data/world/splits';
+import { getStage, GetStageOptions, loadRewardStage, loadStageModel, stageDir, stageSettings, stageWorld } from '../pipeline';
+import { evaluatePolicy, rewardFnOf, PolicyEval } from '../rlhf';
+import { rewardTokens } from '../reward/model';
 
 const ALGOS = ['ppo', 'grpo', 'dpo'] as const;
 type Algo = (typeof ALGOS)[number];
@@ -41,56 +40,61 @@ function formatEval(name: string, e: PolicyEval): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['from', 'out', 'reward', 'algo', 'steps', 'beta', 'lr', 'profile', 'backend'], ['force', 'eval']);
+  const args = parseArgs(argv, ['from', 'out', 'reward', 'algo', 'steps', 'seed', 'beta', 'lr', 'profile', 'backend'], ['force', 'eval']);
   const o = args.options;
-  const { profile: prof, backend, steps } = stageArgs(args, 'rlhf');
+  const { profile: prof, backend, steps, seed } = stageArgs(args, 'rlhf');
   const algo = (o.algo ?? 'ppo') as Algo;
   assert((ALGOS as readonly string[]).includes(algo), () => `--algo '${o.algo}' is not known; use one of: ${ALGOS.join(', ')}`);
   const beta = numberOption(o.beta, 'beta', 0);
   const lr = numberOption(o.lr, 'lr', Number.MIN_VALUE);
   assert(algo !== 'dpo' || beta === undefined || beta > 0, () => 'DPO needs --beta > 0 (it divides the implicit reward); 0.1 is usual');
-  const out = checkOutputPath(o.out ?? stageDir(algo === 'dpo' ? 'dpo' : 'rlhf', prof), 'dir');
+  const out = checkOutputPath(o.out ?? stageDir(algo === 'dpo' ? 'dpo' : 'rlhf', prof, seed), 'dir');
   // Earlier stages, and the on-policy reward model, go to the runs directory when not given.
   const earlier = o.from === undefined || (algo !== 'dpo' && o.reward === undefined);
-  if (earlier) checkOutputPath(path.dirname(stageDir('sft', prof)), 'dir', 'the runs directory');
+  if (earlier) checkOutputPath(path.dirname(stageDir('sft', prof, seed)), 'dir', 'the runs directory');
   const choice = await initBackend({ backend, source: '--backend' });
 
   let bar: Progress | undefined;
   const overrides = { ...(steps !== undefined ? { steps } : {}), ...(beta !== undefined ? { beta } : {}), ...(lr !== undefined ? { lr } : {}) };
-  const opts: RlhfStageOptions = {
-    profile: prof, dir: out, from: o.from, reward: o.reward, force: o.force === 'true',
-    algo: algo === 'dpo' ? undefined : algo, rl: overrides, dpo: overrides,
-    log: (line) => console.log(line),
-    onStart: ({ stage, steps: total }) => {
-      console.log(`backend ${choice.name}`);
-      bar = new Progress(total, { label: stage === 'dpo' ? 'dpo' : `rlhf (${algo})`, unit: 'step' });
-    },
-    onStep: (s) => bar?.update(s.step, { reward: s.reward, kl: s.kl, true: s.correct, 'distinct-2': s.distinct2 }),
-    onDpoStep: (s) => bar?.update(s.step, { loss: s.loss, acc: s.accuracy, margin: s.chosenReward - s.rejectedReward }),
+  const common = { profile: prof, dir: out, from: o.from, force: o.force === 'true', seed, log: (line: string) => console.log(line) };
+  const onStart = ({ steps: total }: { steps: number }) => {
+    console.log(`backend ${choice.name}`);
+    bar = new Progress(total, { label: algo === 'dpo' ? 'dpo' : `rlhf (${algo})`, unit: 'step' });
   };
-  if (o.from === undefined) console.log(`no --from: starting from the ${prof} profile's SFT model in ${stageDir('sft', prof)} (trained first if missing)`);
-  const stage: RlhfStage = algo === 'dpo' ? await ensureDpo(opts) : await ensureRlhf(opts);
+  if (o.from === undefined) console.log(`no --from: starting from the ${prof} profile's SFT model in ${stageDir('sft', prof, seed)} (trained first if missing)`);
+  const rlOpts: GetStageOptions<'rlhf'> = {
+    ...common, reward: o.reward, algo: algo === 'dpo' ? undefined : algo, rl: overrides, onStart,
+    onStep: (s) => bar?.update(s.step, { reward: s.reward, kl: s.kl, true: s.correct, 'distinct-2': s.distinct2 }),
+  };
+  const dpoOpts: GetStageOptions<'dpo'> = {
+    ...common, dpo: overrides, onStart,
+    onStep: (s) => bar?.update(s.step, { loss: s.loss, acc: s.accuracy, margin: s.chosenReward - s.rejectedReward }),
+  };
+  const stage = algo === 'dpo' ? await getStage('dpo', dpoOpts) : await getStage('rlhf', rlOpts);
   bar?.done();
-  const last = stage.history[stage.history.length - 1];
-  const lastDpo = stage.dpoHistory[stage.dpoHistory.length - 1];
+  const extra = stage.state.extra;
+  const history = 'history' in extra ? extra.history : [];
+  const dpoHistory = 'dpoHistory' in extra ? extra.dpoHistory : [];
+  const last = history[history.length - 1];
+  const lastDpo = dpoHistory[dpoHistory.length - 1];
   if (last !== undefined) console.log(`step ${last.step}: reward ${last.reward.toFixed(3)}, KL ${last.kl.toFixed(3)}, true score ${(100 * last.correct).toFixed(1)}%, distinct-2 ${last.distinct2.toFixed(3)}`);
   if (lastDpo !== undefined) console.log(`step ${lastDpo.step}: loss ${lastDpo.loss.toFixed(4)}, pair accuracy ${(100 * lastDpo.accuracy).toFixed(0)}%, margin ${(lastDpo.chosenReward - lastDpo.rejectedReward).toFixed(3)}`);
   console.log(`${stage.state.stage} policy at step ${stage.state.step}; checkpoint in ${out}`);
 
   if (o.eval === 'true') {
-    const sftDir = (stage.state.extra?.from as string | undefined) ?? o.from;
-    const sft = sftDir !== undefined ? loadStageModel(sftDir) : await ensureSft({ profile: prof });
-    const rm = o.reward !== undefined ? loadRewardModel(o.reward) : (await ensureOnPolicyReward({ profile: prof })).rm;
-    const settings = rlhfSettings(prof);
-    const prompts = rlhfPrompts(settings);
-    const env = { tok: sft.tok, examples: prompts.train, reward: rewardFnOf(rm) };
-    const evalOpts = { samples: settings.evalSamples, maxTokens: settings.rl.maxTokens ?? 40, seed: 7 };
-    console.log(`held-out: ${prompts.heldOut.length} questions x ${settings.evalSamples} samples (temperature 1)`);
+    const from = extra.from;
+    const sft = loadStageModel(from);
+    const rm = o.reward !== undefined ? loadRewardStage(o.reward) : await getStage('reward-onpolicy', { profile: prof, seed, from });
+    const settings = stageSettings(prof, seed);
+    const prompts = questionRanges(stageWorld(), settings.questions);
+    const env = { tok: sft.tok, examples: prompts.train, reward: rewardFnOf(rm.rm, rewardTokens(sft.tok)) };
+    const evalOpts = { samples: settings.rlhf.evalSamples, maxTokens: settings.rlhf.rl.maxTokens ?? 40, seed: 7 };
+    console.log(`held-out: ${prompts.heldOut.length} questions x ${settings.rlhf.evalSamples} samples (temperature 1)`);
     console.log(formatEval('sft', evaluatePolicy(sft.model, sft.model, env, prompts.heldOut, evalOpts)));
-    const label = stage.state.stage === 'dpo' ? 'dpo' : String(stage.state.extra?.algo ?? algo);  // a loaded run says what it was
+    const label = stage.state.stage === 'dpo' ? 'dpo' : ('algo' in extra ? extra.algo : algo);  // a loaded run says what it was
     console.log(formatEval(label, evaluatePolicy(stage.model, sft.model, env, prompts.heldOut, evalOpts)));
     sft.model.dispose();
-    rm.dispose();
+    rm.rm.dispose();
   }
   stage.model.dispose();
   return 0;

@@ -42,11 +42,13 @@ const opt = (name: string, value: string, help: string, dflt: string): OptionHel
 
 const BACKEND_OPTION = opt('backend', 'B', 'tfjs backend: tensorflow, webgpu, wasm or cpu (GPTLAB_BACKEND does the same)',
   'the fastest that runs here, in the order tensorflow > webgpu > wasm > cpu');
-const PROFILE_OPTION = opt('profile', 'ci|full', 'the settings: ci is small and fast, full is what the notebooks are written for',
+const PROFILE_OPTION = opt('profile', 'ci|workshop|full',
+  'the settings: ci is a seconds-long smoke test, workshop shows each effect in minutes, full is what the notebooks report',
   'GPTLAB_PROFILE, else full');
 const STEPS_OPTION = opt('steps', 'N', 'optimizer steps to train', "the profile's");
-const SEED_OPTION = opt('seed', 'N', 'seeds the data order, dropout and sampling, so a rerun reproduces the run',
-  "the profile's");
+const SEED_OPTION = opt('seed', 'N',
+  'seeds the init, data order, dropout and sampling (and those of the stages trained first), recorded in the ' +
+  'checkpoint; the runs go to runs/<profile>-seed<N>/', "the profile's");
 const FORCE_OPTION = flag('force', 'train anew even if --out holds a finished run (it is loaded otherwise)');
 const TOKENIZER_SOURCE = [
   opt('encoding', 'NAME', `a pretrained encoding: ${ENCODING_NAMES.join(', ')}`,
@@ -100,14 +102,14 @@ export const HELP: Record<string, CommandHelp> = {
   },
   lab: {
     summary: 'register the tslab kernel in the project and start Jupyter',
-    usage: '[--profile ci|full] [--dry-run] [-- JUPYTER OPTIONS]',
+    usage: '[--profile ci|workshop|full] [--dry-run] [-- JUPYTER OPTIONS]',
     options: [PROFILE_OPTION, flag('dry-run', 'register the kernel and print the Jupyter command without starting it')],
     notes: ['Everything after `--` goes to `jupyter notebook` unchanged.'],
     examples: ['gpt-lab lab', 'gpt-lab lab --profile ci -- --port 8899 --no-browser'],
   },
   notebooks: {
     summary: 'execute the notebooks headlessly, optionally rendering them to HTML',
-    usage: '[NOTEBOOK...] [--profile ci|full] [--out DIR] [--html]',
+    usage: '[NOTEBOOK...] [--profile ci|workshop|full] [--out DIR] [--html]',
     options: [
       PROFILE_OPTION,
       opt('out', 'DIR', 'where the executed notebooks (and HTML) go; checked before anything runs', 'out/notebooks'),
@@ -178,6 +180,7 @@ export const HELP: Record<string, CommandHelp> = {
       'gpt-lab sft',
       'gpt-lab sft --from runs/full/base --out out/sft --steps 300',
       'gpt-lab sft --profile ci --eval 20',
+      'gpt-lab sft --profile workshop --seed 2 --eval 30',
     ],
   },
   reward: {
@@ -220,7 +223,7 @@ export const HELP: Record<string, CommandHelp> = {
   },
   bench: {
     summary: 'benchmarks as JSON: the training step against PyTorch, tokenizers, pretraining quality',
-    usage: '[step|tokenizer|pretrain|retrieval ...] [options]',
+    usage: '[step|tokenizer|pretrain|chain|retrieval|constrain ...] [options]',
     options: [
       opt('configs', 'NAME,...', 'step: the reference steps, baby and gpu', 'both'),
       opt('backends', 'B,...', 'step: the backends to time', 'every one that runs here'),
@@ -231,16 +234,20 @@ export const HELP: Record<string, CommandHelp> = {
       opt('preset', 'baby|shakespeare-char', 'pretrain: the run to compare with nanoGPT\'s published loss', 'baby'),
       opt('sizes', 'N,...', 'retrieval: vector-index sizes in chunks (--rounds: timed queries; --backends: the first is used)', '1000,10000,100000'),
       opt('dim', 'N', 'retrieval: vector width', '64'),
+      opt('profiles', 'P,...', 'chain: the profiles whose 04 → 06 stages are timed', 'workshop,full'),
       flag('json', 'stdout holds only the JSON (no summary table on stderr)'),
       flag('no-torch', 'step: do not run PyTorch beside ours'),
       flag('profile', 'step: add the top kernels by time of one step'),
       flag('unfused', 'step: also time each backend with its fused kernels switched the other way'),
     ],
-    notes: ['Benchmarks: step (the default), tokenizer, pretrain (nanoGPT\'s 2000 baby steps, ~25 min on wasm), retrieval (index query latency).'],
+    notes: ['Benchmarks: step (the default), tokenizer, pretrain (nanoGPT\'s 2000 baby steps, ~25 min on wasm),',
+      'chain (notebooks 04 → 06\'s stages from nothing, per profile), retrieval (index query latency),',
+      'constrain (the constrained-decoding index: build time, µs per masked step).'],
     examples: [
       'gpt-lab bench',
       'gpt-lab bench step --configs baby --backends wasm --rounds 3',
       'gpt-lab bench tokenizer pretrain --json',
+      'gpt-lab bench chain --profiles workshop',
     ],
   },
   tokenizer: {

@@ -22,6 +22,7 @@
 //     open-book.ts     retrieval questions with several passages, framed by the passage tokens
 //     sft.ts           the SFT mixture
 //     labeler.ts       rule-based preferences for reward modeling and RLHF
+//     splits.ts        every split of the questions the stages use (SFT, evaluation, reward models, RLHF)
 
 export * from './datasets';
 export * from './download';
@@ -44,3 +45,4 @@ export * from './world/questions';
 export * from './world/open-book';
 export * from './world/sft';
 export * from './world/labeler';
+export * from './world/splits';

@@ -4,11 +4,11 @@
 //   loss.ts    Bradley-Terry: -log sigmoid(r_chosen - r_rejected), and pairwise accuracy
 //   data.ts    the labeler's comparisons as (prompt, chosen, rejected), split by example index
 //   train.ts   the loop: AdamW, warmup + cosine, clipping, held-out accuracy every few steps
-//   stage.ts   ensureReward / loadRewardModel: train once from the SFT model, load after that
+//   stage.ts   the stage: an SFT model in, a reward model out, saved once (src/pipeline runs it and loads it)
 //   inspect.ts accuracy by what separates a pair, and probe replies in every style
 //   onpolicy.ts InstructGPT's data: comparisons of the SFT model's own replies (what RLHF uses)
 //
-// RLHF (src/rlhf) trains against the on-policy reward model (ensureOnPolicyReward) and calls
+// RLHF (src/rlhf) trains against the on-policy reward model (the pipeline's 'reward-onpolicy') and calls
 // `RewardModel.score` to reward its samples.
 
 export * from './model';

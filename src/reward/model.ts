@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { assert } from '../util/assert';
 import { Rng, hashSeed, hashString } from '../data/rng';
 import { assistant, ChatTokens, Conversation, renderConversation, say } from '../data/conversation';
-import { CharTokenizer, charTokenizer, chatTokens } from '../data/char-tokenizer';
+import { ChatTokenizer, chatTokens } from '../data/char-tokenizer';
 import { padSequences } from '../data/padding';
 import { DropoutContext, GPT, groupParams, matMul2d, normalArray } from '../model';
 
@@ -32,25 +32,23 @@ export interface RewardTokens extends ChatTokens {
 }
 
 /**
- * The reward tokens of a char tokenizer with CHAT_SPECIALS.
+ * The reward tokens of a chat tokenizer (one with CHAT_SPECIALS).
  *
- *   rewardTokens(charTokenizer()).reward → 106
+ *   rewardTokens(charTokenizer()).reward → 106;  rewardTokens(sft.tok) for the BPE chat tokenizer
  */
-export function rewardTokens(tok: CharTokenizer): RewardTokens {
+export function rewardTokens(tok: ChatTokenizer): RewardTokens {
   return { ...chatTokens(tok), reward: tok.special(REWARD_TOKEN) };
 }
 
 /**
  * The ids the reward model reads: the prompt, the reply as the assistant's turn, then <|reward|>.
- * `chat` without a `reward` id takes the chat tokenizer's (106).
  *
  *   rewardSequence(chat, { messages: [user('hi')] }, 'yo')
  *     → [bos, user_start, 'h', 'i', user_end, assistant_start, 'y', 'o', assistant_end, <|reward|>]
  */
-export function rewardSequence(chat: ChatTokens | RewardTokens, prompt: Conversation, reply: string): number[] {
-  const reward = 'reward' in chat ? chat.reward : defaultChat().reward;
+export function rewardSequence(chat: RewardTokens, prompt: Conversation, reply: string): number[] {
   const { ids } = renderConversation({ messages: [...prompt.messages, assistant(say(reply))] }, chat);
-  return [...ids, reward];
+  return [...ids, chat.reward];
 }
 
 /**
@@ -174,9 +172,9 @@ export class RewardModel {
   /**
    * The reward of each reply to its prompt, batched.
    *
-   *   rm.score([promptFor(ex), promptFor(ex)], ['Sure! 5+7=12.', 'Obviously, 5+7=13.']) → [1.9, -2.2]
+   *   rm.score([promptFor(ex), promptFor(ex)], ['Sure! 5+7=12.', 'Obviously, 5+7=13.'], rewardTokens(tok)) → [1.9, -2.2]
    */
-  score(prompts: readonly Conversation[], replies: readonly string[], chat: ChatTokens | RewardTokens = defaultChat(), batchSize = 32): number[] {
+  score(prompts: readonly Conversation[], replies: readonly string[], chat: RewardTokens, batchSize = 32): number[] {
     assert(prompts.length === replies.length, () => `score: ${prompts.length} prompts but ${replies.length} replies; pass one reply per prompt`);
     return this.scoreSequences(prompts.map((p, i) => rewardSequence(chat, p, replies[i])), batchSize);
   }
@@ -202,12 +200,4 @@ export class RewardModel {
     this.headW.dispose();
     this.headB.dispose();
   }
-}
-
-let chatCache: RewardTokens | undefined;
-
-/** The chat tokenizer's tokens (vocab 107), built once. */
-export function defaultChat(): RewardTokens {
-  chatCache ??= rewardTokens(charTokenizer());
-  return chatCache;
 }

@@ -21,7 +21,7 @@ import { AdamW, AdamWConfig, DEFAULT_ADAMW, LrSchedule, checkSchedule, learningR
 import { ChatTokens } from '../data/conversation';
 import { bradleyTerryLoss, pairwiseAccuracy } from './loss';
 import { PreferencePair, PreferenceSplits, stepIndices } from './data';
-import { RewardModel, RewardTokens, defaultChat, readBatch, rewardSequence } from './model';
+import { RewardModel, RewardTokens, readBatch, rewardSequence } from './model';
 
 /** Reward model training settings. */
 export interface RewardTrainConfig {
@@ -103,12 +103,12 @@ export interface RewardRunOptions {
 }
 
 /** The token sequences of pairs: the chosen replies' first, then the rejected ones'. */
-export function pairSequences(pairs: readonly PreferencePair[], chat: ChatTokens | RewardTokens): number[][] {
+export function pairSequences(pairs: readonly PreferencePair[], chat: RewardTokens): number[][] {
   return [...pairs.map((p) => rewardSequence(chat, p.prompt, p.chosen)), ...pairs.map((p) => rewardSequence(chat, p.prompt, p.rejected))];
 }
 
 /** Scores every pair (no gradient), `batchSize` pairs per forward pass. */
-export function scorePairs(rm: RewardModel, pairs: readonly PreferencePair[], chat: ChatTokens | RewardTokens = defaultChat(), batchSize = 32): PairRewards {
+export function scorePairs(rm: RewardModel, pairs: readonly PreferencePair[], chat: RewardTokens, batchSize = 32): PairRewards {
   const out: PairRewards = { chosen: [], rejected: [] };
   for (let i = 0; i < pairs.length; i += batchSize) {
     const part = pairs.slice(i, i + batchSize);
@@ -135,7 +135,7 @@ export class RewardTrainer {
   readonly optimizer: AdamW;
 
   constructor(readonly rm: RewardModel, readonly data: PreferenceSplits, readonly config: RewardTrainConfig,
-    readonly chat: ChatTokens | RewardTokens = defaultChat()) {
+    readonly chat: RewardTokens) {
     assert(data.train.length > 0 && data.heldOut.length > 0, () => `reward training needs training and held-out pairs; got ${data.train.length} and ${data.heldOut.length}`);
     this.optimizer = new AdamW(rm.namedVariables(), config.adamw);
   }

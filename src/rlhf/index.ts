@@ -5,7 +5,8 @@
 //   metrics.ts  reply text, distinct-n
 //   rl.ts       the RL loop (PPO and GRPO-style), evaluation on held-out prompts
 //   dpo.ts      DPO: the loss, preference pairs as ids, the training loop
-//   stage.ts    ensureRlhf / ensureDpo: load or train the stages of a profile
+//   stage.ts    the RLHF and DPO stages: the SFT model in, a policy out, saved once (src/pipeline runs them)
+//   practice.ts the practice run's settings: RLHF on the questions its reward model learned
 //   report.ts   curves of several runs, a comparison table
 
 export * from './rollout';

@@ -3,7 +3,7 @@
 // and the diversity of what it writes (distinct n-grams: RL tends to collapse onto a few replies).
 // Left out: self-BLEU and embedding-based diversity.
 
-import { CharTokenizer } from '../data/char-tokenizer';
+import { ChatTokenizer } from '../data/char-tokenizer';
 import { words } from '../data/world/answers';
 
 /**
@@ -11,7 +11,7 @@ import { words } from '../data/world/answers';
  *
  *   replyText(tok, [...tok.encode('Hi.'), assistantEnd]) → 'Hi.'
  */
-export function replyText(tok: CharTokenizer, ids: readonly number[], stopId: number): string {
+export function replyText(tok: ChatTokenizer, ids: readonly number[], stopId: number): string {
   const end = ids.indexOf(stopId);
   return tok.decode(ids.slice(0, end < 0 ? ids.length : end).filter((id) => !tok.isSpecial(id)));
 }

@@ -15,7 +15,7 @@
 
 import { assert } from '../util/assert';
 import { hashSeed } from '../data/rng';
-import { CharTokenizer, chatTokens } from '../data/char-tokenizer';
+import { ChatTokenizer, chatTokens } from '../data/char-tokenizer';
 import { Conversation } from '../data/conversation';
 import { checkAnswer } from '../data/world/answers';
 import { labelerReward } from '../data/world/labeler';
@@ -92,7 +92,7 @@ export function makeRlConfig(algo: RlAlgo, overrides: Partial<RlConfig> = {}): R
 
 /** What RL reads besides the two models. */
 export interface RlEnv {
-  tok: CharTokenizer;
+  tok: ChatTokenizer;
   /** Questions to ask (cycled through, promptsPerStep at a time); their expected answers give the true score. */
   examples: QAExample[];
   /** The reward being maximized. */

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { assert } from '../util/assert';
 import { padForNextToken, ShiftedBatch } from '../data/padding';
 import { GPT } from '../model';
-import { continueBatch } from '../sft/generate';
+import { continueBatch } from '../sample/chat';
 
 /** How replies are sampled. */
 export interface SampleOptions {

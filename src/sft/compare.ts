@@ -9,46 +9,32 @@
 // And a probe of what the base model knows at all: each fact's sentence cut before the answer
 // ('Rekol lives in'), completed as a document. SFT cannot answer what pretraining did not store.
 // Both models get the same chat prompts and greedy decoding; the same checker scores both.
-// Left out: the calculator and retrieval tasks (not in this SFT mixture, see stages.ts).
+// The sets are defined in src/data/world/splits.ts. Left out: the calculator and retrieval tasks (not
+// in this SFT mixture).
 
 import { checkAnswer, expectedText } from '../data/world/answers';
-import { arithmeticTask } from '../data/world/arithmetic';
 import { Fact } from '../data/world/facts';
-import { factExample, factPool } from '../data/world/questions';
+import { factPool } from '../data/world/questions';
+import { factQuestions, heldOutArithmetic } from '../data/world/splits';
 import { QAExample } from '../data/world/task';
-import { Profile, profile } from '../profile';
+import { World } from '../data/world/world';
+import { ChatModel, completeDocuments, ReplyOptions } from '../sample/chat';
 import { evaluateTask, ScoredRow, TaskScore } from './eval';
-import { completeDocuments, ReplyOptions } from './generate';
-import { distinctQuestions, sftQuestions, sftSettings, StageModel, stageWorld } from './stages';
+import { sftQuestions, SftSettings } from './stage';
 
 /** The held-out sets, by name. */
 export type EvalSets = Record<string, QAExample[]>;
 
-/** Lazily walks a task's examples 0..size-1. */
-function* examplesOf<E>(task: { size: number; example(i: number): E }): Generator<E> {
-  for (let i = 0; i < task.size; i++) yield task.example(i);
-}
-
-/**
- * The first n public facts of a split as questions (the same facts knowledgeProbe completes).
- *
- *   factQuestions('test', 2)[0].question → 'When was Dusem founded?'
- */
-export function factQuestions(split: 'train' | 'test', n: number): QAExample[] {
-  return factPool(stageWorld(), false, split).slice(0, n).map((f, i) => factExample('facts', i, f, f.question));
-}
-
 /**
  * Up to n questions per set (the 'small' world has 57 public facts in the test split).
  *
- *   evalSets(40) → { 'facts (test split)': [...], 'facts (train split)': [...], arithmetic: [...] }
+ *   evalSets(40, world, settings.sft) → { 'facts (test split)': [...], 'facts (train split)': [...], arithmetic: [...] }
  */
-export function evalSets(n: number, prof: Profile = profile()): EvalSets {
-  const seen = sftQuestions(prof);
+export function evalSets(n: number, world: World, sft: SftSettings): EvalSets {
   return {
-    'facts (test split)': factQuestions('test', n),
-    'facts (train split)': factQuestions('train', n),
-    arithmetic: distinctQuestions(examplesOf(arithmeticTask({ size: 5000, seed: 777, digits: sftSettings(prof).mixture.digits })), n, seen),
+    'facts (test split)': factQuestions(world, 'test', n),
+    'facts (train split)': factQuestions(world, 'train', n),
+    arithmetic: heldOutArithmetic(sft.mixture.digits, n, sftQuestions(world, sft)),
   };
 }
 
@@ -60,7 +46,7 @@ export type Comparison = Record<string, Record<string, TaskScore>>;
  *
  *   compareModels({ base, sft }, evalSets(40))['sft']['arithmetic'].accuracy → 0.3 (say)
  */
-export function compareModels(models: Record<string, StageModel>, sets: EvalSets, opts: ReplyOptions = {}): Comparison {
+export function compareModels(models: Record<string, ChatModel>, sets: EvalSets, opts: ReplyOptions = {}): Comparison {
   const out: Comparison = {};
   for (const [name, m] of Object.entries(models)) {
     out[name] = {};
@@ -117,10 +103,10 @@ export function factPrefix(f: Fact): string {
  * before its answer and completed greedily; a completion is right when its first sentence gives the
  * answer (the same checker as the questions).
  *
- *   knowledgeProbe(base, 'test', 60).accuracy → 0.4 (say): the ceiling for answering those facts
+ *   knowledgeProbe(base, world, 'test', 60).accuracy → 0.4 (say): the ceiling for answering those facts
  */
-export function knowledgeProbe(m: StageModel, split: 'train' | 'test', n: number, opts: ReplyOptions = {}): TaskScore {
-  const facts = factPool(stageWorld(), false, split).slice(0, n);
+export function knowledgeProbe(m: ChatModel, world: World, split: 'train' | 'test', n: number, opts: ReplyOptions = {}): TaskScore {
+  const facts = factPool(world, false, split).slice(0, n);
   const prompts = facts.map(factPrefix);
   const outs = completeDocuments(m.model, m.tok, prompts, { maxTokens: 24, ...opts });
   const rows: ScoredRow[] = facts.map((f, i) => {

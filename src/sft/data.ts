@@ -15,7 +15,7 @@
 // model's context, and the calculator needs a generation loop that runs the tool).
 
 import { assert } from '../util/assert';
-import { CharTokenizer, chatTokens } from '../data/char-tokenizer';
+import { ChatTokenizer, chatTokens } from '../data/char-tokenizer';
 import { RenderedConversation, renderConversation } from '../data/conversation';
 import { padForNextToken, ShiftedBatch } from '../data/padding';
 import { Rng, hashSeed } from '../data/rng';
@@ -65,7 +65,7 @@ export interface SftExamples {
  *
  *   renderExamples(tok, take(sftTask(world), 100), 128).rendered.length → 100 minus the long ones
  */
-export function renderExamples(tok: CharTokenizer, examples: readonly QAExample[], blockSize: number): SftExamples {
+export function renderExamples(tok: ChatTokenizer, examples: readonly QAExample[], blockSize: number): SftExamples {
   const chat = chatTokens(tok);
   const out: SftExamples = { rendered: [], examples: [] };
   for (const ex of examples) {
@@ -113,7 +113,7 @@ export function roundUp(length: number, multiple: number, max: number): number {
  *
  *   sftBatch(tok, [renderConversation(conv, chat)], 128) → { shape: [1, 16], x, y, lossMask, ... }
  */
-export function sftBatch(tok: CharTokenizer, rows: readonly RenderedConversation[], blockSize: number): ShiftedBatch {
+export function sftBatch(tok: ChatTokenizer, rows: readonly RenderedConversation[], blockSize: number): ShiftedBatch {
   const longest = Math.max(...rows.map((r) => r.ids.length - 1));
   assert(longest <= blockSize, () => `a conversation of ${longest + 1} tokens does not fit blockSize ${blockSize} (it needs ids - 1 <= blockSize); filter with renderExamples`);
   return padForNextToken(rows, { padId: tok.special('<|endoftext|>'), side: 'right', length: roundUp(longest, 16, blockSize) });

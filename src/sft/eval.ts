@@ -6,11 +6,11 @@
 // base model against SFT model, on the same prompts.
 // Left out: sampling several answers per question (pass@k); here each question gets one greedy reply.
 
-import { CharTokenizer } from '../data/char-tokenizer';
+import { ChatTokenizer } from '../data/char-tokenizer';
 import { checkAnswer, expectedText } from '../data/world/answers';
 import { QAExample, promptFor } from '../data/world/task';
 import { GPT } from '../model';
-import { ReplyOptions, sampleReplies } from './generate';
+import { ReplyOptions, sampleReplies } from '../sample/chat';
 
 /** One scored question. */
 export interface ScoredRow {
@@ -36,7 +36,7 @@ export interface TaskScore {
  *
  *   evaluateTask(sftModel, tok, heldOutFacts).accuracy → 0.8 (say)
  */
-export function evaluateTask(model: GPT, tok: CharTokenizer, examples: readonly QAExample[], opts: ReplyOptions = {}): TaskScore {
+export function evaluateTask(model: GPT, tok: ChatTokenizer, examples: readonly QAExample[], opts: ReplyOptions = {}): TaskScore {
   const replies = sampleReplies(model, tok, examples.map(promptFor), opts);
   const rows = examples.map((ex, i) => ({
     question: ex.question,

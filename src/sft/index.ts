@@ -2,16 +2,14 @@
 //
 //   loss.ts      the masked loss: only the assistant's tokens count
 //   data.ts      conversations rendered and padded into batches, in epochs
-//   generate.ts  batched replies to chat prompts (and plain document completion)
-//   eval.ts      replies scored by the tasks' own checker
+//   eval.ts      replies (sampled in src/sample/chat.ts) scored by the tasks' own checker
 //   train.ts     the fine-tuning loop (AdamW, schedule, clipping, checkpoints)
-//   stages.ts    ensureBase / ensureSft: load or train the stage models of a profile
+//   stage.ts     the SFT stage: a base model in, the fine-tuned model out (src/pipeline runs it)
 //   compare.ts   base against SFT on held-out questions
 
 export * from './loss';
 export * from './data';
-export * from './generate';
 export * from './eval';
 export * from './train';
-export * from './stages';
+export * from './stage';
 export * from './compare';

@@ -14,13 +14,15 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { assert, GptLabError } from '../util/assert';
-import { CharTokenizer } from '../data/char-tokenizer';
+import { ChatTokenizer } from '../data/char-tokenizer';
 import { RenderedConversation } from '../data/conversation';
 import { ShiftedBatch } from '../data/padding';
 import { hashSeed } from '../data/rng';
 import { GPT } from '../model';
 import { AdamW, AdamWConfig, DEFAULT_ADAMW } from '../train/adamw';
-import { Checkpoint, CheckpointExtra, CheckpointState, damagedCheckpointError, restoreTraining, saveCheckpoint } from '../train/checkpoint';
+import {
+  Checkpoint, CheckpointExtra, CheckpointState, checkpointState, damagedCheckpointError, restoreTraining, saveCheckpoint,
+} from '../train/checkpoint';
 import { lockDir } from '../util/lock';
 import { checkSchedule, learningRate, LrSchedule } from '../train/schedule';
 import { optimizerStep } from '../train/step';
@@ -86,7 +88,7 @@ export class SftTrainer {
   /** The checkpoint restore() loaded, if any. */
   resumedFrom?: { dir: string; step: number };
 
-  constructor(readonly model: GPT, readonly tok: CharTokenizer, readonly data: SftData, readonly config: SftTrainConfig) {
+  constructor(readonly model: GPT, readonly tok: ChatTokenizer, readonly data: SftData, readonly config: SftTrainConfig) {
     assert(data.train.length > 0 && data.val.length > 0, () => `SFT needs training and validation conversations (got ${data.train.length} and ${data.val.length})`);
     this.optimizer = new AdamW(model.params.byName, config.adamw);
   }
@@ -134,8 +136,9 @@ export class SftTrainer {
   }
 
   /** Saves a checkpoint (weights, moments, settings) under dir. */
-  save(dir: string, extra: CheckpointExtra = {}, metrics?: CheckpointState['metrics']): string {
-    return saveCheckpoint(dir, { step: this.step, config: this.model.config, train: this.config, seed: this.config.seed, metrics, ...extra }, this.model, this.optimizer);
+  save(dir: string, extra: CheckpointExtra = {}, metrics?: CheckpointState['metrics']): { dir: string; state: CheckpointState } {
+    const fields = { step: this.step, config: this.model.config, train: this.config, seed: this.config.seed, metrics, ...extra };
+    return { dir: saveCheckpoint(dir, fields, this.model, this.optimizer), state: checkpointState(fields) };
   }
 
   /**
@@ -159,7 +162,8 @@ export class SftTrainer {
     const evaluateAndSave = () => {
       last = this.evaluate();
       if (!Number.isFinite(last.valLoss)) throw new GptLabError(`the SFT validation loss became ${last.valLoss} at step ${this.step}: training diverged; lower schedule.maxLr (e.g. halve it) or keep gradClip on`);
-      if (opts.checkpointDir !== undefined) this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
+      const final = this.step >= until && opts.saveAtEnd === false;
+      if (opts.checkpointDir !== undefined && !final) this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
       opts.onEval?.(last);
     };
     // subtle: the loss of the first step after a resume comes from the loaded weights alone (before any update)

@@ -132,6 +132,20 @@ export function stepDirName(step: number): string {
   return `step-${String(step).padStart(6, '0')}`;
 }
 
+/** What saveCheckpoint writes (and a pipeline stage returns): the fields given, without the files. */
+export type CheckpointFields = Omit<CheckpointState, 'format' | 'version'> & Pick<CheckpointExtra, 'files'>;
+
+/**
+ * The state.json that saveCheckpoint writes for these fields, so a stage can hand on what it saved
+ * without reading it back.
+ *
+ *   checkpointState({ step: 5, config, seed: 1, files: { 'tokenizer.json': '...' } }) → { format: 'gpt-lab-checkpoint', version: 1, step: 5, config, seed: 1 }
+ */
+export function checkpointState(fields: CheckpointFields): CheckpointState {
+  const { files: _files, ...state } = fields;
+  return { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...state };
+}
+
 /** Step directories: 'step-000500', or 'step-000500-1' when step 500 was saved again over itself. */
 const STEP_DIR = /^step-\d+(-1)?$/;
 /** What a save in progress writes (its pid last): '.step-000500.tmp-4242', '.latest.json.tmp-4242'. */
@@ -164,8 +178,7 @@ function removeLeftovers(root: string): void {
  *
  *   saveCheckpoint('out/baby', { step: 500, ... }, model, opt) → 'out/baby/step-000500'
  */
-export function saveCheckpoint(root: string,
-  stateAndFiles: Omit<CheckpointState, 'format' | 'version' | 'sha256'> & Pick<CheckpointExtra, 'files'>,
+export function saveCheckpoint(root: string, stateAndFiles: CheckpointFields,
   model: GPT, optimizer?: AdamW, extraWeights?: Map<string, tf.Variable>): string {
   // a state copied from a loaded checkpoint may carry that checkpoint's sha256: the new one replaces it
   const { files, sha256: _old, ...state } = stateAndFiles as typeof stateAndFiles & Pick<CheckpointState, 'sha256'>;
@@ -315,11 +328,12 @@ function readStateFile(dir: string): CheckpointState {
 }
 
 /**
- * Reads and checks a checkpoint (root with latest.json, or a step directory).
+ * Reads and checks a checkpoint (root with latest.json, or a step directory). The optimizer's moments
+ * are read too unless opts.optimizer is false (a finished model to use, not to train on).
  *
  *   loadCheckpoint('out/baby') → { dir: 'out/baby/step-000500', state, weights, optimizer }
  */
-export function loadCheckpoint(root: string): Checkpoint {
+export function loadCheckpoint(root: string, opts: { optimizer?: boolean } = {}): Checkpoint {
   const dir = resolveCheckpointDir(root);
   const state = readStateFile(dir);
   const config = checkConfig(state.config);
@@ -333,7 +347,7 @@ export function loadCheckpoint(root: string): Checkpoint {
   }
   let optimizer: Checkpoint['optimizer'];
   const optFile = path.join(dir, 'optimizer.safetensors');
-  if (fs.existsSync(optFile) || state.sha256?.['optimizer.safetensors'] !== undefined) {
+  if (opts.optimizer !== false && (fs.existsSync(optFile) || state.sha256?.['optimizer.safetensors'] !== undefined)) {
     const f = decodeSafetensors(readVerified(dir, 'optimizer.safetensors', state), optFile);
     const m = new Map<string, NamedArray>();
     const v = new Map<string, NamedArray>();

@@ -17,7 +17,7 @@ import * as path from 'path';
 import { FetchOptions } from '../data/download';
 import { loadShakespeare, Shakespeare, shakespeareStreams } from '../data/shakespeare';
 import { Profile } from '../profile';
-import { runsRoot } from '../stages';
+import { runsRoot } from '../pipeline/table';
 import { loadTokenizer, saveTokenizer } from '../tokenizer/io';
 import { Tokenizer, train } from '../tokenizer/tokenizer';
 import { type MergeEvent } from '../tokenizer/train';
@@ -37,6 +37,7 @@ export interface ShakespeareBpeSettings {
 const SETTINGS: Record<Profile, ShakespeareBpeSettings> = {
   ci: { chars: 300_000, vocabSize: 1024 },
   full: { chars: undefined, vocabSize: 8192 },
+  workshop: { chars: undefined, vocabSize: 8192 }, // as full: notebook 01 trains it in seconds
 };
 
 /** The settings of a profile. */

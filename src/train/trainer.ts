@@ -26,7 +26,8 @@ import { checkSchedule, learningRate, LrSchedule } from './schedule';
 import { clipByGlobalNorm } from './clip';
 import { lockDir } from '../util/lock';
 import {
-  Checkpoint, CheckpointExtra, damagedCheckpointError, hasCheckpoint, loadCheckpoint, restoreTraining, saveCheckpoint, CheckpointState,
+  Checkpoint, CheckpointExtra, checkpointState, damagedCheckpointError, hasCheckpoint, loadCheckpoint, restoreTraining,
+  saveCheckpoint, CheckpointState,
 } from './checkpoint';
 
 /** Training settings (nanoGPT's names in comments). */
@@ -111,6 +112,11 @@ export interface RunOptions {
   checkpointDir?: string;
   /** Extra JSON saved with each checkpoint (e.g. the vocabulary). */
   checkpointExtra?: CheckpointExtra;
+  /**
+   * Save at the last step too (default true). A pipeline stage passes false and saves the finished
+   * model once itself, with what it records (done, timings).
+   */
+  saveAtEnd?: boolean;
   /** Yield to the event loop every this many steps so notebook displays can redraw (default 1). */
   yieldEvery?: number;
 }
@@ -227,9 +233,11 @@ export class Trainer {
   }
 
   /** Saves a checkpoint of the current state under dir. */
-  save(dir: string, extra: RunOptions['checkpointExtra'] = {}, metrics?: CheckpointState['metrics']): string {
-    return saveCheckpoint(dir, { step: this.step, config: this.model.config, train: this.config, seed: this.config.seed, metrics, ...extra }, this.model, this.optimizer);
+  save(dir: string, extra: RunOptions['checkpointExtra'] = {}, metrics?: CheckpointState['metrics']): { dir: string; state: CheckpointState } {
+    const fields = { step: this.step, config: this.model.config, train: this.config, seed: this.config.seed, metrics, ...extra };
+    return { dir: saveCheckpoint(dir, fields, this.model, this.optimizer), state: checkpointState(fields) };
   }
+
 
   /** Throws the NaN/inf error for a loss read at the current step. */
   private checkFinite(loss: number, lr: number, what: string, dir?: string): void {
@@ -264,7 +272,8 @@ export class Trainer {
     const evaluateAndSave = () => {
       last = this.evaluate();
       this.checkFinite(last.valLoss, learningRate(Math.max(0, this.step - 1), this.config.schedule), 'the validation loss', opts.checkpointDir);
-      if (opts.checkpointDir !== undefined) this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
+      const final = this.step >= until && opts.saveAtEnd === false;
+      if (opts.checkpointDir !== undefined && !final) this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
       opts.onEval?.(last);
     };
     const firstAfterLoad = this.resumedFrom?.step === this.step ? this.step + 1 : -1;

@@ -5,111 +5,104 @@
 // tokenizer, so the same ids carry over to conversations. The recipe is the same: documents joined
 // with <|endoftext|> into one stream, random B x T windows, the Trainer.
 //
-//   const run = await pretrainWorld({ model: { nLayer: 4, nEmbd: 128, blockSize: 128 }, steps: 600, out: 'runs/full/base' });
+//   const run = await pretrainWorld(world, tok, baseSettings, { dir: 'runs/full/base', record });
 //   run.model → a GPT that completes 'Dusem is in the' with ' north.'
 //
-// A directory holding a finished run (state.extra.done) is not trained again; an unfinished one
-// resumes exactly. Left out: the choice of sizes per profile (src/sft/stages.ts, ensureBase).
+// This is one stage of the pipeline: a tokenizer in, a model out. Whether to train at all, and from
+// which checkpoint to resume, is src/pipeline's business (it passes `resume`). Left out: the sizes of
+// each profile (src/pipeline/settings.ts).
 
-import { assert } from '../util/assert';
-import { CharTokenizer, charTokenizer } from '../data/char-tokenizer';
+import { ChatTokenizer } from '../data/char-tokenizer';
 import { packDocuments, splitStream } from '../data/stream';
 import { CorpusConfig, corpusTexts, pretrainingCorpus } from '../data/world/documents';
 import { World } from '../data/world/world';
 import { GPT, GPTConfig, makeConfig, PresetName } from '../model';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointState, hasCheckpoint, loadCheckpoint, modelFromCheckpoint } from './checkpoint';
+import { Checkpoint, CheckpointExtra, CheckpointState, modelFromCheckpoint } from './checkpoint';
 import { EvalInfo, makeTrainConfig, StepInfo, TrainConfig, Trainer, TrainData } from './trainer';
 
 /** The data name written into checkpoints of models trained on makeWorld()'s 'small' preset. */
 export const WORLD_DATA = 'world-small';
 
+/** The base model's shape, corpus and training. */
+export interface BaseSettings {
+  /** The preset the model starts from; `model` overrides its fields. */
+  preset: PresetName;
+  /** Overrides of the preset (vocabSize is the tokenizer's and cannot be changed). */
+  model: Partial<Omit<GPTConfig, 'vocabSize'>>;
+  /** The corpus (size, arithmetic fraction, ...). */
+  corpus: Partial<CorpusConfig>;
+  /** Training settings (maxSteps, batchSize, schedule, seed, ...). */
+  train: Partial<TrainConfig>;
+}
+
+/** What base.extra records in a finished checkpoint. */
+export interface BaseExtra {
+  done: boolean;
+  corpus: Partial<CorpusConfig>;
+  /** Wall-clock seconds of the training that finished it. */
+  seconds?: number;
+}
+
 /**
  * The world's pretraining corpus as chat-tokenizer ids, each document followed by <|endoftext|>,
  * the first trainFraction of the documents for training.
  *
- *   worldCorpusData(makeWorld(), charTokenizer(), { size: 2000 }).train.tokens.length → about 120,000
+ *   worldCorpusData(makeWorld(), tok, { size: 2000 }).train.tokens.length → about 60,000 (BPE, vocab 512)
  */
-export function worldCorpusData(world: World, tok: CharTokenizer, corpus: Partial<CorpusConfig> = {}, trainFraction = 0.9): TrainData {
+export function worldCorpusData(world: World, tok: ChatTokenizer, corpus: Partial<CorpusConfig> = {}, trainFraction = 0.9): TrainData {
   const stream = packDocuments(corpusTexts(pretrainingCorpus(world, corpus)), tok.encode, {
     eotId: tok.special('<|endoftext|>'), vocabSize: tok.vocabSize,
   });
   return splitStream(stream, trainFraction);
 }
 
-/** What pretrainWorld takes. */
-export interface WorldPretrainOptions {
-  world: World;
-  /** The preset the model starts from (default 'baby'); `model` overrides its fields. */
-  preset?: PresetName;
-  /** Overrides of the preset (vocabSize is the chat tokenizer's and cannot be changed). */
-  model?: Partial<Omit<GPTConfig, 'vocabSize'>>;
-  /** Training settings (maxSteps, batchSize, schedule, ...). */
-  train?: Partial<TrainConfig>;
-  /** The corpus (size, arithmetic fraction, ...). */
-  corpus?: Partial<CorpusConfig>;
-  /** Checkpoint directory: a finished run there is loaded, an unfinished one resumed. */
-  out?: string;
-  /** Train from scratch even if `out` holds a checkpoint. */
-  force?: boolean;
-  onStart?: (info: { model: GPT; trainer?: Trainer; resumedFrom: number }) => void;
+/** Progress callbacks of a training stage. */
+export interface TrainHooks {
+  /** Called once before the first step, with the step it starts at. */
+  onStart?: (info: { model: GPT; steps: number; resumedFrom: number }) => void;
   onStep?: (s: StepInfo) => void;
   onEval?: (e: EvalInfo) => void;
 }
 
-/** A finished (or loaded) base model. */
-export interface WorldPretrainRun {
+/** Where a stage saves, and what every checkpoint it writes carries (tokenizer kind and file, data name). */
+export interface StageSave {
+  dir: string;
+  record: Omit<CheckpointExtra, 'stage' | 'extra'>;
+}
+
+/** A trained stage model and the state its final checkpoint holds (built here, not read back). */
+export interface TrainedModel {
   model: GPT;
-  tok: CharTokenizer;
-  /** The checkpoint's state (config, step, metrics, extra.done). */
   state: CheckpointState;
-  /** True when a finished checkpoint was loaded and nothing was trained. */
-  loaded: boolean;
-  /** Wall-clock seconds spent training in this call. */
-  seconds: number;
 }
 
 /**
- * Pretrains (or loads, or resumes) a char-level GPT on the world's corpus. The caller owns
- * run.model (dispose it when done).
+ * Pretrains a GPT on the world's corpus through `tok` (from scratch, or continuing `resume`, an
+ * unfinished checkpoint of this stage), checkpointing into save.dir and saving the finished model
+ * there once. The caller owns the returned model.
  */
-export async function pretrainWorld(opts: WorldPretrainOptions): Promise<WorldPretrainRun> {
-  const tok = charTokenizer();
-  const extra = { tokenizer: 'chat-char' as const, stage: 'base' as const, data: WORLD_DATA };
-  const start = performance.now();
-  if (opts.out !== undefined && !opts.force && hasCheckpoint(opts.out)) {
-    const ckpt = loadCheckpoint(opts.out);
-    assert(ckpt.state.config.vocabSize === tok.vocabSize && ckpt.state.tokenizer === 'chat-char',
-      () => `${opts.out} holds a checkpoint of another tokenizer (vocab ${ckpt.state.config.vocabSize}, tokenizer ${ckpt.state.tokenizer ?? 'none'}); use another directory or force a new run`);
-    if (ckpt.state.extra?.done === true) {
-      const model = modelFromCheckpoint(ckpt);
-      opts.onStart?.({ model, resumedFrom: ckpt.state.step });
-      return { model, tok, state: ckpt.state, loaded: true, seconds: 0 };
-    }
-  }
-  const config = makeConfig(opts.preset ?? 'baby', { ...opts.model, vocabSize: tok.vocabSize });
-  const data = worldCorpusData(opts.world, tok, opts.corpus);
+export async function pretrainWorld(world: World, tok: ChatTokenizer, settings: BaseSettings, save: StageSave,
+  opts: TrainHooks & { resume?: Checkpoint } = {}): Promise<TrainedModel> {
+  const data = worldCorpusData(world, tok, settings.corpus);
   let model: GPT;
   let trainer: Trainer;
-  let resumedFrom = 0;
-  if (opts.out !== undefined && !opts.force && hasCheckpoint(opts.out)) {
-    const ckpt = loadCheckpoint(opts.out);
-    model = modelFromCheckpoint(ckpt);
-    trainer = new Trainer(model, data, makeTrainConfig(ckpt.state.train as TrainConfig));
-    trainer.restore(ckpt);
-    resumedFrom = ckpt.state.step;
+  if (opts.resume !== undefined) {
+    model = modelFromCheckpoint(opts.resume);
+    trainer = new Trainer(model, data, makeTrainConfig(opts.resume.state.train as TrainConfig));
+    trainer.restore(opts.resume);
   } else {
-    model = new GPT(config);
-    trainer = new Trainer(model, data, makeTrainConfig(opts.train));
+    model = new GPT(makeConfig(settings.preset, { ...settings.model, vocabSize: tok.vocabSize }));
+    trainer = new Trainer(model, data, makeTrainConfig(settings.train));
   }
-  opts.onStart?.({ model, trainer, resumedFrom });
-  const corpus = opts.corpus ?? {};
-  const last = await trainer.run({ onStep: opts.onStep, onEval: opts.onEval, checkpointDir: opts.out, checkpointExtra: { ...extra, extra: { corpus } } });
-  const seconds = (performance.now() - start) / 1000;
-  const state: CheckpointState = {
-    format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, step: trainer.step, config: model.config, train: trainer.config, seed: trainer.config.seed,
-    metrics: { trainLoss: last.trainLoss, valLoss: last.valLoss }, ...extra, extra: { done: true, corpus, seconds },
-  };
-  if (opts.out !== undefined) trainer.save(opts.out, { ...extra, extra: state.extra }, state.metrics);
+  opts.onStart?.({ model, steps: trainer.config.maxSteps, resumedFrom: trainer.step });
+  const record = { ...save.record, stage: 'base' as const };
+  const start = performance.now();
+  const last = await trainer.run({
+    onStep: opts.onStep, onEval: opts.onEval, checkpointDir: save.dir, saveAtEnd: false,
+    checkpointExtra: { ...record, extra: { done: false, corpus: settings.corpus } satisfies BaseExtra },
+  });
+  const extra: BaseExtra = { done: true, corpus: settings.corpus, seconds: (performance.now() - start) / 1000 };
+  const { state } = trainer.save(save.dir, { ...record, extra: { ...extra } }, { trainLoss: last.trainLoss, valLoss: last.valLoss });
   trainer.optimizer.dispose();
-  return { model, tok, state, loaded: false, seconds };
+  return { model, state };
 }

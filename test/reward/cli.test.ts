@@ -9,7 +9,8 @@ import { initBackend } from '../../src/backend';
 import { charTokenizer } from '../../src/data/char-tokenizer';
 import { GPT, makeConfig } from '../../src/model';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train';
-import { isFinishedReward, RewardExtra } from '../../src/reward';
+import { RewardExtra } from '../../src/reward';
+import { isFinished } from '../../src/pipeline';
 import { run } from '../../src/cli/reward';
 import { GptLabError } from '../../src/util/assert';
 
@@ -38,16 +39,26 @@ describe('gpt-lab reward', function () {
   it('trains from --from into --out for --steps steps, and a second run loads it', async () => {
     const out = path.join(root, 'rm');
     expect(await run(['--from', sftDir, '--out', out, '--steps', '4', '--profile', 'ci', '--backend', 'wasm'])).to.equal(0);
-    expect(isFinishedReward(out)).to.equal(true);
+    expect(isFinished(out, 'reward')).to.equal(true);
     const state = loadCheckpoint(out).state;
     expect(state.step).to.equal(4);
     const extra = state.extra as unknown as RewardExtra;
+    expect(state.seed).to.equal(1337);
     expect(logs.join('\n')).to.include(`correlation with the labeler's score ${extra.labelerCorrelation.toFixed(3)}`);
     expect(logs.join('\n')).to.match(/held-out pairwise accuracy [\d.]+% before training → [\d.]+%/);
 
     logs.length = 0;
     expect(await run(['--from', sftDir, '--out', out, '--profile', 'ci', '--backend', 'wasm'])).to.equal(0);
     expect(logs.join('\n')).to.include('loading the finished reward model');
+  });
+
+  it('--seed seeds the run and is recorded in the checkpoint', async () => {
+    const out = path.join(root, 'rm-seed5');
+    expect(await run(['--from', sftDir, '--out', out, '--steps', '2', '--seed', '5', '--profile', 'ci', '--backend', 'wasm'])).to.equal(0);
+    const state = loadCheckpoint(out).state;
+    expect(state.seed).to.equal(5);
+    expect((state.train as { seed: number }).seed).to.equal(5);
+    expect((state.extra as { settings: { headSeed: number } }).settings.headSeed).to.equal(5);
   });
 
   it('rejects an unknown profile and a non-positive --steps, naming the value', async () => {

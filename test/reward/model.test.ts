@@ -5,7 +5,8 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend';
-import { charTokenizer, chatTokens } from '../../src/data/char-tokenizer';
+import { charTokenizer } from '../../src/data/char-tokenizer';
+import { CHAT_BPE_SPECIALS, trainChatTokenizer } from '../../src/tokenizer/chat';
 import { user } from '../../src/data/conversation';
 import { GPT, makeConfig } from '../../src/model';
 import {
@@ -79,8 +80,12 @@ describe('RewardModel', function () {
     // bos 97, user_start 98, 'h' 73, 'i' 74, user_end 99, assistant_start 100, 'y' 90, 'o' 80, assistant_end 101, reward 106
     expect(ids).to.deep.equal([97, 98, 73, 74, 99, 100, 90, 80, 101, 106]);
     expect(tok.decode([ids[ids.length - 1]])).to.equal('<|reward|>');
-    // plain chat tokens (no reward id) take the chat tokenizer's
-    expect(rewardSequence(chatTokens(tok), { messages: [user('hi')] }, 'yo')).to.deep.equal(ids);
+    // the BPE chat tokenizer: the same frame with its own ids, 'hi' and 'yo' as bytes (no merges learned)
+    const bpe = trainChatTokenizer([], 256 + CHAT_BPE_SPECIALS.length);
+    const b = (name: string) => bpe.special(name);
+    expect(rewardSequence(rewardTokens(bpe), { messages: [user('hi')] }, 'yo')).to.deep.equal([
+      b('<|bos|>'), b('<|user_start|>'), 104, 105, b('<|user_end|>'), b('<|assistant_start|>'), 121, 111, b('<|assistant_end|>'), b('<|reward|>'),
+    ]);
   });
 
   it('fits long sequences to the context by dropping the start, so <|reward|> stays last', () => {

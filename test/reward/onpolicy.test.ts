@@ -15,10 +15,15 @@ import { QAExample, referenceAnswer } from '../../src/data/world/task';
 import { makeWorld } from '../../src/data/world/world';
 import { GPT, makeConfig } from '../../src/model';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train';
-import { isFinishedReward, rewardData, rewardSettings } from '../../src/reward';
+import { rewardData, rewardTokens } from '../../src/reward';
 import {
-  OnPolicySettings, comparePairs, ensureOnPolicyReward, onPolicyData, questionRanges, rankedPairs, sampleComparisons, sampleGroups,
+  OnPolicySettings, comparePairs, onPolicyData, rankedPairs, sampleComparisons, sampleGroups,
 } from '../../src/reward/onpolicy';
+import { questionRanges as ranges, QuestionRanges } from '../../src/data/world/splits';
+import { getStage, isFinished } from '../../src/pipeline';
+
+const world = makeWorld();
+const questionRanges = (sizes: QuestionRanges) => ranges(world, sizes);
 
 const tok = charTokenizer();
 
@@ -107,11 +112,11 @@ describe('on-policy comparisons', function () {
   it('never makes a comparison on a question the policies are scored on', () => {
     const model = tiny(3);
     const settings: OnPolicySettings = {
-      questions: { prompts: 8, heldOut: 4, rewardHeldOut: 3 }, headSeed: 1,
+      headSeed: 1, fallbackPairs: { train: 16, heldOut: 4 },
       sampling: { samples: 4, maxTokens: 10, temperature: 1, seed: 2 }, train: {},
     };
-    const q = questionRanges(settings.questions);
-    const splits = onPolicyData(model, tok, settings, vowels);
+    const q = questionRanges({ prompts: 8, heldOut: 4, rewardHeldOut: 3 });
+    const splits = onPolicyData(model, tok, world, q, settings, vowels);
     expect(splits.source).to.equal('on-policy');
     expect(splits.train.length).to.be.greaterThan(0);
     const evalQuestions = new Set(q.heldOut.map((e) => e.question));
@@ -130,22 +135,23 @@ describe('on-policy comparisons of a model too weak to rank', function () {
   it('falls back to the templated comparisons when every reply ties, and says so', () => {
     const model = tiny(9);
     const settings: OnPolicySettings = {
-      questions: { prompts: 4, heldOut: 2, rewardHeldOut: 2 }, headSeed: 1,
+      headSeed: 1, fallbackPairs: { train: 40, heldOut: 12 },
       sampling: { samples: 3, maxTokens: 8, temperature: 1, seed: 2 }, train: {},
     };
+    const q = questionRanges({ prompts: 4, heldOut: 2, rewardHeldOut: 2 });
     // a random model's replies are all wrong, neutral and brief: the labeler ties them (0.3 each)
-    const groups = sampleGroups(model, tok, questionRanges(settings.questions).train, settings.sampling);
-    expect(groups.flat().every((r) => labelerReward(questionRanges(settings.questions).train[0], r) === labelerReward(questionRanges(settings.questions).train[0], groups[0][0]))).to.equal(true);
-    const d = onPolicyData(model, tok, settings);
+    const groups = sampleGroups(model, tok, q.train, settings.sampling);
+    expect(groups.flat().every((r) => labelerReward(q.train[0], r) === labelerReward(q.train[0], groups[0][0]))).to.equal(true);
+    const d = onPolicyData(model, tok, world, q, settings);
     expect(d.source).to.equal('templated');
-    const want = rewardData(rewardSettings('ci'), 96);
+    const want = rewardData(world, { pairs: settings.fallbackPairs }, rewardTokens(tok), 96);
     expect(d.train.map((p) => [p.chosen, p.rejected])).to.deep.equal(want.train.map((p) => [p.chosen, p.rejected]));
     expect(d.heldOut).to.have.length(want.heldOut.length);
     model.dispose();
   });
 });
 
-describe('ensureOnPolicyReward', function () {
+describe("the pipeline's on-policy reward stage", function () {
   before(async () => { await initBackend({ backend: 'wasm' }); });
 
   it('trains on the SFT model\'s own comparisons once, saves a reward checkpoint, loads it after', async () => {
@@ -154,25 +160,25 @@ describe('ensureOnPolicyReward', function () {
     const trunk = tiny(11);
     saveCheckpoint(sftDir, { step: 1, config: trunk.config, seed: 1, tokenizer: 'chat-char', stage: 'sft', extra: { done: true } }, trunk);
     const settings: Partial<OnPolicySettings> = {
-      questions: { prompts: 8, heldOut: 2, rewardHeldOut: 4 },
       sampling: { samples: 4, maxTokens: 10, temperature: 1, seed: 3 },
       train: { batchSize: 4, maxSteps: 3, evalEvery: 0, trainEvalPairs: 4, schedule: { maxLr: 1e-3, minLr: 1e-4, warmupSteps: 0, decaySteps: 3 } },
     };
     const out = path.join(root, 'reward-onpolicy');
     let started = 0;
-    const a = await ensureOnPolicyReward({ from: sftDir, dir: out, settings, score: vowels, onStart: () => { started += 1; } });
+    const a = await getStage('reward-onpolicy', { profile: 'ci', from: sftDir, dir: out, settings, score: vowels, onStart: () => { started += 1; } });
     expect(started).to.equal(1);
-    expect(isFinishedReward(out)).to.equal(true);
+    expect(isFinished(out, 'reward')).to.equal(true);
     const extra = loadCheckpoint(out).state.extra as { data: string; pairs: { train: number; heldOut: number }; evals: { step: number }[] };
     expect(extra.data).to.equal('on-policy');
     expect(extra.evals.map((e) => e.step)).to.deep.equal([0, 3]);
     expect(extra.pairs.train).to.be.greaterThan(0);
     const prompts = [{ messages: [{ role: 'user' as const, text: 'Where does Belim live?' }] }];
-    const want = a.rm.score(prompts, ['Belim lives in Dusem.'])[0];
+    const want = a.rm.score(prompts, ['Belim lives in Dusem.'], a.chat)[0];
     const n = tf.memory().numTensors;
-    const b = await ensureOnPolicyReward({ from: sftDir, dir: out, settings, score: vowels, onStart: () => { started += 1; } });
+    const b = await getStage('reward-onpolicy', { profile: 'ci', from: sftDir, dir: out, settings, score: vowels, onStart: () => { started += 1; } });
     expect(started).to.equal(1); // loaded, not trained again
-    expect(b.rm.score(prompts, ['Belim lives in Dusem.'])[0]).to.be.closeTo(want, 1e-6);
+    expect(b.loaded).to.equal(true);
+    expect(b.rm.score(prompts, ['Belim lives in Dusem.'], b.chat)[0]).to.be.closeTo(want, 1e-6);
     b.rm.dispose();
     expect(tf.memory().numTensors).to.equal(n);
     a.rm.dispose();

@@ -14,10 +14,14 @@ import { preferenceTask } from '../../src/data/world/labeler';
 import { GPT, makeConfig } from '../../src/model';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train';
 import {
-  HEAD_BIAS, HEAD_WEIGHT, PreferencePair, RewardModel, RewardSettings, RewardTrainer, ensureReward, isFinishedReward, loadRewardModel,
+  HEAD_BIAS, HEAD_WEIGHT, PreferencePair, RewardModel, RewardSettings, RewardTrainer,
   makeRewardTrainConfig, pearson, rewardData, rewardSequence, rewardTokens, splitPairs, stepIndices,
 } from '../../src/reward';
 import { GptLabError } from '../../src/util/assert';
+import { getStage, isFinished, loadRewardStage } from '../../src/pipeline';
+
+const world = makeWorld();
+const loadRewardModel = (dir: string) => loadRewardStage(dir).rm;
 
 const tok = charTokenizer();
 const chat = rewardTokens(tok);
@@ -72,7 +76,7 @@ describe('RewardTrainer', function () {
   it('leaks no tensors in a training step or an evaluation', () => {
     const trunk = tinyTrunk();
     const rm = RewardModel.fromTrunk(trunk);
-    const splits = rewardData({ ...quickSettings, pairs: { train: 16, heldOut: 8 } }, 64);
+    const splits = rewardData(world, { ...quickSettings, pairs: { train: 16, heldOut: 8 } }, chat, 64);
     const trainer = new RewardTrainer(rm, splits, makeRewardTrainConfig({ ...quickSettings.train, batchSize: 4 }), chat);
     trainer.trainStep();
     const before = tf.memory().numTensors;
@@ -89,7 +93,7 @@ describe('RewardTrainer', function () {
   it('ranks held-out comparisons well above chance after 30 steps (from a random trunk)', async () => {
     const trunk = tinyTrunk();
     const rm = RewardModel.fromTrunk(trunk, quickSettings.headSeed);
-    const splits = rewardData(quickSettings, 64);
+    const splits = rewardData(world, quickSettings, chat, 64);
     const trainer = new RewardTrainer(rm, splits, makeRewardTrainConfig(quickSettings.train), chat);
     const evals = await trainer.run({ yieldEvery: 1000 });
     const first = evals[0];
@@ -105,7 +109,7 @@ describe('RewardTrainer', function () {
   });
 });
 
-describe('ensureReward', function () {
+describe("the pipeline's reward stage", function () {
   before(async () => { await initBackend({ backend: 'wasm' }); });
 
   it('trains from an SFT checkpoint, saves trunk + head, and loads them back to the same rewards', async () => {
@@ -116,9 +120,9 @@ describe('ensureReward', function () {
     const settings = { ...quickSettings, pairs: { train: 32, heldOut: 16 }, train: { ...quickSettings.train, maxSteps: 4, evalEvery: 2 } };
     let started = 0;
     const out = path.join(root, 'reward');
-    const a = await ensureReward({ from: sftDir, dir: out, settings, onStart: () => { started += 1; } });
+    const a = await getStage('reward', { profile: 'ci', from: sftDir, dir: out, settings, onStart: () => { started += 1; } });
     expect(started).to.equal(1);
-    expect(isFinishedReward(out)).to.equal(true);
+    expect(isFinished(out, 'reward')).to.equal(true);
     const ckpt = loadCheckpoint(out);
     expect(ckpt.state.stage).to.equal('reward');
     expect(ckpt.weights.get(HEAD_WEIGHT)!.shape).to.deep.equal([16, 1]);
@@ -141,7 +145,7 @@ describe('ensureReward', function () {
     expect(trainedWte.some((v, i) => v !== sftWte[i])).to.equal(true);
 
     // a second call loads: no training
-    const b = await ensureReward({ from: sftDir, dir: out, settings, onStart: () => { started += 1; } });
+    const b = await getStage('reward', { profile: 'ci', from: sftDir, dir: out, settings, onStart: () => { started += 1; } });
     expect(started).to.equal(1);
     expect(b.rm.score(prompts, ['Sure! 5+7=12.'], chat)[0]).to.be.closeTo(want[0], 1e-6);
     [a.rm, b.rm, loaded, sftRm].forEach((m) => m.dispose());
@@ -152,7 +156,7 @@ describe('ensureReward', function () {
   it('refuses to load a checkpoint without a reward head, saying how to make one', () => {
     const root = tmpDir();
     const trunk = tinyTrunk();
-    saveCheckpoint(root, { step: 1, config: trunk.config, seed: 1, stage: 'sft' }, trunk);
+    saveCheckpoint(root, { step: 1, config: trunk.config, seed: 1, tokenizer: 'chat-char', stage: 'sft' }, trunk);
     expect(() => loadRewardModel(root)).to.throw(GptLabError, /no reward head.*gpt-lab reward --from/);
     trunk.dispose();
     fs.rmSync(root, { recursive: true, force: true });

@@ -5,20 +5,26 @@ import { expect } from 'chai';
 import { charTokenizer, chatTokens } from '../../src/data/char-tokenizer';
 import { initBackend } from '../../src/backend';
 import { GPT, makeConfig } from '../../src/model';
-import { OnPolicySettings, onPolicyData, onPolicySettings, questionRanges } from '../../src/reward/onpolicy';
-import { comparisonRows, dpoPairs, metricChart, movingAverage, PolicyEval, RlStepInfo, rlhfPrompts, rlhfSettings, practiceSettings, practiceQuestions, practiceRanges } from '../../src/rlhf';
+import { OnPolicySettings, onPolicyData } from '../../src/reward/onpolicy';
+import { comparisonRows, dpoPairs, metricChart, movingAverage, PolicyEval, RlStepInfo } from '../../src/rlhf';
+import { practiceRanges, questionRanges } from '../../src/data/world/splits';
+import { makeWorld } from '../../src/data/world/world';
+import { pipelineSettings } from '../../src/pipeline';
+import { PROFILES } from '../../src/profile';
 import { GptLabError } from '../../src/util/assert';
+
+const world = makeWorld();
 
 describe('rlhf stage data', () => {
   it('splits distinct fact questions into RL prompts and held-out prompts that share none', () => {
-    const { train, heldOut } = rlhfPrompts(rlhfSettings('full'));
+    const { train, heldOut } = questionRanges(world, pipelineSettings('full').questions);
     expect(train).to.have.length(160);
     expect(heldOut).to.have.length(48);
     const seen = new Set(train.map((e) => e.question));
     expect(seen.size).to.equal(160);
     expect(heldOut.filter((e) => seen.has(e.question))).to.deep.equal([]);
     expect(train.every((e) => e.task === 'facts')).to.equal(true);
-    expect(() => rlhfPrompts({ prompts: 300, heldOut: 10 })).to.throw(/only \d+ distinct fact questions exist/);
+    expect(() => questionRanges(world, { prompts: 300, heldOut: 10, rewardHeldOut: 0 })).to.throw(/only \d+ distinct fact questions exist/);
   });
 
   it('gives DPO exactly the on-policy reward model\'s training comparisons, preferred reply first', async () => {
@@ -27,14 +33,15 @@ describe('rlhf stage data', () => {
     const chat = chatTokens(tok);
     const model = new GPT(makeConfig('tiny', { vocabSize: tok.vocabSize, blockSize: 96, seed: 5 }));
     const settings: OnPolicySettings = {
-      questions: { prompts: 8, heldOut: 2, rewardHeldOut: 3 }, headSeed: 1,
+      headSeed: 1, fallbackPairs: { train: 16, heldOut: 4 },
       sampling: { samples: 4, maxTokens: 10, temperature: 1, seed: 4 }, train: {},
     };
+    const q = questionRanges(world, { prompts: 8, heldOut: 2, rewardHeldOut: 3 });
     // a random model's replies all tie under the labeler; rank them by their vowels
     const vowels = (_e: unknown, r: string) => (r.match(/[aeiou]/gi) ?? []).length;
-    const pairs = dpoPairs(model, tok, 'ci', settings, vowels);
-    const rm = onPolicyData(model, tok, settings, vowels).train;
-    expect(onPolicyData(model, tok, settings, vowels).source).to.equal('on-policy');
+    const pairs = dpoPairs(model, tok, world, q, settings, vowels);
+    const rm = onPolicyData(model, tok, world, q, settings, vowels).train;
+    expect(onPolicyData(model, tok, world, q, settings, vowels).source).to.equal('on-policy');
     expect(rm.length).to.be.greaterThan(0);
     expect(pairs).to.have.length(rm.length);
     pairs.forEach((p, i) => {
@@ -48,15 +55,11 @@ describe('rlhf stage data', () => {
   });
 
   it('scores every model on the questions the reward model\'s comparisons never used', () => {
-    for (const prof of ['ci', 'full'] as const) {
-      const s = rlhfSettings(prof);
-      const q = onPolicySettings(prof).questions;
-      expect([q.prompts, q.heldOut]).to.deep.equal([s.prompts, s.heldOut]);
-      const ranges = questionRanges(q);
-      const { train, heldOut } = rlhfPrompts(s);
-      expect(train.map((e) => e.question)).to.deep.equal(ranges.train.map((e) => e.question));
+    for (const prof of PROFILES) {
+      const ranges = questionRanges(world, pipelineSettings(prof).questions);
       const compared = new Set([...ranges.train, ...ranges.rewardHeldOut].map((e) => e.question));
-      expect(heldOut.filter((e) => compared.has(e.question))).to.deep.equal([]);
+      expect(ranges.heldOut.length).to.be.greaterThan(0);
+      expect(ranges.heldOut.filter((e) => compared.has(e.question))).to.deep.equal([]);
     }
   });
 });
@@ -79,12 +82,11 @@ describe('rlhf report', () => {
 
 describe('practice run (RLHF on the questions the reward model learned)', () => {
   it('practises the first RL prompts, and neither they nor the reward model\'s held-out questions are ever scored', () => {
-    for (const prof of ['ci', 'full'] as const) {
-      const s = practiceSettings(prof);
-      const practised = practiceQuestions(s, prof);
-      const rl = rlhfPrompts(rlhfSettings(prof));
-      expect(practised.map((e) => e.question)).to.deep.equal(rl.train.slice(0, s.questions).map((e) => e.question));
-      const ranges = questionRanges(practiceRanges(s));
+    for (const prof of PROFILES) {
+      const { practice: s, questions } = pipelineSettings(prof);
+      const ranges = practiceRanges(world, s.questions, s.rewardHeldOut, questions);
+      const rl = questionRanges(world, questions);
+      expect(ranges.train.map((e) => e.question)).to.deep.equal(rl.train.slice(0, s.questions).map((e) => e.question));
       const compared = new Set([...ranges.train, ...ranges.rewardHeldOut].map((e) => e.question));
       expect(compared.size).to.equal(s.questions + s.rewardHeldOut);
       expect(rl.heldOut.filter((e) => compared.has(e.question))).to.deep.equal([]);
@@ -92,6 +94,6 @@ describe('practice run (RLHF on the questions the reward model learned)', () => 
   });
 
   it('refuses settings whose questions would run into the scored ones', () => {
-    expect(() => practiceQuestions({ ...practiceSettings('ci'), questions: 30 }, 'ci')).to.throw(GptLabError, 'exceed the 32 RL prompts');
+    expect(() => practiceRanges(world, 30, 8, pipelineSettings('ci').questions)).to.throw(GptLabError, 'exceed the 32 RL prompts');
   });
 });

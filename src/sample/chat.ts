@@ -1,4 +1,5 @@
-// Lesson 3 of SFT: asking a model questions, many at once.
+// Sampling, part 4: asking a chat model questions, many at once (SFT, the reward model's data and RLHF
+// all sample through here).
 //
 // A prompt is the conversation so far, rendered, then <|assistant_start|>: the cue that the
 // assistant speaks next. The model writes until <|assistant_end|> (a trained SFT model says when it
@@ -16,11 +17,17 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { assert } from '../util/assert';
-import { CharTokenizer, chatTokens } from '../data/char-tokenizer';
+import { ChatTokenizer, chatTokens } from '../data/char-tokenizer';
 import { Conversation, renderConversation, renderPrompt } from '../data/conversation';
 import { Rng, hashSeed } from '../data/rng';
 import { GPT, LayerKV } from '../model';
-import { checkPickOptions, pickToken, PickOptions } from '../sample/pick';
+import { checkPickOptions, pickToken, PickOptions } from './pick';
+
+/** A model with the tokenizer it reads through: what every chat stage hands on. */
+export interface ChatModel {
+  model: GPT;
+  tok: ChatTokenizer;
+}
 
 /** How replies are sampled. */
 export interface ReplyOptions extends PickOptions {
@@ -50,7 +57,7 @@ export interface SampledReply {
  *
  *   promptIds(tok, { messages: [user('hi')] }) → [bos, user_start, 'h', 'i', user_end, assistant_start]
  */
-export function promptIds(tok: CharTokenizer, prompt: Conversation): number[] {
+export function promptIds(tok: ChatTokenizer, prompt: Conversation): number[] {
   const chat = chatTokens(tok);
   const last = prompt.messages[prompt.messages.length - 1];
   if (last?.role === 'assistant') return renderPrompt(prompt, chat);
@@ -58,7 +65,7 @@ export function promptIds(tok: CharTokenizer, prompt: Conversation): number[] {
 }
 
 /** The tokens that end a reply: <|assistant_end|>, and for a base model <|endoftext|> or a new turn. */
-export function stopTokens(tok: CharTokenizer): number[] {
+export function stopTokens(tok: ChatTokenizer): number[] {
   return ['<|assistant_end|>', '<|endoftext|>', '<|user_start|>', '<|bos|>'].map((s) => tok.special(s));
 }
 
@@ -141,7 +148,7 @@ export function continueBatch(model: GPT, prompts: readonly number[][], opts: { 
  *
  *   sampleReplies(sftModel, tok, [{ messages: [user('Where is Dusem?')] }])[0].text → 'Dusem is in the north.'
  */
-export function sampleReplies(model: GPT, tok: CharTokenizer, prompts: readonly Conversation[], opts: ReplyOptions = {}): SampledReply[] {
+export function sampleReplies(model: GPT, tok: ChatTokenizer, prompts: readonly Conversation[], opts: ReplyOptions = {}): SampledReply[] {
   const pick = { temperature: 0, ...opts };
   checkPickOptions(pick);
   const batchSize = opts.batchSize ?? 32;
@@ -167,7 +174,7 @@ export function sampleReplies(model: GPT, tok: CharTokenizer, prompts: readonly 
  *
  *   generateReplies(sftModel, tok, [promptFor(example)]) → ['Dusem is in the north.']
  */
-export function generateReplies(model: GPT, tok: CharTokenizer, prompts: readonly Conversation[], opts: ReplyOptions = {}): string[] {
+export function generateReplies(model: GPT, tok: ChatTokenizer, prompts: readonly Conversation[], opts: ReplyOptions = {}): string[] {
   return sampleReplies(model, tok, prompts, opts).map((r) => r.text);
 }
 
@@ -177,7 +184,7 @@ export function generateReplies(model: GPT, tok: CharTokenizer, prompts: readonl
  *
  *   completeDocuments(base, tok, ['Dusem is in the'], { maxTokens: 20 }) → [' north. Dusem was founded in 883.']
  */
-export function completeDocuments(model: GPT, tok: CharTokenizer, texts: readonly string[], opts: ReplyOptions = {}): string[] {
+export function completeDocuments(model: GPT, tok: ChatTokenizer, texts: readonly string[], opts: ReplyOptions = {}): string[] {
   const pick = { temperature: 0, ...opts };
   checkPickOptions(pick);
   const maxTokens = opts.maxTokens ?? model.config.blockSize;

@@ -9,7 +9,7 @@ import { charTokenizer, chatTokens } from '../../src/data/char-tokenizer';
 import { assistant, say, user } from '../../src/data/conversation';
 import { GPT, makeConfig } from '../../src/model';
 import { generate } from '../../src/sample';
-import { completeDocuments, continueBatch, promptIds, sampleReplies } from '../../src/sft';
+import { completeDocuments, continueBatch, promptIds, sampleReplies } from '../../src/sample/chat';
 
 const tok = charTokenizer();
 const chat = chatTokens(tok);

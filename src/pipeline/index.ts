@@ -1,0 +1,11 @@
+// The pipeline, in reading order:
+//
+//   table.ts     the stages, which starts from which, where each keeps its model
+//   settings.ts  every stage's settings per profile (ci, workshop, full)
+//   load.ts      a stage's model from its directory (weights + the tokenizer file it carries)
+//   run.ts       getStage: load, resume or train, save once
+
+export * from './table';
+export * from './settings';
+export * from './load';
+export * from './run';

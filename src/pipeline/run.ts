@@ -1,0 +1,383 @@
+// One way to get any stage's model: read the checkpoint's small state file, then load, resume or
+// train, and save once.
+//
+//   const sft = await getStage('sft', { profile: 'workshop', log: console.log });
+//     finished in runs/workshop/sft  → loaded (one read of the weights)
+//     unfinished there               → resumed from its last checkpoint
+//     nothing there                  → the base model is got the same way (table.ts: sft starts from
+//                                      base), then src/sft/stage.ts fine-tunes it and saves it once
+//
+// Stages never call each other: this file reads the table and calls each stage's code (load → stage →
+// save), as nanochat's scripts do. The profile is a parameter; only the CLI and the notebooks read
+// GPTLAB_PROFILE. A seed other than the profile's own runs in its own tree (runs/<profile>-seed<N>/),
+// so a second seed never loads the first one's models.
+// Left out: the settings per profile (settings.ts), the stages' own code (src/train/world.ts,
+// src/sft, src/reward, src/rlhf).
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { assert } from '../util/assert';
+import { Profile } from '../profile';
+import { makeWorld, World } from '../data/world/world';
+import { practiceRanges, questionRanges } from '../data/world/splits';
+import { ChatBpeTokenizer, trainChatTokenizer, worldTokenizerTexts } from '../tokenizer/chat';
+import { GPT } from '../model';
+import { Checkpoint, CheckpointState, hasCheckpoint, loadCheckpoint, readCheckpointState, resolveCheckpointDir } from '../train/checkpoint';
+import { withSteps } from '../train/schedule';
+import { BaseExtra, pretrainWorld, StageSave, TrainHooks, WORLD_DATA } from '../train/world';
+import { TrainConfig } from '../train/trainer';
+import { fineTune, SftExtra } from '../sft/stage';
+import { SftTrainConfig } from '../sft/train';
+import { RewardExtra, RewardHooks, RewardSettings, rewardData, trainRewardStage } from '../reward/stage';
+import { OnPolicyExtra, OnPolicySettings, ReplyScorer, onPolicyData, onPolicyRecord } from '../reward/onpolicy';
+import { RewardTrainConfig } from '../reward/train';
+import { rewardTokens } from '../reward/model';
+import { practiceRewardSettings } from '../rlhf/practice';
+import { DpoExtra, RlhfExtra, dpoPairs, rewardFnOf, trainDpoStage, trainRlhf } from '../rlhf/stage';
+import { DpoConfig, DpoStepInfo, makeDpoConfig } from '../rlhf/dpo';
+import { RlAlgo, RlConfig, RlStepInfo, makeRlConfig } from '../rlhf/rl';
+import { PipelineSettings, pipelineSettings } from './settings';
+import { StageName, stageDir, stageSpec } from './table';
+import { checkpointTokenizer, loadRewardStage, loadStageModel, readTokenizerDir, RewardStageModel, StageModel, stageModelOf, TOKENIZER_FILE } from './load';
+
+/** The world every stage uses: makeWorld()'s 'small' preset. */
+export function stageWorld(): World {
+  return makeWorld();
+}
+
+/** What every stage takes. */
+export interface StageOptions {
+  profile: Profile;
+  /** Where this stage's checkpoint lives (default stageDir(name, profile, seed)). */
+  dir?: string;
+  /** The checkpoint to start from (default: the table's `from` stage, got the same way). */
+  from?: string;
+  /** Train again even if dir holds a finished checkpoint. */
+  force?: boolean;
+  /** Override the profile's number of steps (fresh runs only). */
+  steps?: number;
+  /** Seeds the stage's init and data order (and those of the stages it trains first); recorded in the checkpoint. */
+  seed?: number;
+  /** One-line messages about what is loaded or trained (default: none). */
+  log?: (line: string) => void;
+}
+
+/** RLHF's and DPO's own options. */
+export interface PolicyOptions {
+  /** The reward model's checkpoint (default: the table's reward stage). RLHF only. */
+  reward?: string;
+  /** 'ppo' (default) or 'grpo'. RLHF only. */
+  algo?: RlAlgo;
+  /** Overrides of the profile's RL settings (steps, beta, ...). */
+  rl?: Partial<RlConfig>;
+  /** Overrides of the profile's DPO settings. */
+  dpo?: Partial<DpoConfig>;
+  /** Called once before training (not when a finished checkpoint is loaded). */
+  onStart?: (info: { steps: number; from: string }) => void;
+}
+
+/** Each stage's own options and callbacks. */
+export interface StageExtras {
+  tokenizer: object;
+  base: TrainHooks;
+  sft: TrainHooks;
+  reward: RewardHooks & { settings?: Partial<RewardSettings> };
+  'reward-onpolicy': RewardHooks & { score?: ReplyScorer; settings?: Partial<OnPolicySettings> };
+  'reward-practice': RewardHooks & { score?: ReplyScorer };
+  rlhf: PolicyOptions & { onStep?: (s: RlStepInfo) => void };
+  dpo: PolicyOptions & { onStep?: (s: DpoStepInfo) => void; score?: ReplyScorer };
+}
+
+/** The chat tokenizer stage. */
+export interface TokenizerStage {
+  tok: ChatBpeTokenizer;
+  dir: string;
+  loaded: boolean;
+}
+
+/** What each stage gives. The caller owns (disposes) every model. */
+export interface StageResults {
+  tokenizer: TokenizerStage;
+  base: StageModel<BaseExtra, TrainConfig>;
+  sft: StageModel<SftExtra, SftTrainConfig>;
+  reward: RewardStageModel<RewardExtra>;
+  'reward-onpolicy': RewardStageModel<OnPolicyExtra>;
+  'reward-practice': RewardStageModel<OnPolicyExtra>;
+  rlhf: StageModel<RlhfExtra, RlConfig>;
+  dpo: StageModel<DpoExtra, DpoConfig>;
+}
+
+export type GetStageOptions<K extends StageName> = StageOptions & StageExtras[K];
+
+/**
+ * The small state file of dir's checkpoint, or undefined when there is none (or it cannot be read).
+ * Never reads weights.
+ */
+export function peekState(dir: string): CheckpointState | undefined {
+  if (!hasCheckpoint(dir)) return undefined;
+  try {
+    return readCheckpointState(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether dir holds a finished checkpoint of `stage` (state.json alone is read). */
+export function isFinished(dir: string, stage: CheckpointState['stage']): boolean {
+  const s = peekState(dir);
+  return s !== undefined && s.stage === stage && s.extra?.done === true;
+}
+
+/** The profile's settings with the seed and steps overrides of one call. */
+function seeded(settings: PipelineSettings, seed: number | undefined): PipelineSettings {
+  if (seed === undefined) return settings;
+  return {
+    ...settings,
+    base: { ...settings.base, model: { ...settings.base.model, seed }, train: { ...settings.base.train, seed } },
+    sft: { ...settings.sft, train: { ...settings.sft.train, seed } },
+    reward: { ...settings.reward, headSeed: seed, train: { ...settings.reward.train, seed } },
+    onpolicy: { ...settings.onpolicy, headSeed: seed, train: { ...settings.onpolicy.train, seed } },
+    practice: { ...settings.practice, rl: { ...settings.practice.rl, seed } },
+    rlhf: { ...settings.rlhf, rl: { ...settings.rlhf.rl, seed }, dpo: { ...settings.rlhf.dpo, seed } },
+  };
+}
+
+/** The settings a call runs with: the profile's, with its seed. */
+export function stageSettings(prof: Profile, seed?: number): PipelineSettings {
+  return seeded(pipelineSettings(prof), seed);
+}
+
+/** What every checkpoint after the tokenizer carries: its tokenizer file, so its directory is self-contained. */
+function recordOf(tok: ChatBpeTokenizer | undefined, resume?: Checkpoint): StageSave['record'] {
+  if (tok === undefined) {
+    const state = resume!.state;
+    const json = state.tokenizer === 'chat-bpe' ? fs.readFileSync(path.join(resume!.dir, TOKENIZER_FILE), 'utf8') : undefined;
+    return { tokenizer: state.tokenizer, data: WORLD_DATA, files: json === undefined ? undefined : { [TOKENIZER_FILE]: json } };
+  }
+  return { tokenizer: 'chat-bpe', data: WORLD_DATA, files: { [TOKENIZER_FILE]: tok.toJSON() } };
+}
+
+/** The record of a checkpoint that carries a tokenizer, for the stages that start from it. */
+function recordFromDir(dir: string, state: CheckpointState): StageSave['record'] {
+  const json = state.tokenizer === 'chat-bpe' ? fs.readFileSync(path.join(resolveCheckpointDir(dir), TOKENIZER_FILE), 'utf8') : undefined;
+  return { tokenizer: state.tokenizer, data: state.data ?? WORLD_DATA, files: json === undefined ? undefined : { [TOKENIZER_FILE]: json } };
+}
+
+/**
+ * A stage's model: loaded when its directory holds a finished checkpoint (unless force), resumed when
+ * it holds an unfinished one (base and SFT), else trained from the table's `from` stage (got the same
+ * way) and saved once.
+ *
+ *   const base = await getStage('base', { profile: 'ci' });       // trains the tokenizer first if missing
+ *   const rm = await getStage('reward-onpolicy', { profile: 'ci' });
+ */
+export async function getStage<K extends StageName>(name: K, opts: GetStageOptions<K>): Promise<StageResults[K]> {
+  const run = RUNNERS[name] as (o: GetStageOptions<K>) => Promise<StageResults[K]>;
+  return run(opts);
+}
+
+type Runners = { [K in StageName]: (o: GetStageOptions<K>) => Promise<StageResults[K]> };
+
+const dirOf = (name: StageName, o: StageOptions) => o.dir ?? stageDir(name, o.profile, o.seed);
+/**
+ * The options of a stage got on the way to another: same profile and seed; its training is logged,
+ * its loading is not (the caller asked for the later stage, and a notebook has usually loaded this
+ * one itself already, so the line would repeat).
+ */
+const upstream = (o: StageOptions): StageOptions => ({
+  profile: o.profile, seed: o.seed, log: o.log === undefined ? undefined : (line) => { if (!/^[\w-]+: loading /.test(line)) o.log!(line); },
+});
+
+/** The model a stage starts from: `from` when given, else the table's `from` stage. */
+async function startModel(name: StageName, o: StageOptions): Promise<StageModel> {
+  if (o.from !== undefined) return loadStageModel(o.from);
+  const from = stageSpec(name).from as 'base' | 'sft';
+  return (await getStage(from, upstream(o))) as StageModel;
+}
+
+/** A checkpoint state as a stage's typed state (the stage wrote the fields its type names). */
+function typed<S>(state: CheckpointState): S {
+  return state as unknown as S;
+}
+
+const RUNNERS: Runners = {
+  async tokenizer(o) {
+    const dir = dirOf('tokenizer', o);
+    const file = path.join(dir, TOKENIZER_FILE);
+    if (!o.force && fs.existsSync(file)) {
+      o.log?.(`tokenizer: loading ${file}`);
+      return { tok: readTokenizerDir(dir), dir, loaded: true };
+    }
+    const { vocabSize } = stageSettings(o.profile, o.seed).tokenizer;
+    const start = performance.now();
+    const tok = trainChatTokenizer(worldTokenizerTexts(stageWorld()), vocabSize);
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, tok.toJSON());
+    fs.renameSync(tmp, file);
+    o.log?.(`tokenizer: trained a ${tok.vocabSize}-token chat BPE in ${((performance.now() - start) / 1000).toFixed(1)} s into ${file}`);
+    return { tok, dir, loaded: false };
+  },
+
+  async base(o) {
+    const dir = dirOf('base', o);
+    const s = stageSettings(o.profile, o.seed).base;
+    const state = o.force ? undefined : peekState(dir);
+    if (state?.extra?.done === true) {
+      o.log?.(`base: loading the finished model in ${dir}`);
+      return loadStageModel(dir);
+    }
+    const resume = state !== undefined ? loadCheckpoint(dir) : undefined;
+    const tok = resume !== undefined ? checkpointTokenizer(resume.dir, resume.state) : (await getStage('tokenizer', upstream(o))).tok;
+    const train = withSteps(s.train, o.steps);
+    o.log?.(resume !== undefined ? `base: resuming at step ${resume.state.step} in ${dir}`
+      : `base: pretraining on the world's documents (${train.maxSteps} steps) into ${dir}`);
+    const record = resume !== undefined ? recordOf(undefined, resume) : recordOf(tok as ChatBpeTokenizer);
+    const run = await pretrainWorld(stageWorld(), tok, { ...s, train }, { dir, record }, { ...o, resume });
+    o.log?.(`base: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
+    return { model: run.model, tok, dir, state: typed<StageResults['base']['state']>(run.state), loaded: false };
+  },
+
+  async sft(o) {
+    const dir = dirOf('sft', o);
+    const s = stageSettings(o.profile, o.seed).sft;
+    const state = o.force ? undefined : peekState(dir);
+    if (state?.extra?.done === true) {
+      o.log?.(`sft: loading the finished model in ${dir}`);
+      return loadStageModel(dir);
+    }
+    let start: StageModel;
+    let from: string;
+    let resume: Checkpoint | undefined;
+    if (state !== undefined) {
+      resume = loadCheckpoint(dir);
+      start = stageModelOf(dir, resume, false);
+      from = String(resume.state.extra?.from ?? dir);
+    } else {
+      start = await startModel('sft', o);
+      from = resolveCheckpointDir(start.dir);
+    }
+    const settings = { ...s, train: withSteps(s.train, o.steps) };
+    o.log?.(`sft: ${resume !== undefined ? `resuming at step ${resume.state.step}` : 'fine-tuning'} from ${from} (${settings.train.maxSteps} steps) into ${dir}`);
+    const record = recordFromDir(resume !== undefined ? dir : start.dir, resume?.state ?? typed<CheckpointState>(start.state as never));
+    const run = await fineTune(start, stageWorld(), settings, { dir, record }, { ...o, resume, from });
+    o.log?.(`sft: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
+    return { model: run.model, tok: start.tok, dir, state: typed<StageResults['sft']['state']>(run.state), loaded: false };
+  },
+
+  async reward(o) {
+    const dir = dirOf('reward', o);
+    if (!o.force && isFinished(dir, 'reward')) {
+      o.log?.(`reward: loading the finished reward model in ${dir}`);
+      return loadRewardStage<RewardExtra>(dir);
+    }
+    const base = { ...stageSettings(o.profile, o.seed).reward, ...o.settings };
+    const settings = { ...base, train: withSteps(base.train, o.steps) };
+    const sft = await startModel('reward', o);
+    try {
+      const from = resolveCheckpointDir(sft.dir);
+      const splits = rewardData(stageWorld(), settings, rewardTokens(sft.tok), sft.model.config.blockSize);
+      o.log?.(`reward: training from ${from} (${settings.train.maxSteps} steps of ${settings.train.batchSize} pairs) into ${dir}`);
+      const r = await trainRewardStage(sft, splits, settings, { dir, record: recordFromDir(sft.dir, typed<CheckpointState>(sft.state as never)) }, { ...o, from });
+      return { ...r, dir, state: typed<StageResults['reward']['state']>(r.state), loaded: false };
+    } finally {
+      sft.model.dispose();
+    }
+  },
+
+  async 'reward-onpolicy'(o) {
+    const s = stageSettings(o.profile, o.seed);
+    const settings = { ...s.onpolicy, ...o.settings };
+    return onPolicyStage('reward-onpolicy', o, { ...settings, train: withSteps(settings.train, o.steps) }, questionRanges(stageWorld(), s.questions));
+  },
+
+  async 'reward-practice'(o) {
+    const s = stageSettings(o.profile, o.seed);
+    const q = practiceRanges(stageWorld(), s.practice.questions, s.practice.rewardHeldOut, s.questions);
+    return onPolicyStage('reward-practice', o, practiceRewardSettings(s.onpolicy, s.practice), q);
+  },
+
+  async rlhf(o) {
+    const dir = dirOf('rlhf', o);
+    if (!o.force && isFinished(dir, 'rlhf')) {
+      o.log?.(`rlhf: loading the finished policy in ${dir}`);
+      return loadStageModel(dir);
+    }
+    const s = stageSettings(o.profile, o.seed);
+    const config = makeRlConfig(o.algo ?? 'ppo', { ...s.rlhf.rl, ...o.rl, ...(o.steps !== undefined ? { steps: o.steps } : {}) });
+    const { policy, reference, from } = await policyAndReference('rlhf', o);
+    let rm: RewardStageModel<unknown> | undefined;
+    try {
+      if (o.reward !== undefined) assert(fs.existsSync(o.reward), () => `--reward ${o.reward} does not exist; give a reward model checkpoint (e.g. runs/full/reward-onpolicy)`);
+      rm = o.reward !== undefined ? loadRewardStage(o.reward) : await getStage('reward-onpolicy', { ...upstream(o), from });
+      const prompts = questionRanges(stageWorld(), s.questions);
+      o.log?.(`rlhf: ${config.algo} from ${from} for ${config.steps} steps of ${config.promptsPerStep}x${config.groupSize} replies, β ${config.beta}, into ${dir}`);
+      o.onStart?.({ steps: config.steps, from });
+      const env = { tok: policy.tok, examples: prompts.train, reward: rewardFnOf(rm.rm, rewardTokens(policy.tok)) };
+      const run = await trainRlhf(policy, reference, env, config, { dir, record: recordFromDir(from, typed<CheckpointState>(policy.state as never)) }, { from, onStep: o.onStep });
+      o.log?.(`rlhf: trained in ${run.state.extra.seconds.toFixed(0)} s`);
+      return { model: run.model, tok: policy.tok, dir, state: run.state as unknown as StageResults['rlhf']['state'], loaded: false };
+    } catch (e) {
+      policy.model.dispose();
+      throw e;
+    } finally {
+      reference.dispose();
+      rm?.rm.dispose();
+    }
+  },
+
+  async dpo(o) {
+    const dir = dirOf('dpo', o);
+    if (!o.force && isFinished(dir, 'dpo')) {
+      o.log?.(`dpo: loading the finished policy in ${dir}`);
+      return loadStageModel(dir);
+    }
+    const s = stageSettings(o.profile, o.seed);
+    const config = makeDpoConfig({ ...s.rlhf.dpo, ...o.dpo, ...(o.steps !== undefined ? { steps: o.steps } : {}) });
+    const { policy, reference, from } = await policyAndReference('dpo', o);
+    try {
+      const pairs = dpoPairs(reference, policy.tok, stageWorld(), questionRanges(stageWorld(), s.questions), s.onpolicy, o.score);
+      o.log?.(`dpo: from ${from} on ${pairs.length} preference pairs, ${config.steps} steps of ${config.pairsPerStep} pairs, β ${config.beta}, into ${dir}`);
+      o.onStart?.({ steps: config.steps, from });
+      const run = await trainDpoStage(policy, reference, pairs, config, { dir, record: recordFromDir(from, typed<CheckpointState>(policy.state as never)) }, { from, onStep: o.onStep });
+      o.log?.(`dpo: trained in ${run.state.extra.seconds.toFixed(0)} s`);
+      return { model: run.model, tok: policy.tok, dir, state: run.state as unknown as StageResults['dpo']['state'], loaded: false };
+    } catch (e) {
+      policy.model.dispose();
+      throw e;
+    } finally {
+      reference.dispose();
+    }
+  },
+};
+
+/** The SFT model twice: the policy (trained) and the reference (frozen), and the checkpoint it came from. */
+async function policyAndReference(name: 'rlhf' | 'dpo', o: StageOptions): Promise<{ policy: StageModel; reference: GPT; from: string }> {
+  const policy = await startModel(name, o);
+  const from = resolveCheckpointDir(policy.dir);
+  return { policy, reference: loadStageModel(from).model, from };
+}
+
+/** An on-policy reward model: comparisons of the SFT model's replies to `questions`, trained and saved once. */
+async function onPolicyStage(name: 'reward-onpolicy' | 'reward-practice', o: StageOptions & RewardHooks & { score?: ReplyScorer },
+  settings: OnPolicySettings, questions: Parameters<typeof onPolicyData>[3]): Promise<RewardStageModel<OnPolicyExtra>> {
+  const dir = dirOf(name, o);
+  if (!o.force && isFinished(dir, 'reward')) {
+    o.log?.(`reward: loading the finished on-policy reward model in ${dir}`);
+    return loadRewardStage<OnPolicyExtra>(dir);
+  }
+  const sft = await startModel(name, o);
+  try {
+    const from = resolveCheckpointDir(sft.dir);
+    const started = performance.now();
+    const splits = onPolicyData(sft.model, sft.tok, stageWorld(), questions, settings, o.score);
+    const what = splits.source === 'on-policy'
+      ? `${splits.train.length} comparisons of the SFT model's own replies (${settings.sampling.samples} per question, ${(performance.now() - started) / 1000 | 0} s to sample)`
+      : `${splits.train.length} templated comparisons (notebook 05's): every reply of the SFT model to a question scored the same, so its own replies give no comparisons`;
+    o.log?.(`reward: ${what}; training ${settings.train.maxSteps} steps into ${dir}`);
+    const r = await trainRewardStage(sft, splits, settings, { dir, record: recordFromDir(sft.dir, typed<CheckpointState>(sft.state as never)) }, { ...o, from }, onPolicyRecord(splits));
+    return { ...r, dir, state: r.state as unknown as RewardStageModel<OnPolicyExtra>['state'], loaded: false };
+  } finally {
+    sft.model.dispose();
+  }
+}
