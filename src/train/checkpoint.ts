@@ -136,8 +136,8 @@ export function stepDirName(step: number): string {
 export type CheckpointFields = Omit<CheckpointState, 'format' | 'version'> & Pick<CheckpointExtra, 'files'>;
 
 /**
- * The state.json that saveCheckpoint writes for these fields, so a stage can hand on what it saved
- * without reading it back.
+ * The state.json that saveCheckpoint writes for these fields, less the file checksums (sha256) only the
+ * save computes, so a stage can hand on what it saved without reading it back.
  *
  *   checkpointState({ step: 5, config, seed: 1, files: { 'tokenizer.json': '...' } }) → { format: 'gpt-lab-checkpoint', version: 1, step: 5, config, seed: 1 }
  */
