@@ -15,7 +15,7 @@
 // Left out: token healing across the boundary between forced and free text.
 
 import { assert } from '../util/assert';
-import { Dfa, compileDfa, forcedText } from './dfa';
+import { Dfa, compileDfa, dfaStep, forcedText } from './dfa';
 import type { ChatTokenizer } from '../data/char-tokenizer';
 
 /** The compiled constraint over one vocabulary. */
@@ -100,7 +100,7 @@ export function buildTokenIndex(pattern: string | Dfa, vocab: readonly string[],
       const [node, state] = stack.pop()!;
       for (const id of node.ids) row[id] = state;
       for (const [c, child] of node.children) {
-        const to = stepFast(dfa, state, c);
+        const to = dfaStep(dfa, state, c);
         if (to !== -1) stack.push([child, to]);
       }
     }
@@ -113,21 +113,6 @@ export function buildTokenIndex(pattern: string | Dfa, vocab: readonly string[],
     allowed.push(Int32Array.from(ids));
   }
   return { dfa, vocabSize: V, eosId, next, mask, allowed, vocab };
-}
-
-// The same as dfaStep, inlined here for the index build's inner loop.
-function stepFast(dfa: Dfa, state: number, ch: number): number {
-  const edges = dfa.edges[state];
-  let lo = 0;
-  let hi = edges.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const e = edges[mid];
-    if (ch < e.lo) hi = mid - 1;
-    else if (ch > e.hi) lo = mid + 1;
-    else return e.to;
-  }
-  return -1;
 }
 
 /**
