@@ -142,7 +142,8 @@ export type CheckpointFields = Omit<CheckpointState, 'format' | 'version'> & Pic
  *   checkpointState({ step: 5, config, seed: 1, files: { 'tokenizer.json': '...' } }) → { format: 'gpt-lab-checkpoint', version: 1, step: 5, config, seed: 1 }
  */
 export function checkpointState(fields: CheckpointFields): CheckpointState {
-  const { files: _files, ...state } = fields;
+  // fields copied from a loaded checkpoint may carry its sha256: it describes that checkpoint's files, not these
+  const { files: _files, sha256: _old, ...state } = fields;
   return { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...state };
 }
 
@@ -180,8 +181,8 @@ function removeLeftovers(root: string): void {
  */
 export function saveCheckpoint(root: string, stateAndFiles: CheckpointFields,
   model: GPT, optimizer?: AdamW, extraWeights?: Map<string, tf.Variable>): string {
-  // a state copied from a loaded checkpoint may carry that checkpoint's sha256: the new one replaces it
-  const { files, sha256: _old, ...state } = stateAndFiles as typeof stateAndFiles & Pick<CheckpointState, 'sha256'>;
+  const { files } = stateAndFiles;
+  const state = checkpointState(stateAndFiles);
   return withDirLock(root, () => {
     removeLeftovers(root);
     // subtle: saving step s again while step-s is the latest goes to step-s-1 (and back), so that
@@ -208,7 +209,7 @@ export function saveCheckpoint(root: string, stateAndFiles: CheckpointFields,
         () => `saveCheckpoint: extra file name '${file}' is reserved or not a plain file name; use e.g. 'tokenizer.json'`);
       put(file, text);
     }
-    const full: CheckpointState = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...state, sha256 };
+    const full: CheckpointState = { ...state, sha256 };
     writeSynced(path.join(tmp, 'state.json'), JSON.stringify(full, null, 2) + '\n');
     fsyncDir(tmp);
     fs.rmSync(final, { recursive: true, force: true }); // an older save of this step, not the latest (see above)
