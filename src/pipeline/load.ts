@@ -37,7 +37,7 @@ export interface StageModel<E = unknown, T = unknown> extends ChatModel {
 /**
  * The tokenizer file of the tokenizer stage's directory.
  *
- *   readTokenizerDir('runs/full/tokenizer').vocabSize → 512
+ *   readTokenizerDir('runs/full/tokenizer').vocabSize → 864
  */
 export function readTokenizerDir(dir: string): ChatBpeTokenizer {
   const file = path.join(dir, TOKENIZER_FILE);

@@ -7,6 +7,7 @@
 // Left out: what the settings mean (each stage's module documents its own settings type).
 
 import { Profile } from '../profile';
+import { CHAT_VOCAB_SIZE } from '../tokenizer/chat';
 import { QuestionRanges } from '../data/world/splits';
 import { BaseSettings } from '../train/world';
 import { SftSettings } from '../sft/stage';
@@ -38,12 +39,8 @@ export interface PipelineSettings {
 
 const SCHEDULE = (maxLr: number, warmupSteps: number, decaySteps: number) => ({ maxLr, minLr: maxLr / 10, warmupSteps, decaySteps });
 
-/**
- * The chat models' vocabulary. Subtle: notebooks 04-06's numbers were measured with 512 ids; notebook 01's
- * sweep (CHAT_VOCAB_SIZE, src/tokenizer/chat.ts) since found 864 better in bits per byte at equal compute.
- * The stages move to CHAT_VOCAB_SIZE when 04-06 are retrained and their prose measured again.
- */
-const STAGE_VOCAB_SIZE = 512;
+/** The chat models' vocabulary: the size notebook 01's sweep chose (bits per byte at equal compute). */
+const STAGE_VOCAB_SIZE = CHAT_VOCAB_SIZE;
 
 const SETTINGS: Record<Profile, PipelineSettings> = {
   ci: {
