@@ -14,10 +14,11 @@ import { profile as activeProfile, PROFILES } from '../profile';
 import { intOption, parseArgs } from './args';
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['profile', 'out', 'seed'], ['html']);
+  const args = parseArgs(argv, ['profile', 'out', 'seed', 'cell-timeout'], ['html']);
   const profile = args.options.profile ?? activeProfile();
   assert((PROFILES as readonly string[]).includes(profile), () => `--profile must be ${PROFILES.join(' or ')}, got '${profile}'`);
   const seed = args.options.seed === undefined ? undefined : intOption(args, 'seed', undefined, 0);
+  const cellTimeoutSec = intOption(args, 'cell-timeout', 1200, 1);
   const defaultOut = path.join(PROJECT_ROOT, 'out', seed === undefined ? 'notebooks' : `notebooks-seed${seed}`);
   const outDir = path.resolve(checkOutputPath(args.options.out ?? defaultOut, 'dir'));
   const all = listNotebooks();
@@ -31,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`executing ${chosen.length} notebook(s) with ${envText}; outputs in ${outDir}`);
   let passed = 0;
   for (const nb of chosen) {
-    const r = await runNotebook(nb, { outDir, html: args.options.html === 'true', env });
+    const r = await runNotebook(nb, { outDir, html: args.options.html === 'true', env, cellTimeoutSec });
     const name = path.basename(nb, '.ipynb');
     if (r.ok) {
       passed++;

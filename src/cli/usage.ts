@@ -109,12 +109,13 @@ export const HELP: Record<string, CommandHelp> = {
   },
   notebooks: {
     summary: 'execute the notebooks headlessly, optionally rendering them to HTML',
-    usage: '[NOTEBOOK...] [--profile ci|workshop|full] [--seed N] [--out DIR] [--html]',
+    usage: '[NOTEBOOK...] [--profile ci|workshop|full] [--seed N] [--out DIR] [--cell-timeout S] [--html]',
     options: [
       PROFILE_OPTION,
       opt('seed', 'N', "another seed for every stage the notebooks train (GPTLAB_SEED); their models go to runs/<profile>-seed<N>/",
         "each stage's own (GPTLAB_SEED if set)"),
       opt('out', 'DIR', 'where the executed notebooks (and HTML) go; checked before anything runs', 'out/notebooks (out/notebooks-seed<N> with --seed)'),
+      opt('cell-timeout', 'S', 'seconds one cell may run before the notebook fails (full pretraining on a busy 2-core CPU can pass 20 minutes)', '1200'),
       flag('html', 'also render each executed notebook to HTML'),
     ],
     notes: ['NOTEBOOK: a name such as 03-pretraining or its number prefix 03 (default: every notebook).'],
