@@ -71,25 +71,6 @@ export function accuracyRows(cmp: Comparison): Record<string, string | number>[]
 }
 
 /**
- * The replies that ended by themselves (with <|assistant_end|>), as table rows like accuracyRows': the chat
- * format on held-out questions, which SFT teaches even where the facts inside are wrong.
- *
- *   formatRows(cmp) → [{ set: 'arithmetic', questions: 40, base: 0, sft: 100 }, ...]
- */
-export function formatRows(cmp: Comparison): Record<string, string | number>[] {
-  const names = Object.keys(cmp);
-  const sets = names.length === 0 ? [] : Object.keys(cmp[names[0]]);
-  return sets.map((set) => {
-    const row: Record<string, string | number> = { set, questions: cmp[names[0]][set].rows.length };
-    for (const n of names) {
-      const rows = cmp[n][set].rows;
-      row[n] = rows.length === 0 ? 0 : Math.round((rows.filter((r) => r.stopped).length / rows.length) * 1000) / 10;
-    }
-    return row;
-  });
-}
-
-/**
  * Side-by-side answers to the same questions: one row per question, one reply column per model.
  *
  *   sideBySide(cmp, 'arithmetic', 3) → [{ question, expected, base: '...', sft: '...' }, ...]

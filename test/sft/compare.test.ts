@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { accuracyRows, Comparison, formatRows } from '../../src/sft/compare';
+import { accuracyRows, Comparison } from '../../src/sft/compare';
 import { ScoredRow } from '../../src/sft/eval';
 
 const row = (correct: boolean, stopped: boolean): ScoredRow => ({ question: 'q', expected: 'x', reply: 'r', correct, stopped });
@@ -15,7 +15,4 @@ describe('sft comparison tables', () => {
     expect(accuracyRows(cmp)).to.deep.equal([{ set: 'a', questions: 3, base: 0, sft: 33.3 }, { set: 'b', questions: 2, base: 0, sft: 100 }]);
   });
 
-  it('formatRows: percent of replies that ended by themselves, whatever their correctness', () => {
-    expect(formatRows(cmp)).to.deep.equal([{ set: 'a', questions: 3, base: 0, sft: 100 }, { set: 'b', questions: 2, base: 50, sft: 50 }]);
-  });
 });
