@@ -1,0 +1,139 @@
+// Open-book training data and the end-to-end pieces: examples about training entities only with the
+// right passage where they say, the loss on the reply alone, distractors dropped to fit; hybrid
+// ranking, answer ranks and prompt fitting against hand-computed cases; a dense retriever against
+// brute-force cosines; given passages with their count and position.
+
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/backend';
+import { entities, makeWorld } from '../../src/data/world/world';
+import { GPT, makeConfig } from '../../src/model';
+import { CHAT_BPE_SPECIALS, trainChatTokenizer } from '../../src/tokenizer/chat';
+import {
+  Chunk, Retriever, answerRanks, denseRetriever, embedTexts, factChunks, fitOpenBook, givenPassages, hybridRetriever,
+  meanPooledEncoder, openBookSftExample, retrievalQuestions,
+} from '../../src/retrieval';
+
+const world = makeWorld();
+const tok = trainChatTokenizer([], 256 + CHAT_BPE_SPECIALS.length);
+const sp = (name: string) => tok.special(name);
+
+describe('openBookSftExample', () => {
+  const s = { maxDistractors: 4, documents: 0.3 };
+  const examples = Array.from({ length: 200 }, (_, i) => openBookSftExample(world, tok, 256, s, 5, i));
+
+  it('asks only about training entities, with the right passage at its position', () => {
+    const heldOut = new Set(entities(world).filter((e) => e.heldOut).map((e) => e.id));
+    for (const ex of examples) {
+      expect(heldOut.has(ex.fact.entityId)).to.equal(false);
+      for (const p of ex.passages) expect(heldOut.has(p.id.split('/')[0])).to.equal(false);
+      expect(ex.passages[ex.position].text).to.include(ex.fact.sentence);
+      expect(ex.passages.length).to.be.within(1, 5);
+    }
+    expect(examples.filter((e) => e.passages[e.position].text !== e.fact.sentence).length).to.be.within(30, 90); // whole documents, ~30%
+    expect(new Set(examples.map((e) => e.position)).size).to.equal(5);
+  });
+
+  it('renders passages between passage tokens and trains only on the reply and <|assistant_end|>', () => {
+    const ex = examples.find((e) => e.passages.length === 2)!;
+    const { ids, mask } = ex.rendered;
+    const want = [sp('<|bos|>'), sp('<|user_start|>'),
+      ...ex.passages.flatMap((p) => [sp('<|passage_start|>'), ...Buffer.from(p.text), sp('<|passage_end|>')]),
+      ...Buffer.from(`Question: ${ex.fact.question}`), sp('<|user_end|>'), sp('<|assistant_start|>'),
+      ...Buffer.from(ex.fact.sentence), sp('<|assistant_end|>')];
+    expect(ids).to.deep.equal(want);
+    const trained = ids.filter((_, i) => mask[i] === 1);
+    expect(trained).to.deep.equal([...Buffer.from(ex.fact.sentence), sp('<|assistant_end|>')]);
+  });
+
+  it('drops distractors until the conversation fits, and is a function of (seed, i)', () => {
+    for (let i = 0; i < 40; i++) {
+      const ex = openBookSftExample(world, tok, 120, { maxDistractors: 6, documents: 0 }, 5, i);
+      expect(ex.rendered.ids.length).to.be.at.most(120);
+      expect(ex.passages[ex.position].text).to.equal(ex.fact.sentence);
+    }
+    expect(openBookSftExample(world, tok, 256, s, 5, 7)).to.deep.equal(examples[7]);
+  });
+});
+
+/** A retriever that returns fixed rankings, one per question in order. */
+function fixed(name: string, lists: string[][]): Retriever {
+  return { name, search: (qs, k) => qs.map((_, i) => lists[i].slice(0, k).map((id, r) => ({ id, score: -r }))) };
+}
+
+describe('hybridRetriever, answerRanks, fitOpenBook', () => {
+  it('fuses rankings by reciprocal rank (by hand, k = 60)', () => {
+    const h = hybridRetriever([fixed('a', [['a', 'b', 'c']]), fixed('b', [['c', 'a', 'd']])]);
+    const got = h.search(['q'], 4)[0];
+    // a: 1/61 + 1/62, c: 1/63 + 1/61, b: 1/62, d: 1/63
+    expect(got.map((x) => x.id)).to.deep.equal(['a', 'c', 'b', 'd']);
+    expect(got[0].score).to.be.closeTo(1 / 61 + 1 / 62, 1e-12);
+    expect(got[1].score).to.be.closeTo(1 / 63 + 1 / 61, 1e-12);
+    expect(h.search(['q'], 2)[0].map((x) => x.id)).to.deep.equal(['a', 'c']);
+  });
+
+  it('ranks the first chunk holding the fact, 0 when none of the first `depth` does', () => {
+    const chunks = factChunks(world);
+    const qs = retrievalQuestions(world, 'literal').slice(0, 3);
+    const other = chunks.find((c) => !qs.some((q) => q.factId === c.id))!.id;
+    const r = fixed('f', [[other, qs[0].factId], [other, other + 'x'], [qs[2].factId]]);
+    expect(answerRanks(r, chunks, qs, 5)).to.deep.equal([2, 0, 1]);
+    expect(answerRanks(r, chunks, qs, 1)).to.deep.equal([0, 0, 1]);
+  });
+
+  it('keeps the best-ranked passages that fit, stopping at the first that does not', () => {
+    const p = (text: string) => ({ id: text, title: text, text });
+    // frame: bos, user_start, 'Question: Q?' (12 bytes), user_end, assistant_start = 16; a passage adds 2 + its bytes
+    const got = fitOpenBook(tok, [p('aaaa'), p('bbbbbbbb'), p('cc')], 'Q?', 40, 10);
+    expect(got.used.map((x) => x.text)).to.deep.equal(['aaaa']);
+    expect(got.ids.length).to.equal(22);
+    expect(fitOpenBook(tok, [p('aaaa'), p('bbbbbbbb'), p('cc')], 'Q?', 42, 10).used.length).to.equal(2); // 32 <= 32
+    expect(() => fitOpenBook(tok, [], 'Q?', 20, 10)).to.throw(/the question alone takes 16 tokens, over 10/);
+  });
+});
+
+describe('givenPassages', () => {
+  const qs = retrievalQuestions(world, 'literal').slice(0, 20);
+  it('puts the right fact among `count` distractors at the position asked, same-entity facts first', () => {
+    const first = givenPassages(world, qs, 3, 0, 1), last = givenPassages(world, qs, 3, 99, 1);
+    qs.forEach((q, i) => {
+      expect(first[i].length).to.equal(4);
+      expect(first[i][0].id).to.equal(q.factId);
+      expect(last[i][3].id).to.equal(q.factId);
+      expect(first[i][1].id.split('/')[0]).to.equal(q.factId.split('/')[0]); // a hard distractor: the same entity
+      expect(new Set(first[i].map((p) => p.id)).size).to.equal(4);
+    });
+    expect(givenPassages(world, qs, 0, 'random', 1).every((ps, i) => ps.length === 1 && ps[0].id === qs[i].factId)).to.equal(true);
+  });
+});
+
+describe('denseRetriever', function () {
+  this.timeout(60_000);
+  let model: GPT;
+  before(async () => {
+    await initBackend({ backend: 'cpu' });
+    model = new GPT(makeConfig('tiny', { vocabSize: tok.vocabSize, blockSize: 64, seed: 4 }));
+  });
+  after(() => model.dispose());
+
+  it('ranks chunks by the cosine of mean-pooled embeddings, as brute force does', () => {
+    const chunks: Chunk[] = factChunks(world).slice(0, 30);
+    const before = tf.memory().numTensors;
+    const r = denseRetriever(model, tok, chunks, meanPooledEncoder(model, 'tiny'), 'dense');
+    const questions = ['Where is Dusem?', 'How old is Zevim?'];
+    const got = r.search(questions, 3);
+    const enc = (s: string) => tok.encode(s);
+    const V = tf.tidy(() => embedTexts(model, enc, chunks.map((c) => c.text)).arraySync());
+    const Q = tf.tidy(() => embedTexts(model, enc, questions).arraySync());
+    const cos = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0) / Math.hypot(...a) / Math.hypot(...b);
+    Q.forEach((q, i) => {
+      const want = V.map((v, j) => ({ id: chunks[j].id, s: cos(q, v) })).sort((a, b) => b.s - a.s).slice(0, 3);
+      expect(got[i].map((h) => h.id)).to.deep.equal(want.map((w) => w.id));
+      got[i].forEach((h, j) => expect(h.score).to.be.closeTo(want[j].s, 1e-4));
+    });
+    // a chunk's own text finds it first
+    expect(r.search([chunks[7].text], 1)[0][0].id).to.equal(chunks[7].id);
+    r.dispose();
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+});
