@@ -26,3 +26,4 @@ export * from './settings';
 export * from './encoder';
 export * from './open-book-sft';
 export * from './rag';
+export * from './rag-index';
