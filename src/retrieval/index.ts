@@ -27,3 +27,4 @@ export * from './encoder';
 export * from './open-book-sft';
 export * from './rag';
 export * from './rag-index';
+export * from './report';
