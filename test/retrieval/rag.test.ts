@@ -11,7 +11,7 @@ import { GPT, makeConfig } from '../../src/model';
 import { CHAT_BPE_SPECIALS, trainChatTokenizer } from '../../src/tokenizer/chat';
 import {
   Chunk, Retriever, answerRanks, denseRetriever, embedTexts, factChunks, fitOpenBook, givenPassages, hybridRetriever,
-  meanPooledEncoder, openBookSftExample, retrievalQuestions,
+  meanPooledEncoder, openBookSftExample, retrievalQuestions, formatRate, recallInterval, chunkStats, failureRows,
 } from '../../src/retrieval';
 
 const world = makeWorld();
@@ -135,5 +135,37 @@ describe('denseRetriever', function () {
     expect(r.search([chunks[7].text], 1)[0][0].id).to.equal(chunks[7].id);
     r.dispose();
     expect(tf.memory().numTensors).to.equal(before);
+  });
+});
+
+describe('report helpers', () => {
+  it('formats a rate with its interval, and counts recall@k from answer ranks', () => {
+    expect(formatRate({ estimate: 0.625, lower: 0.5, upper: 0.75, level: 0.95, n: 40 })).to.equal('62.5% [50.0%, 75.0%]');
+    expect(recallInterval([1, 3, 0, 1], 1).estimate).to.equal(0.5);
+    expect(recallInterval([1, 3, 0, 1], 5).estimate).to.equal(0.75);
+    expect(recallInterval([1, 3, 0, 1], 2).n).to.equal(4);
+  });
+
+  it('counts tokens per chunk and the mean-sized passages that fit beside the question', () => {
+    const chunks = [{ id: 'a', docId: 'a', text: 'abcd', start: 0, end: 4 }, { id: 'b', docId: 'b', text: 'ab', start: 0, end: 2 }];
+    // 3 bytes a chunk on average, 5 with its passage tokens; the frame of 'Q?' is 16 tokens: (60 - 10 - 16) / 5 = 6.8 → 6
+    expect(chunkStats(tok, chunks, 60, 10, 'Q?')).to.deep.equal({ chunks: 2, 'tokens per chunk': 3, 'passages that fit': 6 });
+  });
+
+  it('lists the wrong answers beside the right-passage answers, saying whether retrieval found the fact', () => {
+    const qs = retrievalQuestions(world, 'literal').slice(0, 3);
+    const p = (id: string) => ({ id, title: id, text: id });
+    const retrieved = [
+      { question: qs[0].question, passages: [p('x')], answer: 'no', correct: false },
+      { question: qs[1].question, passages: [p(qs[1].factId)], answer: 'yes', correct: true },
+      { question: qs[2].question, passages: [p('y'), p(qs[2].factId)], answer: 'hm', correct: false },
+    ];
+    const given = qs.map((q) => ({ question: q.question, passages: [p(q.factId)], answer: 'right', correct: true }));
+    const rows = failureRows(retrieved, given, qs, qs.map((q) => [q.factId]), 5);
+    expect(rows.map((r) => [r.question, r['right passage retrieved'], r['answer from them']])).to.deep.equal([
+      [qs[0].question, 'no', 'no'], [qs[2].question, 'yes', 'hm'],
+    ]);
+    expect(rows[1]['answer with the right passage given']).to.equal('right (right)');
+    expect(failureRows(retrieved, given, qs, qs.map((q) => [q.factId]), 1).length).to.equal(1);
   });
 });
