@@ -9,14 +9,15 @@
 //   <|passage_start|>Zevim is 41 years old.<|passage_end|><|passage_start|>Kiki is a cat.<|passage_end|>
 //   Question: How old is Zevim?  →  Zevim is 41 years old.
 //
-// The questions are about TRAINING (public) entities only, so no held-out fact the notebook scores
-// is ever in the training data, not even as a masked passage. Passages are single facts (as the
-// fact chunker cuts them) or, in a fraction of the examples, whole documents; the right one sits
-// at a random position among 0..maxDistractors distractors, half of them other facts of the same
-// entity (what a retriever that matched the name returns), half facts of other entities.
+// The questions are about a SECOND invented world (openBookWorld: the same sizes, another seed, none
+// of it held out), never about the stage world: its names are new to the model, so memory cannot
+// answer and only reading the passage can (trained on the stage world's public entities, whose facts
+// pretraining stated, the model learns to answer from memory and ignore the passages). No held-out
+// fact the notebook scores is in the training data, not even as a masked passage. Passages are single
+// facts (as the fact chunker cuts them) or, in a fraction of the examples, whole documents; the right
+// one sits at a random position among 0..maxDistractors distractors, half of them other facts of the
+// same entity (what a retriever that matched the name returns), half facts of other entities.
 //
-// Subtle: the model may also know a public entity's fact from pretraining, so it can be right
-// without reading; the held-out evaluation (rag.ts) is where only reading helps.
 // Left out: training on retrieved passages (the retriever's own mistakes), several right passages.
 
 import { assert, GptLabError } from '../util/assert';
@@ -26,7 +27,7 @@ import { Rng, hashSeed } from '../data/rng';
 import { Doc } from '../data/world/documents';
 import { Fact, factsOf } from '../data/world/facts';
 import { renderOpenBook } from '../data/world/open-book';
-import { World, entities } from '../data/world/world';
+import { World, entities, makeWorld, makeWorldConfig } from '../data/world/world';
 import { documentStore } from '../data/world/documents';
 import { ChatModel } from '../sample/chat';
 import { Checkpoint } from '../train/checkpoint';
@@ -43,6 +44,20 @@ export interface OpenBookSftExample {
   /** Where the right passage is (0-based). */
   position: number;
   rendered: RenderedConversation;
+}
+
+/**
+ * The world the open-book examples come from: the stage world's sizes with another seed, nothing held
+ * out; entities whose names the stage world also uses are left out (held out of the examples).
+ *
+ *   openBookWorld(makeWorld(), 1001).people.length → about 60, none named like a stage-world person
+ */
+export function openBookWorld(stage: World, seed: number): World {
+  assert(seed !== stage.config.seed, () => `openBookWorld: seed ${seed} is the stage world's own; use another`);
+  const w = makeWorld(makeWorldConfig({ ...stage.config, seed, heldOut: 0 }));
+  const taken = new Set(entities(stage).map((e) => e.name));
+  for (const e of entities(w)) if (taken.has(e.name)) (e as { heldOut: boolean }).heldOut = true;
+  return w;
 }
 
 /** A fact as a one-sentence passage: id 'person-3/job', title the entity. */
@@ -120,7 +135,7 @@ export interface OpenBookExtra {
 export async function fineTuneOpenBook(start: ChatModel, world: World, s: OpenBookSettings, save: StageSave,
   opts: TrainHooks & { resume?: Checkpoint; from: string }): Promise<TrainedModel> {
   const config = makeSftTrainConfig(opts.resume !== undefined ? opts.resume.state.train as SftTrainConfig : s.train);
-  const data = openBookSftData(world, start.tok, start.model.config.blockSize, s, config.seed);
+  const data = openBookSftData(openBookWorld(world, s.worldSeed), start.tok, start.model.config.blockSize, s, config.seed);
   const trainer = new SftTrainer(start.model, start.tok, data, config);
   if (opts.resume !== undefined) trainer.restore(opts.resume);
   opts.onStart?.({ model: start.model, steps: config.maxSteps, resumedFrom: trainer.step });

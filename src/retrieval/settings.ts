@@ -24,7 +24,9 @@ export interface EncoderSettings {
 
 /** The open-book fine-tuning (src/retrieval/open-book-sft.ts). */
 export interface OpenBookSettings {
-  /** Training conversations (questions about training entities with passages). */
+  /** The seed of the invented world whose facts the examples ask about (openBookWorld). */
+  worldSeed: number;
+  /** Training conversations (questions with passages). */
   examples: number;
   /** Validation conversations (another seed). */
   valExamples: number;
@@ -57,7 +59,7 @@ const SETTINGS: Record<Profile, RagSettings> = {
   ci: {
     encoder: { steps: 8, batchSize: 16, lr: 1e-3, temperature: 0.05, seed: 8 },
     openBook: {
-      examples: 200, valExamples: 16, maxDistractors: 3, documents: 0.3,
+      worldSeed: 1001, examples: 200, valExamples: 16, maxDistractors: 3, documents: 0.3,
       train: { batchSize: 8, maxSteps: 10, evalEvery: 0, evalBatches: 1, logEvery: 5, schedule: SCHEDULE(2e-3, 2, 10) },
     },
     eval: { questions: 16, k: 3, distractors: [0, 2] },
@@ -65,15 +67,15 @@ const SETTINGS: Record<Profile, RagSettings> = {
   workshop: {
     encoder: { steps: 150, batchSize: 32, lr: 1e-3, temperature: 0.05, seed: 8 },
     openBook: {
-      examples: 2000, valExamples: 32, maxDistractors: 4, documents: 0.3,
-      train: { batchSize: 16, maxSteps: 150, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: SCHEDULE(1e-3, 10, 150) },
+      worldSeed: 1001, examples: 2000, valExamples: 32, maxDistractors: 4, documents: 0.3,
+      train: { batchSize: 16, maxSteps: 150, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: SCHEDULE(2e-3, 10, 150) },
     },
     eval: { questions: 90, k: 3, distractors: [0, 1, 2, 4] },
   },
   full: {
     encoder: { steps: 400, batchSize: 32, lr: 1e-3, temperature: 0.05, seed: 8 },
     openBook: {
-      examples: 4000, valExamples: 64, maxDistractors: 4, documents: 0.3,
+      worldSeed: 1001, examples: 4000, valExamples: 64, maxDistractors: 4, documents: 0.3,
       train: { batchSize: 16, maxSteps: 400, evalEvery: 100, evalBatches: 4, logEvery: 10, schedule: SCHEDULE(1e-3, 20, 400) },
     },
     eval: { questions: 90, k: 3, distractors: [0, 1, 2, 4, 6] },

@@ -11,7 +11,7 @@ import { GPT, makeConfig } from '../../src/model';
 import { CHAT_BPE_SPECIALS, trainChatTokenizer } from '../../src/tokenizer/chat';
 import {
   Chunk, Retriever, answerRanks, denseRetriever, embedTexts, factChunks, fitOpenBook, givenPassages, hybridRetriever,
-  meanPooledEncoder, openBookSftExample, retrievalQuestions, formatRate, recallInterval, chunkStats, failureRows,
+  meanPooledEncoder, openBookSftExample, openBookWorld, retrievalQuestions, formatRate, recallInterval, chunkStats, failureRows,
 } from '../../src/retrieval';
 
 const world = makeWorld();
@@ -44,6 +44,17 @@ describe('openBookSftExample', () => {
     expect(ids).to.deep.equal(want);
     const trained = ids.filter((_, i) => mask[i] === 1);
     expect(trained).to.deep.equal([...Buffer.from(ex.fact.sentence), sp('<|assistant_end|>')]);
+  });
+
+  it('draws the fine-tuning world from another seed, leaving out every name the stage world uses', () => {
+    const other = openBookWorld(world, 1001);
+    const names = new Set(entities(world).map((e) => e.name));
+    const used = entities(other).filter((e) => !e.heldOut);
+    expect(used.length).to.be.above(80);
+    expect(used.filter((e) => names.has(e.name))).to.deep.equal([]);
+    const ex = Array.from({ length: 100 }, (_, i) => openBookSftExample(other, tok, 256, s, 5, i));
+    for (const e of ex) expect(names.has(other.byId.get(e.fact.entityId)!.name)).to.equal(false);
+    expect(() => openBookWorld(world, world.config.seed)).to.throw(/is the stage world's own/);
   });
 
   it('drops distractors until the conversation fits, and is a function of (seed, i)', () => {
