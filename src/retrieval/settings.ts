@@ -1,7 +1,7 @@
 // Notebook 08's settings per profile: the contrastive encoder, the open-book fine-tuning and the
 // evaluation sizes. The models themselves (base, SFT) come from the pipeline's own settings.
 //
-//   ragSettings('workshop').encoder.steps → 150
+//   ragSettings('workshop').encoder.steps → 100
 //
 // Left out: what each stage does with them (encoder.ts, open-book-sft.ts).
 
@@ -65,7 +65,7 @@ const SETTINGS: Record<Profile, RagSettings> = {
     eval: { questions: 16, k: 3, distractors: [0, 2] },
   },
   workshop: {
-    encoder: { steps: 150, batchSize: 32, lr: 1e-3, temperature: 0.05, seed: 8 },
+    encoder: { steps: 100, batchSize: 32, lr: 1e-3, temperature: 0.05, seed: 8 },
     openBook: {
       worldSeed: 1001, examples: 2000, valExamples: 32, maxDistractors: 4, documents: 0.3,
       train: { batchSize: 16, maxSteps: 150, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: SCHEDULE(2e-3, 10, 150) },
