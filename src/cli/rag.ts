@@ -38,7 +38,10 @@ async function index(argv: string[]): Promise<number> {
   assert(chunker !== undefined, () => `--chunks '${o.chunks}' is not a chunker; use one of: ${Object.keys(CHUNKS).join(', ')}`);
   const out = checkOutputPath(o.out, 'dir');
   const encoderArg = o.encoder ?? 'bm25';
-  if (encoderArg !== 'bm25') assert(fs.existsSync(encoderArg), () => `--encoder ${encoderArg} does not exist; give an encoder checkpoint (e.g. runs/full/encoder) or 'bm25'`);
+  if (encoderArg !== 'bm25') {
+    assert(fs.existsSync(encoderArg),
+      () => `--encoder ${encoderArg} does not exist; give an encoder checkpoint (e.g. runs/full/encoder) or 'bm25'`);
+  }
   await initBackend({ backend: o.backend === undefined ? undefined : parseBackendName(o.backend, '--backend'), source: '--backend' });
   const encoder = encoderArg === 'bm25' ? undefined : loadEncoder(encoderArg);
   const started = performance.now();
@@ -46,7 +49,10 @@ async function index(argv: string[]): Promise<number> {
     const meta = buildRagIndex(out, stageWorld(), chunker, encoder);
     const seconds = (performance.now() - started) / 1000;
     if (o.json === 'true') console.log(JSON.stringify({ dir: out, ...meta, seconds: Number(seconds.toFixed(2)) }, null, 2));
-    else console.log(`indexed ${meta.count} ${o.chunks ?? 'fact'} chunks with ${meta.retriever === 'bm25' ? 'BM25' : `the ${meta.encoder!.kind} encoder ${meta.encoder!.dir}`} into ${out} in ${seconds.toFixed(1)} s`);
+    else {
+      const by = meta.retriever === 'bm25' ? 'BM25' : `the ${meta.encoder!.kind} encoder ${meta.encoder!.dir}`;
+      console.log(`indexed ${meta.count} ${o.chunks ?? 'fact'} chunks with ${by} into ${out} in ${seconds.toFixed(1)} s`);
+    }
   } finally {
     encoder?.model.dispose();
   }
@@ -84,11 +90,16 @@ async function ask(argv: string[]): Promise<number> {
     const [c] = answerWithPassages(chat, [{ question, passages, expected: { kind: 'number', value: NaN } }], { maxTokens });
     const used = hits.slice(0, c.passages.length).map((h) => ({ id: h.id, score: Number(h.score.toFixed(4)), text: byId.get(h.id)!.text }));
     if (o.json === 'true') {
-      console.log(JSON.stringify({ question, answer: c.answer, passages: used, retrieved: hits.length, index: o.index, retriever: meta.retriever, checkpoint: o.checkpoint, stage: chat.state.stage }, null, 2));
+      console.log(JSON.stringify({
+        question, answer: c.answer, passages: used, retrieved: hits.length, index: o.index, retriever: meta.retriever,
+        checkpoint: o.checkpoint, stage: chat.state.stage,
+      }, null, 2));
     } else {
       console.log(`${c.answer}\n\npassages (${meta.retriever}, ${used.length} of ${hits.length} retrieved fit the context):`);
       used.forEach((p, i) => console.log(`  ${i + 1}. [${p.id}, ${p.score}] ${p.text}`));
-      if (chat.state.stage !== 'openbook') console.log(`(note: ${o.checkpoint} is a '${chat.state.stage}' model, not one fine-tuned on passages: see the openbook stage)`);
+      if (chat.state.stage !== 'openbook') {
+        console.log(`(note: ${o.checkpoint} is a '${chat.state.stage}' model, not one fine-tuned on passages: see the openbook stage)`);
+      }
     }
   } finally {
     loaded.dispose();

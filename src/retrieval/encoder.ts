@@ -62,7 +62,8 @@ export function encoderPairs(world: World): EncoderPair[] {
  *
  *   encoderBatch(pairs, 4, 8, 0) → { questions: [4 questions], facts: [their 4 facts], ids: [4 distinct fact ids] }
  */
-export function encoderBatch(pairs: readonly EncoderPair[], B: number, seed: number, step: number): { questions: string[]; facts: string[]; ids: string[] } {
+export function encoderBatch(pairs: readonly EncoderPair[], B: number, seed: number,
+  step: number): { questions: string[]; facts: string[]; ids: string[] } {
   assert(Number.isInteger(B) && B >= 2 && B <= pairs.length,
     () => `encoder batch size ${B} must be in 2..${pairs.length} (the training facts)`);
   const rng = new Rng(hashSeed(seed, 0xe4c0, step));
@@ -79,7 +80,8 @@ export function encoderBatch(pairs: readonly EncoderPair[], B: number, seed: num
  *
  *   padTexts((s) => [...s].map((c) => c.charCodeAt(0)), ['ab', 'c'], 8, 0) → { ids: [97, 98, 99, 0], T: 2, lengths: [2, 1] }
  */
-export function padTexts(encode: (text: string) => number[], texts: readonly string[], maxLen: number, padId = 0): { ids: Int32Array; T: number; lengths: number[] } {
+export function padTexts(encode: (text: string) => number[], texts: readonly string[], maxLen: number,
+  padId = 0): { ids: Int32Array; T: number; lengths: number[] } {
   const rows = texts.map((t, i) => {
     const r = encode(t).slice(0, maxLen);
     assert(r.length > 0, () => `padTexts: text ${i} ('${t}') encodes to no tokens`);

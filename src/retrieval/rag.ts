@@ -134,10 +134,12 @@ export function chunkPassage(c: Pick<Chunk, 'id' | 'docId' | 'text'>): Doc {
  *
  *   fitOpenBook(tok, passages, 'Where is Dusem?', 256, 32) → { ids: [bos, user_start, ...], used: passages.slice(0, n) }
  */
-export function fitOpenBook(tok: ChatTokenizer, passages: readonly Doc[], question: string, blockSize: number, reserve: number): { ids: number[]; used: Doc[] } {
+export function fitOpenBook(tok: ChatTokenizer, passages: readonly Doc[], question: string, blockSize: number,
+  reserve: number): { ids: number[]; used: Doc[] } {
   const budget = blockSize - reserve;
   let ids = renderOpenBook(tok, [], question).ids;
-  assert(ids.length <= budget, () => `the question alone takes ${ids.length} tokens, over ${budget} (blockSize ${blockSize} minus ${reserve} for the answer)`);
+  assert(ids.length <= budget,
+    () => `the question alone takes ${ids.length} tokens, over ${budget} (blockSize ${blockSize} minus ${reserve} for the answer)`);
   const used: Doc[] = [];
   for (const p of passages) {
     const next = renderOpenBook(tok, [...used, p], question).ids;
@@ -171,7 +173,8 @@ export interface AnswerOptions {
  *
  *   answerWithPassages(openBook, [{ question: 'How old is Zevim?', passages: [zevimAge], expected }])[0].correct → true
  */
-export function answerWithPassages(chat: ChatModel, items: readonly { question: string; passages: readonly Doc[]; expected: RetrievalQuestion['expected'] }[],
+export function answerWithPassages(chat: ChatModel,
+  items: readonly { question: string; passages: readonly Doc[]; expected: RetrievalQuestion['expected'] }[],
   opts: AnswerOptions = {}): AnswerCase[] {
   const maxTokens = opts.maxTokens ?? 32, batchSize = opts.batchSize ?? 32;
   const fitted = items.map((it) => fitOpenBook(chat.tok, it.passages, it.question, chat.model.config.blockSize, maxTokens));
