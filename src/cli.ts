@@ -24,6 +24,7 @@ export const commands: Record<string, Command> = {
   bench: { summary: 'benchmarks as JSON: the training step against PyTorch, tokenizers, pretraining quality', load: () => import('./cli/bench.js') },
   tokenizer: { summary: 'train a BPE tokenizer, or encode/decode stdin with one (cl100k_base, ...)', load: () => import('./cli/tokenizer.js') },
   export: { summary: 'write a checkpoint as a Hugging Face GPT-2 directory or a nanoGPT ckpt.pt (--checkpoint DIR --format hf|nanogpt --out DIR)', load: () => import('./cli/export.js') },
+  rag: { summary: 'build a retrieval index of the world\'s documents, or answer a question from one (rag index|ask)', load: () => import('./cli/rag.js') },
   import: { summary: 'read a Hugging Face GPT-2 directory or a nanoGPT ckpt.pt into a lab checkpoint (--format hf|nanogpt --from DIR --out DIR)', load: async () => ({ run: (await import('./cli/export.js')).runImport }) },
 };
 

@@ -94,6 +94,43 @@ export const HELP: Record<string, CommandHelp> = {
     ],
     examples: ['gpt-lab import --format hf --from out/baby-hf --out out/baby-back'],
   },
+  rag: {
+    summary: "build a retrieval index of the world's documents, or answer a question from one",
+    usage: 'index|ask [options]',
+    options: [],
+    notes: ['`gpt-lab rag <subcommand> --help` shows one subcommand.'],
+    examples: ['gpt-lab rag index --out out/idx', 'gpt-lab rag ask --index out/idx --checkpoint runs/full/openbook "How old is Zevim?"'],
+    subcommands: {
+      index: {
+        summary: "chunk the world's documents and index them (BM25, or dense with an encoder) into a directory",
+        usage: '--out DIR [--encoder DIR|bm25] [--chunks fact|doc|window] [options]',
+        options: [
+          opt('out', 'DIR', 'where the index goes (checked before any work; an index there is replaced)', 'required'),
+          opt('encoder', 'DIR|bm25', "bm25, or a checkpoint whose mean-pooled hidden states embed the chunks (an 'encoder' stage, e.g. runs/full/encoder; any other chat model is the untrained baseline)", 'bm25'),
+          opt('chunks', 'fact|doc|window', 'one fact, one document, or 12-word windows overlapping by 4 per chunk', 'fact'),
+          flag('json', 'print what was built as JSON'),
+          BACKEND_OPTION,
+        ],
+        notes: ['A dense index records its encoder\'s directory and weights; `rag ask` refuses it if the encoder was retrained since.'],
+        examples: ['gpt-lab rag index --out out/idx', 'gpt-lab rag index --out out/idx-dense --encoder runs/full/encoder --chunks doc'],
+      },
+      ask: {
+        summary: 'answer a question with an open-book model from the passages an index retrieves',
+        usage: '--index DIR --checkpoint DIR [options] "QUESTION"',
+        options: [
+          opt('index', 'DIR', 'an index built by `gpt-lab rag index`', 'required'),
+          opt('checkpoint', 'DIR', 'the chat model that answers (the openbook stage, e.g. runs/full/openbook)', 'required'),
+          opt('k', 'N', 'passages retrieved (as many as fit the 256-token context are read)', '3'),
+          opt('max-tokens', 'N', 'most tokens in the answer', '32'),
+          flag('json', 'print the question, answer and passages as JSON'),
+          BACKEND_OPTION,
+        ],
+        notes: ['The question is the one positional argument; quote it.'],
+        examples: ['gpt-lab rag ask --index out/idx --checkpoint runs/full/openbook "How old is Zevim?"',
+          'gpt-lab rag ask --index out/idx --checkpoint runs/workshop/openbook --k 5 --json "Who owns Kiki?"'],
+      },
+    },
+  },
   backend: {
     summary: 'print the tfjs backend gpt-lab picks here, and why',
     usage: '[--backend B] [--json]',

@@ -37,6 +37,7 @@ import { DpoExtra, RlhfExtra, dpoPairs, rewardFnOf, trainDpoStage, trainRlhf } f
 import { DpoConfig, DpoStepInfo, makeDpoConfig } from '../rlhf/dpo';
 import { RlAlgo, RlConfig, RlStepInfo, makeRlConfig } from '../rlhf/rl';
 import { PipelineSettings, pipelineSettings } from './settings';
+import { EncoderExtra, EncoderStepInfo, EncoderSettings, OpenBookExtra, OpenBookSettings, fineTuneOpenBook, ragSettings, trainEncoderStage } from '../retrieval/stages';
 import { StageName, stageDir, stageSpec } from './table';
 import { checkpointTokenizer, loadRewardStage, loadStageModel, readTokenizerDir, RewardStageModel, StageModel, stageModelOf, TOKENIZER_FILE } from './load';
 
@@ -86,6 +87,8 @@ export interface StageExtras {
   'reward-practice': RewardHooks & { score?: ReplyScorer };
   rlhf: PolicyOptions & { onStep?: (s: RlStepInfo) => void };
   dpo: PolicyOptions & { onStep?: (s: DpoStepInfo) => void; score?: ReplyScorer };
+  encoder: { onStep?: (s: EncoderStepInfo) => void; settings?: Partial<EncoderSettings> };
+  openbook: TrainHooks & { settings?: Partial<OpenBookSettings> };
 }
 
 /** The chat tokenizer stage. */
@@ -105,6 +108,8 @@ export interface StageResults {
   'reward-practice': RewardStageModel<OnPolicyExtra>;
   rlhf: StageModel<RlhfExtra, RlConfig>;
   dpo: StageModel<DpoExtra, DpoConfig>;
+  encoder: StageModel<EncoderExtra, EncoderSettings>;
+  openbook: StageModel<OpenBookExtra, SftTrainConfig>;
 }
 
 export type GetStageOptions<K extends StageName> = StageOptions & StageExtras[K];
@@ -348,6 +353,53 @@ const RUNNERS: Runners = {
     } finally {
       reference.dispose();
     }
+  },
+
+  async encoder(o) {
+    const dir = dirOf('encoder', o);
+    if (!o.force && isFinished(dir, 'encoder')) {
+      o.log?.(`encoder: loading the finished encoder in ${dir}`);
+      return loadStageModel(dir);
+    }
+    const settings = { ...ragSettings(o.profile, o.seed).encoder, ...o.settings, ...(o.steps !== undefined ? { steps: o.steps } : {}) };
+    const start = await startModel('encoder', o);
+    try {
+      const from = resolveCheckpointDir(start.dir);
+      o.log?.(`encoder: contrastive training from ${from} (${settings.steps} steps of ${settings.batchSize} pairs, τ ${settings.temperature}) into ${dir}`);
+      const run = await trainEncoderStage(start, stageWorld(), settings, { dir, record: recordFromDir(start.dir, typed<CheckpointState>(start.state as never)) }, { from, onStep: o.onStep });
+      o.log?.(`encoder: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, last loss ${run.state.metrics?.trainLoss?.toFixed(3)} (chance ln ${settings.batchSize} = ${Math.log(settings.batchSize).toFixed(3)})`);
+      return { model: run.model, tok: start.tok, dir, state: typed<StageResults['encoder']['state']>(run.state), loaded: false };
+    } catch (e) {
+      start.model.dispose();
+      throw e;
+    }
+  },
+
+  async openbook(o) {
+    const dir = dirOf('openbook', o);
+    const s = { ...ragSettings(o.profile, o.seed).openBook, ...o.settings };
+    const state = o.force ? undefined : peekState(dir);
+    if (state?.extra?.done === true) {
+      o.log?.(`openbook: loading the finished model in ${dir}`);
+      return loadStageModel(dir);
+    }
+    let start: StageModel;
+    let from: string;
+    let resume: Checkpoint | undefined;
+    if (state !== undefined) {
+      resume = loadCheckpoint(dir);
+      start = stageModelOf(dir, resume, false);
+      from = String(resume.state.extra?.from ?? dir);
+    } else {
+      start = await startModel('openbook', o);
+      from = resolveCheckpointDir(start.dir);
+    }
+    const settings = { ...s, train: withSteps(s.train, o.steps) };
+    o.log?.(`openbook: ${resume !== undefined ? `resuming at step ${resume.state.step}` : 'fine-tuning on open-book questions'} from ${from} (${settings.train.maxSteps} steps) into ${dir}`);
+    const record = recordFromDir(resume !== undefined ? dir : start.dir, resume?.state ?? typed<CheckpointState>(start.state as never));
+    const run = await fineTuneOpenBook(start, stageWorld(), settings, { dir, record }, { ...o, resume, from });
+    o.log?.(`openbook: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
+    return { model: run.model, tok: start.tok, dir, state: typed<StageResults['openbook']['state']>(run.state), loaded: false };
   },
 };
 

@@ -5,6 +5,7 @@
 //                       ├→ reward-practice      (notebook 06: the same, on a few questions it practises)
 //                       ├→ rlhf                 (PPO / GRPO against reward-onpolicy)
 //                       └→ dpo                  (on reward-onpolicy's comparisons, no reward model)
+//   base → encoder   (notebook 08: a contrastive retrieval encoder);  sft → openbook   (notebook 08: answers from passages)
 //
 // Each stage keeps its checkpoint in runs/<profile>/<dir> under the project root (GPTLAB_RUNS_DIR
 // moves the tree). The stage code knows nothing of this order: src/train/world.ts pretrains,
@@ -18,7 +19,8 @@ import { PROJECT_ROOT } from '../util/project';
 import { Profile } from '../profile';
 
 /** Every stage of the pipeline, in the order they run. */
-export const STAGES = ['tokenizer', 'base', 'sft', 'reward', 'reward-onpolicy', 'reward-practice', 'rlhf', 'dpo'] as const;
+export const STAGES = ['tokenizer', 'base', 'sft', 'reward', 'reward-onpolicy', 'reward-practice', 'rlhf', 'dpo',
+  'encoder', 'openbook'] as const;
 export type StageName = (typeof STAGES)[number];
 
 /** One row of the table. */
@@ -45,6 +47,8 @@ export const PIPELINE: readonly StageSpec[] = [
   { name: 'reward-practice', from: 'sft', what: 'the same, on the few questions RLHF practises', notebook: '06-rlhf', code: 'src/reward/onpolicy.ts' },
   { name: 'rlhf', from: 'sft', reward: 'reward-onpolicy', what: 'PPO (or GRPO) against the on-policy reward model', notebook: '06-rlhf', code: 'src/rlhf/stage.ts' },
   { name: 'dpo', from: 'sft', what: "DPO on the on-policy reward model's comparisons", notebook: '06-rlhf', code: 'src/rlhf/stage.ts' },
+  { name: 'encoder', from: 'base', what: 'a dense retrieval encoder, contrastive on (question, fact) pairs of training entities', notebook: '08-retrieval', code: 'src/retrieval/encoder.ts' },
+  { name: 'openbook', from: 'sft', what: 'the SFT model fine-tuned to answer from passages in its context', notebook: '08-retrieval', code: 'src/retrieval/open-book-sft.ts' },
 ];
 
 /**

@@ -53,7 +53,7 @@ export interface CheckpointState {
    */
   tokenizer?: 'chat-char' | 'chat-bpe';
   /** The pipeline stage that wrote it (pretraining writes none, or 'base' on the task world). */
-  stage?: 'base' | 'sft' | 'reward' | 'rlhf' | 'dpo';
+  stage?: 'base' | 'sft' | 'reward' | 'rlhf' | 'dpo' | 'encoder' | 'openbook';
   /** The dataset it was trained on (e.g. 'shakespeare-char', 'world-small'). */
   data?: string;
   /** Stage-specific settings and metrics (opaque here). */

@@ -1,0 +1,94 @@
+// Notebook 08's settings per profile: the contrastive encoder, the open-book fine-tuning and the
+// evaluation sizes. The models themselves (base, SFT) come from the pipeline's own settings.
+//
+//   ragSettings('workshop').encoder.steps → 100
+//
+// Left out: what each stage does with them (encoder.ts, open-book-sft.ts).
+
+import { Profile } from '../profile';
+import { SftTrainConfig } from '../sft/train';
+
+/** The contrastive encoder's training (src/retrieval/encoder.ts). */
+export interface EncoderSettings {
+  /** Optimizer steps. */
+  steps: number;
+  /** (question, fact) pairs per step: each question's negatives are the other batchSize - 1 facts. */
+  batchSize: number;
+  /** Peak learning rate (warmup, then cosine down to a tenth). */
+  lr: number;
+  /** InfoNCE's softmax temperature. */
+  temperature: number;
+  /** Seeds the batches. */
+  seed: number;
+}
+
+/** The open-book fine-tuning (src/retrieval/open-book-sft.ts). */
+export interface OpenBookSettings {
+  /** The seed of the invented world whose facts the examples ask about (openBookWorld). */
+  worldSeed: number;
+  /** Training conversations (questions with passages). */
+  examples: number;
+  /** Validation conversations (another seed). */
+  valExamples: number;
+  /** Distractor passages per question: drawn uniformly from 0..maxDistractors. */
+  maxDistractors: number;
+  /** Fraction of examples whose passages are whole documents instead of single facts. */
+  documents: number;
+  train: Partial<SftTrainConfig>;
+}
+
+/** How much the notebook measures. */
+export interface RagEvalSettings {
+  /** Held-out questions answered end to end (at most the held-out facts, 90 in the small world). */
+  questions: number;
+  /** Passages retrieved into the prompt. */
+  k: number;
+  /** The distractor counts of the distractor sweep. */
+  distractors: number[];
+}
+
+export interface RagSettings {
+  encoder: EncoderSettings;
+  openBook: OpenBookSettings;
+  eval: RagEvalSettings;
+}
+
+const SCHEDULE = (maxLr: number, warmupSteps: number, decaySteps: number) => ({ maxLr, minLr: maxLr / 10, warmupSteps, decaySteps });
+
+const SETTINGS: Record<Profile, RagSettings> = {
+  ci: {
+    encoder: { steps: 8, batchSize: 16, lr: 1e-3, temperature: 0.05, seed: 8 },
+    openBook: {
+      worldSeed: 1001, examples: 200, valExamples: 16, maxDistractors: 3, documents: 0.3,
+      train: { batchSize: 8, maxSteps: 10, evalEvery: 0, evalBatches: 1, logEvery: 5, schedule: SCHEDULE(2e-3, 2, 10) },
+    },
+    eval: { questions: 16, k: 3, distractors: [0, 2] },
+  },
+  workshop: {
+    encoder: { steps: 100, batchSize: 32, lr: 1e-3, temperature: 0.05, seed: 8 },
+    openBook: {
+      worldSeed: 1001, examples: 2000, valExamples: 32, maxDistractors: 4, documents: 0.3,
+      train: { batchSize: 16, maxSteps: 150, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: SCHEDULE(2e-3, 10, 150) },
+    },
+    eval: { questions: 90, k: 3, distractors: [0, 1, 2, 4] },
+  },
+  full: {
+    encoder: { steps: 400, batchSize: 32, lr: 1e-3, temperature: 0.05, seed: 8 },
+    openBook: {
+      worldSeed: 1001, examples: 4000, valExamples: 64, maxDistractors: 4, documents: 0.3,
+      train: { batchSize: 16, maxSteps: 400, evalEvery: 100, evalBatches: 4, logEvery: 10, schedule: SCHEDULE(1e-3, 20, 400) },
+    },
+    eval: { questions: 90, k: 3, distractors: [0, 1, 2, 4, 6] },
+  },
+};
+
+/** The settings of a profile, with a seed other than the profile's own when given. */
+export function ragSettings(prof: Profile, seed?: number): RagSettings {
+  const s = SETTINGS[prof];
+  if (seed === undefined) return s;
+  return {
+    ...s,
+    encoder: { ...s.encoder, seed },
+    openBook: { ...s.openBook, train: { ...s.openBook.train, seed } },
+  };
+}
