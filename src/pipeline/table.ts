@@ -5,6 +5,7 @@
 //                       ├→ reward-practice      (notebook 06: the same, on a few questions it practises)
 //                       ├→ rlhf                 (PPO / GRPO against reward-onpolicy)
 //                       └→ dpo                  (on reward-onpolicy's comparisons, no reward model)
+//              base → think-sft → think-verifier   (notebook 07: answer formats, quality tags, checks; a verifier)
 //
 // Each stage keeps its checkpoint in runs/<profile>/<dir> under the project root (GPTLAB_RUNS_DIR
 // moves the tree). The stage code knows nothing of this order: src/train/world.ts pretrains,
@@ -18,7 +19,8 @@ import { PROJECT_ROOT } from '../util/project';
 import { Profile } from '../profile';
 
 /** Every stage of the pipeline, in the order they run. */
-export const STAGES = ['tokenizer', 'base', 'sft', 'reward', 'reward-onpolicy', 'reward-practice', 'rlhf', 'dpo'] as const;
+export const STAGES = ['tokenizer', 'base', 'sft', 'reward', 'reward-onpolicy', 'reward-practice', 'rlhf', 'dpo',
+  'think-sft', 'think-verifier'] as const;
 export type StageName = (typeof STAGES)[number];
 
 /** One row of the table. */
@@ -45,6 +47,8 @@ export const PIPELINE: readonly StageSpec[] = [
   { name: 'reward-practice', from: 'sft', what: 'the same, on the few questions RLHF practises', notebook: '06-rlhf', code: 'src/reward/onpolicy.ts' },
   { name: 'rlhf', from: 'sft', reward: 'reward-onpolicy', what: 'PPO (or GRPO) against the on-policy reward model', notebook: '06-rlhf', code: 'src/rlhf/stage.ts' },
   { name: 'dpo', from: 'sft', what: "DPO on the on-policy reward model's comparisons", notebook: '06-rlhf', code: 'src/rlhf/stage.ts' },
+  { name: 'think-sft', from: 'base', what: 'the base fine-tuned on sums: direct / worked / filler answers, quality tags, checks', notebook: '07-think', code: 'src/think/stage.ts' },
+  { name: 'think-verifier', from: 'think-sft', what: 'a verifier: right worked sums ranked above wrong ones', notebook: '07-think', code: 'src/think/stage.ts' },
 ];
 
 /**
