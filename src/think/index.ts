@@ -6,6 +6,11 @@
 //   bootstrap.ts   percentile bootstrap intervals for an accuracy and a paired difference
 //   few-shot.ts    document-shaped few-shot prompts for a base model, from the task world's tasks
 //   compute.ts     tokens generated per technique, for comparisons at equal compute
+//   sums.ts        notebook 07's data: sums answered direct / worked / filler, quality tags, checks
+//   attempts.ts    many attempts at held-out sums, and each technique's outcome and tokens
+//   self-check.ts  check-and-retry: keep the first attempt the model's own check calls right
+//   stage.ts       the think model and its verifier (pipeline stages think-sft, think-verifier)
+//   settings.ts    notebook 07's sizes per profile
 
 export * from './vote';
 export * from './pass-at-k';
@@ -13,3 +18,8 @@ export * from './best-of-n';
 export * from './bootstrap';
 export * from './few-shot';
 export * from './compute';
+export * from './sums';
+export * from './attempts';
+export * from './self-check';
+export * from './stage';
+export * from './settings';
