@@ -11,6 +11,7 @@
 //   self-check.ts  check-and-retry: keep the first attempt the model's own check calls right
 //   stage.ts       the think model and its verifier (pipeline stages think-sft, think-verifier)
 //   settings.ts    notebook 07's sizes per profile
+//   evaluate.ts    one technique on held-out sums: accuracy with its interval, tokens generated (gpt-lab eval)
 
 export * from './vote';
 export * from './pass-at-k';
@@ -23,3 +24,4 @@ export * from './attempts';
 export * from './self-check';
 export * from './stage';
 export * from './settings';
+export * from './evaluate';
