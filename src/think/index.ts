@@ -11,6 +11,8 @@
 //   self-check.ts  check-and-retry: keep the first attempt the model's own check calls right
 //   stage.ts       the think model and its verifier (pipeline stages think-sft, think-verifier)
 //   settings.ts    notebook 07's sizes per profile
+//   report.ts      notebook 07's tables: intervals as text, accuracy by carries, ensembles by N
+//   many.ts        sampling many things: distinct and novel names
 //   evaluate.ts    one technique on held-out sums: accuracy with its interval, tokens generated (gpt-lab eval)
 
 export * from './vote';
@@ -25,3 +27,5 @@ export * from './self-check';
 export * from './stage';
 export * from './settings';
 export * from './evaluate';
+export * from './report';
+export * from './many';
