@@ -7,6 +7,10 @@
 //
 // Left out: judging whether a novel name is a good one (it only has to be new and well formed).
 
+import { ChatTokenizer } from '../data/char-tokenizer';
+import { GPT } from '../model';
+import { continueBatch } from '../sample/chat';
+
 /**
  * The first capitalised word of a text, or undefined.
  *
@@ -37,4 +41,16 @@ export function listStats(names: readonly (string | undefined)[], known: Readonl
   const given = names.filter((n): n is string => n !== undefined);
   const distinct = new Set(given);
   return { samples: names.length, named: given.length, distinct: distinct.size, novel: [...distinct].filter((n) => !known.has(n)).length };
+}
+
+/**
+ * The first name of `count` documents a model starts from nothing (after <|endoftext|>, as every
+ * pretraining document does), sampled at temperature 1.
+ *
+ *   sampleFirstNames(base.model, base.tok, 4, 1) → ['Dusem', 'Kaber', 'Tafa', undefined]
+ */
+export function sampleFirstNames(model: GPT, tok: ChatTokenizer, count: number, seed: number, maxTokens = 8): (string | undefined)[] {
+  const eot = tok.special('<|endoftext|>');
+  const rows = continueBatch(model, Array.from({ length: count }, () => [eot]), { stop: [eot], maxTokens, temperature: 1, seed });
+  return rows.map((r) => firstName(tok.decode(r.ids.filter((id) => !tok.isSpecial(id)))));
 }
