@@ -31,3 +31,21 @@ describe('report tables', () => {
     expect(listStats(['Dusem', 'Dusem', 'Kaber', undefined], new Set(['Dusem']))).to.deep.equal({ samples: 4, named: 3, distinct: 2, novel: 1 });
   });
 });
+
+describe('sampleFirstNames with a stand-in model', () => {
+  it('starts one document per sample and reads a name or nothing, the same for the same seed', async () => {
+    const { GPT, makeConfig } = await import('../../src/model');
+    const { CHAT_BPE_SPECIALS, trainChatTokenizer } = await import('../../src/tokenizer/chat');
+    const { sampleFirstNames } = await import('../../src/think');
+    const tok = trainChatTokenizer(['Dusem is'], 256 + 2 + CHAT_BPE_SPECIALS.length);
+    const model = new GPT(makeConfig('tiny', { vocabSize: tok.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 16 }));
+    try {
+      const a = sampleFirstNames(model, tok, 5, 3);
+      expect(a.length).to.equal(5);
+      expect(a.every((n) => n === undefined || /^[A-Z][a-z]+$/.test(n))).to.equal(true);
+      expect(sampleFirstNames(model, tok, 5, 3)).to.deep.equal(a);
+    } finally {
+      model.dispose();
+    }
+  });
+});
