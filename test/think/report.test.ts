@@ -1,7 +1,9 @@
 // Notebook 07's tables, by hand: intervals as text, accuracy by carries, ensemble rows, names.
 
 import { expect } from 'chai';
-import { Attempt, byCarries, ensembleRows, firstName, listStats, outcomesAt, percent, perSum } from '../../src/think';
+import { Attempt, byCarries, ensembleRows, firstName, listStats, outcomesAt, percent, perSum, sampleFirstNames } from '../../src/think';
+import { GPT, makeConfig } from '../../src/model';
+import { CHAT_BPE_SPECIALS, trainChatTokenizer } from '../../src/tokenizer/chat';
 
 const at = (key: string, correct: boolean, tokens = 10): Attempt => ({ text: `#### ${key}`, key, correct, tokens });
 
@@ -33,10 +35,7 @@ describe('report tables', () => {
 });
 
 describe('sampleFirstNames with a stand-in model', () => {
-  it('starts one document per sample and reads a name or nothing, the same for the same seed', async () => {
-    const { GPT, makeConfig } = await import('../../src/model');
-    const { CHAT_BPE_SPECIALS, trainChatTokenizer } = await import('../../src/tokenizer/chat');
-    const { sampleFirstNames } = await import('../../src/think');
+  it('starts one document per sample and reads a name or nothing, the same for the same seed', () => {
     const tok = trainChatTokenizer(['Dusem is'], 256 + 2 + CHAT_BPE_SPECIALS.length);
     const model = new GPT(makeConfig('tiny', { vocabSize: tok.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 16 }));
     try {
