@@ -54,6 +54,19 @@ describe('gpt-lab eval', function () {
     verifierDir = v.dir;
     v.rm.dispose();
   });
+
+  it('loads the finished think stages instead of training them again', async () => {
+    const sft = await getStage('think-sft', { profile: 'ci' });
+    const v = await getStage('think-verifier', { profile: 'ci' });
+    try {
+      expect([sft.loaded, v.loaded]).to.deep.equal([true, true]);
+      expect(sft.state.extra).to.include({ kind: 'think', done: true });
+      expect(v.state.stage).to.equal('reward');
+    } finally {
+      sft.model.dispose();
+      v.rm.dispose();
+    }
+  });
   after(async () => {
     if (saved === undefined) delete process.env.GPTLAB_RUNS_DIR; else process.env.GPTLAB_RUNS_DIR = saved;
     fs.rmSync(root, { recursive: true, force: true });
