@@ -26,6 +26,7 @@ export const commands: Record<string, Command> = {
   export: { summary: 'write a checkpoint as a Hugging Face GPT-2 directory or a nanoGPT ckpt.pt (--checkpoint DIR --format hf|nanogpt --out DIR)', load: () => import('./cli/export.js') },
   rag: { summary: 'build a retrieval index of the world\'s documents, or answer a question from one (rag index|ask)', load: () => import('./cli/rag.js') },
   import: { summary: 'read a Hugging Face GPT-2 directory or a nanoGPT ckpt.pt into a lab checkpoint (--format hf|nanogpt --from DIR --out DIR)', load: async () => ({ run: (await import('./cli/export.js')).runImport }) },
+  eval: { summary: 'evaluate a think model on held-out sums with a technique (greedy, vote, pass, best-of) as JSON', load: () => import('./cli/eval.js') },
 };
 
 function usage(): string {

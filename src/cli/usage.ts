@@ -329,6 +329,33 @@ export const HELP: Record<string, CommandHelp> = {
       },
     },
   },
+  eval: {
+    summary: 'evaluate a think model (notebook 07) on held-out sums with a technique; prints JSON',
+    usage: '--checkpoint DIR [--task sums2|sums3|sums4] [--technique greedy|vote|pass|best-of] [options]',
+    options: [
+      opt('checkpoint', 'DIR', 'the model: a think-sft stage directory (runs/<profile>/think-sft)', 'required'),
+      opt('task', 'sums2|sums3|sums4', 'held-out sums of two 2-, 3- or 4-digit numbers (4 digits is never trained)', 'sums3'),
+      opt('technique', 'greedy|vote|pass|best-of',
+        'greedy: one temperature-0 reply; vote: majority of N samples; pass: some sample of N right (pass@N); best-of: the sample --scorer ranks highest', 'greedy'),
+      opt('n', 'N', 'samples per problem (greedy draws one)', '16'),
+      opt('temperature', 'T', 'sampling temperature of vote, pass and best-of', '1'),
+      opt('seed', 'N', 'seeds the held-out sums, the sampling and the bootstrap', '1'),
+      opt('format', 'worked|direct|filler|good|bad|plain', 'what the prompt asks for: a format token, a quality tag, or nothing (plain)', 'worked'),
+      opt('problems', 'N', 'held-out sums to evaluate', '100'),
+      opt('scorer', 'DIR', 'best-of: a verifier or reward model directory (runs/<profile>/think-verifier)', 'required with best-of'),
+      flag('rows', 'add every problem with its replies and outcome to the JSON'),
+      BACKEND_OPTION,
+    ],
+    notes: [
+      'Prints one JSON object: accuracy with its 95% percentile bootstrap interval, the problems right, tokens generated',
+      '(every sample, stop tokens included). Sums a think-sft checkpoint trained on are left out of the held-out ones.',
+    ],
+    examples: [
+      'gpt-lab eval --checkpoint runs/workshop/think-sft --task sums3 --technique vote --n 16',
+      'gpt-lab eval --checkpoint runs/workshop/think-sft --task sums4 --technique greedy --format direct',
+      'gpt-lab eval --checkpoint runs/workshop/think-sft --technique best-of --n 8 --scorer runs/workshop/think-verifier',
+    ],
+  },
 };
 
 /** One option as the help shows it: optionLabel({ name: 'steps', value: 'N', ... }) → '--steps N'. */

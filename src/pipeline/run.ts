@@ -39,6 +39,9 @@ import { RlAlgo, RlConfig, RlStepInfo, makeRlConfig } from '../rlhf/rl';
 import { PipelineSettings, pipelineSettings } from './settings';
 import { EncoderExtra, EncoderStepInfo, EncoderSettings, OpenBookExtra, OpenBookSettings, fineTuneOpenBook, ragSettings, trainEncoderStage } from '../retrieval/stages';
 import { StageName, stageDir, stageSpec } from './table';
+import { ThinkExtra, trainThinkSft, verifierPairs } from '../think/stage';
+import { thinkSettings } from '../think/settings';
+import { DEFAULT_SFT_TRAIN } from '../sft/train';
 import { checkpointTokenizer, loadRewardStage, loadStageModel, readTokenizerDir, RewardStageModel, StageModel, stageModelOf, TOKENIZER_FILE } from './load';
 
 /** The world every stage uses: makeWorld()'s 'small' preset. */
@@ -87,6 +90,8 @@ export interface StageExtras {
   'reward-practice': RewardHooks & { score?: ReplyScorer };
   rlhf: PolicyOptions & { onStep?: (s: RlStepInfo) => void };
   dpo: PolicyOptions & { onStep?: (s: DpoStepInfo) => void; score?: ReplyScorer };
+  'think-sft': TrainHooks;
+  'think-verifier': RewardHooks;
   encoder: { onStep?: (s: EncoderStepInfo) => void; settings?: Partial<EncoderSettings> };
   openbook: TrainHooks & { settings?: Partial<OpenBookSettings> };
 }
@@ -108,6 +113,8 @@ export interface StageResults {
   'reward-practice': RewardStageModel<OnPolicyExtra>;
   rlhf: StageModel<RlhfExtra, RlConfig>;
   dpo: StageModel<DpoExtra, DpoConfig>;
+  'think-sft': StageModel<ThinkExtra, SftTrainConfig>;
+  'think-verifier': RewardStageModel<RewardExtra>;
   encoder: StageModel<EncoderExtra, EncoderSettings>;
   openbook: StageModel<OpenBookExtra, SftTrainConfig>;
 }
@@ -196,7 +203,7 @@ const upstream = (o: StageOptions): StageOptions => ({
 /** The model a stage starts from: `from` when given, else the table's `from` stage. */
 async function startModel(name: StageName, o: StageOptions): Promise<StageModel> {
   if (o.from !== undefined) return loadStageModel(o.from);
-  const from = stageSpec(name).from as 'base' | 'sft';
+  const from = stageSpec(name).from as 'base' | 'sft' | 'think-sft';
   return (await getStage(from, upstream(o))) as StageModel;
 }
 
@@ -400,6 +407,44 @@ const RUNNERS: Runners = {
     const run = await fineTuneOpenBook(start, stageWorld(), settings, { dir, record }, { ...o, resume, from });
     o.log?.(`openbook: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
     return { model: run.model, tok: start.tok, dir, state: typed<StageResults['openbook']['state']>(run.state), loaded: false };
+  },
+
+  async 'think-sft'(o) {
+    const dir = dirOf('think-sft', o);
+    if (!o.force && isFinished(dir, 'sft')) {
+      o.log?.(`think-sft: loading the finished model in ${dir}`);
+      return loadStageModel(dir);
+    }
+    const s = thinkSettings(o.profile).sft;
+    const settings = { ...s, train: withSteps(s.train, o.steps) };
+    const seed = o.seed ?? DEFAULT_SFT_TRAIN.seed;
+    const base = await startModel('think-sft', o);
+    const from = resolveCheckpointDir(base.dir);
+    o.log?.(`think-sft: fine-tuning ${from} on ${settings.examples} sums in every format (${settings.train.maxSteps} steps) into ${dir}`);
+    const record = recordFromDir(base.dir, typed<CheckpointState>(base.state as never));
+    const run = await trainThinkSft(base, settings, { dir, record }, { ...o, from, seed });
+    o.log?.(`think-sft: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
+    return { model: run.model, tok: base.tok, dir, state: typed<StageResults['think-sft']['state']>(run.state), loaded: false };
+  },
+
+  async 'think-verifier'(o) {
+    const dir = dirOf('think-verifier', o);
+    if (!o.force && isFinished(dir, 'reward')) {
+      o.log?.(`think-verifier: loading the finished verifier in ${dir}`);
+      return loadRewardStage<RewardExtra>(dir);
+    }
+    const s = thinkSettings(o.profile).verifier;
+    const settings = { ...s, headSeed: o.seed ?? s.headSeed, train: { ...withSteps(s.train, o.steps), ...(o.seed !== undefined ? { seed: o.seed } : {}) } };
+    const sft = await startModel('think-verifier', o);
+    try {
+      const from = resolveCheckpointDir(sft.dir);
+      const splits = verifierPairs(rewardTokens(sft.tok), sft.model.config.blockSize, settings, o.seed ?? 0);
+      o.log?.(`think-verifier: ${splits.train.length} right-against-wrong pairs, ${settings.train.maxSteps} steps, from ${from} into ${dir}`);
+      const r = await trainRewardStage(sft, splits, settings, { dir, record: recordFromDir(sft.dir, typed<CheckpointState>(sft.state as never)) }, { ...o, from }, { kind: 'verifier' });
+      return { ...r, dir, state: typed<StageResults['think-verifier']['state']>(r.state), loaded: false };
+    } finally {
+      sft.model.dispose();
+    }
   },
 };
 

@@ -5,6 +5,7 @@
 //                       ├→ reward-practice      (notebook 06: the same, on a few questions it practises)
 //                       ├→ rlhf                 (PPO / GRPO against reward-onpolicy)
 //                       └→ dpo                  (on reward-onpolicy's comparisons, no reward model)
+//              base → think-sft → think-verifier   (notebook 07: answer formats, quality tags, checks; a verifier)
 //   base → encoder   (notebook 08: a contrastive retrieval encoder);  sft → openbook   (notebook 08: answers from passages)
 //
 // Each stage keeps its checkpoint in runs/<profile>/<dir> under the project root (GPTLAB_RUNS_DIR
@@ -20,7 +21,7 @@ import { Profile } from '../profile';
 
 /** Every stage of the pipeline, in the order they run. */
 export const STAGES = ['tokenizer', 'base', 'sft', 'reward', 'reward-onpolicy', 'reward-practice', 'rlhf', 'dpo',
-  'encoder', 'openbook'] as const;
+  'think-sft', 'think-verifier', 'encoder', 'openbook'] as const;
 export type StageName = (typeof STAGES)[number];
 
 /** One row of the table. */
@@ -47,6 +48,8 @@ export const PIPELINE: readonly StageSpec[] = [
   { name: 'reward-practice', from: 'sft', what: 'the same, on the few questions RLHF practises', notebook: '06-rlhf', code: 'src/reward/onpolicy.ts' },
   { name: 'rlhf', from: 'sft', reward: 'reward-onpolicy', what: 'PPO (or GRPO) against the on-policy reward model', notebook: '06-rlhf', code: 'src/rlhf/stage.ts' },
   { name: 'dpo', from: 'sft', what: "DPO on the on-policy reward model's comparisons", notebook: '06-rlhf', code: 'src/rlhf/stage.ts' },
+  { name: 'think-sft', from: 'base', what: 'the base fine-tuned on sums: direct / worked / filler answers, quality tags, checks', notebook: '07-think', code: 'src/think/stage.ts' },
+  { name: 'think-verifier', from: 'think-sft', what: 'a verifier: right worked sums ranked above wrong ones', notebook: '07-think', code: 'src/think/stage.ts' },
   { name: 'encoder', from: 'base', what: 'a dense retrieval encoder, contrastive on (question, fact) pairs of training entities', notebook: '08-retrieval', code: 'src/retrieval/encoder.ts' },
   { name: 'openbook', from: 'sft', what: 'the SFT model fine-tuned to answer from passages in its context', notebook: '08-retrieval', code: 'src/retrieval/open-book-sft.ts' },
 ];

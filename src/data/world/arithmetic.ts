@@ -52,7 +52,7 @@ function digitsOf(n: number): number[] {
 }
 
 /** One step line: the column's sum (omitted for a lone digit), the digit written and the carry. */
-function stepLine(sum: string, value: number, carry: number): string {
+export function stepLine(sum: string, value: number, carry: number): string {
   const head = sum === '' ? '' : `${sum}=${value}, `;
   return `${head}write ${value % 10}` + (carry > 0 ? `, carry ${carry}.` : '.');
 }
