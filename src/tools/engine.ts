@@ -13,9 +13,12 @@
 // tool writes the output frame; a call cannot nest or end before it starts). Because it reads only the
 // ids, it holds no state: the batched decoder calls it per row per step, and a row can be replayed.
 // The forced ids are not sampled: the decoder marks them so (no log-probs, no loss).
+// toolControl hands toolStep to the decoder as its row hook (src/sample/control.ts).
 // Left out: the decoder itself (src/sample/), several tools (one named tool is enough for the lesson).
 
 import { runCalculator } from '../data/world/calculator';
+import { ChatTokenizer, chatTokens } from '../data/char-tokenizer';
+import type { RowControl } from '../sample/control';
 
 /** The special ids that frame tool traffic (the fields of ChatTokens with these names). */
 export interface ToolTokens {
@@ -101,4 +104,28 @@ function safeEncode(ctx: ToolContext, text: string): number[] {
  */
 export function calculatorTool(input: string): string {
   return runCalculator(input.trim());
+}
+
+/**
+ * The tool engine as the batched decoder's row hook (src/sample/control.ts): toolStep's 'force' becomes
+ * forced ids, its 'sample' a sample with the banned ids masked.
+ *
+ *   sampleReplies(model, tok, prompts, { control: toolControl(chatToolContext(tok, calculatorTool)) })
+ */
+export function toolControl(ctx: ToolContext): RowControl {
+  return (reply) => {
+    const a = toolStep(reply, ctx);
+    return a.kind === 'force' ? { kind: 'force', ids: a.ids } : { kind: 'sample', banned: a.banned };
+  };
+}
+
+/**
+ * A chat tokenizer's tool context: its tool tokens and codec, with the tool (or without: taken away).
+ *
+ *   chatToolContext(tok, calculatorTool).tokens.toolStart → tok.special('<|tool_start|>')
+ */
+export function chatToolContext(tok: ChatTokenizer, run?: (input: string) => string): ToolContext {
+  const c = chatTokens(tok);
+  const tokens = { toolStart: c.toolStart, toolEnd: c.toolEnd, outputStart: c.outputStart, outputEnd: c.outputEnd };
+  return { tokens, decode: (ids) => tok.decode(ids), encode: (text) => tok.encode(text), run };
 }
