@@ -38,6 +38,8 @@ import { DpoConfig, DpoStepInfo, makeDpoConfig } from '../rlhf/dpo';
 import { RlAlgo, RlConfig, RlStepInfo, makeRlConfig } from '../rlhf/rl';
 import { PipelineSettings, pipelineSettings } from './settings';
 import { StageName, stageDir, stageSpec } from './table';
+import { toolFineTune, ToolExtra } from '../tools/stage';
+import { toolboxSettings } from '../tools/settings';
 import { checkpointTokenizer, loadRewardStage, loadStageModel, readTokenizerDir, RewardStageModel, StageModel, stageModelOf, TOKENIZER_FILE } from './load';
 
 /** The world every stage uses: makeWorld()'s 'small' preset. */
@@ -86,6 +88,7 @@ export interface StageExtras {
   'reward-practice': RewardHooks & { score?: ReplyScorer };
   rlhf: PolicyOptions & { onStep?: (s: RlStepInfo) => void };
   dpo: PolicyOptions & { onStep?: (s: DpoStepInfo) => void; score?: ReplyScorer };
+  'sft-tools': TrainHooks;
 }
 
 /** The chat tokenizer stage. */
@@ -105,6 +108,7 @@ export interface StageResults {
   'reward-practice': RewardStageModel<OnPolicyExtra>;
   rlhf: StageModel<RlhfExtra, RlConfig>;
   dpo: StageModel<DpoExtra, DpoConfig>;
+  'sft-tools': StageModel<ToolExtra, SftTrainConfig>;
 }
 
 export type GetStageOptions<K extends StageName> = StageOptions & StageExtras[K];
@@ -348,6 +352,23 @@ const RUNNERS: Runners = {
     } finally {
       reference.dispose();
     }
+  },
+
+  async 'sft-tools'(o) {
+    const dir = dirOf('sft-tools', o);
+    if (!o.force && isFinished(dir, 'sft')) {
+      o.log?.(`sft-tools: loading the finished model in ${dir}`);
+      return loadStageModel(dir);
+    }
+    const s = toolboxSettings(o.profile).tools;
+    const settings = { ...s, train: withSteps({ ...s.train, ...(o.seed !== undefined ? { seed: o.seed } : {}) }, o.steps) };
+    const start = await startModel('sft-tools', o);
+    const from = resolveCheckpointDir(start.dir);
+    o.log?.(`sft-tools: fine-tuning on calculator traces from ${from} (${settings.train.maxSteps} steps) into ${dir}`);
+    const record = recordFromDir(start.dir, typed<CheckpointState>(start.state as never));
+    const run = await toolFineTune(start, stageWorld(), stageSettings(o.profile, o.seed).sft, settings, { dir, record }, { ...o, from });
+    o.log?.(`sft-tools: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
+    return { model: run.model, tok: start.tok, dir, state: typed<StageResults['sft-tools']['state']>(run.state), loaded: false };
   },
 };
 

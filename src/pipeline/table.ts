@@ -4,7 +4,8 @@
 //                       ├→ reward-onpolicy      (notebook 06: comparisons of the SFT model's own replies)
 //                       ├→ reward-practice      (notebook 06: the same, on a few questions it practises)
 //                       ├→ rlhf                 (PPO / GRPO against reward-onpolicy)
-//                       └→ dpo                  (on reward-onpolicy's comparisons, no reward model)
+//                       ├→ dpo                  (on reward-onpolicy's comparisons, no reward model)
+//                       └→ sft-tools            (notebook 09: calculator traces, the tool's output out of the loss)
 //
 // Each stage keeps its checkpoint in runs/<profile>/<dir> under the project root (GPTLAB_RUNS_DIR
 // moves the tree). The stage code knows nothing of this order: src/train/world.ts pretrains,
@@ -18,7 +19,7 @@ import { PROJECT_ROOT } from '../util/project';
 import { Profile } from '../profile';
 
 /** Every stage of the pipeline, in the order they run. */
-export const STAGES = ['tokenizer', 'base', 'sft', 'reward', 'reward-onpolicy', 'reward-practice', 'rlhf', 'dpo'] as const;
+export const STAGES = ['tokenizer', 'base', 'sft', 'reward', 'reward-onpolicy', 'reward-practice', 'rlhf', 'dpo', 'sft-tools'] as const;
 export type StageName = (typeof STAGES)[number];
 
 /** One row of the table. */
@@ -45,6 +46,7 @@ export const PIPELINE: readonly StageSpec[] = [
   { name: 'reward-practice', from: 'sft', what: 'the same, on the few questions RLHF practises', notebook: '06-rlhf', code: 'src/reward/onpolicy.ts' },
   { name: 'rlhf', from: 'sft', reward: 'reward-onpolicy', what: 'PPO (or GRPO) against the on-policy reward model', notebook: '06-rlhf', code: 'src/rlhf/stage.ts' },
   { name: 'dpo', from: 'sft', what: "DPO on the on-policy reward model's comparisons", notebook: '06-rlhf', code: 'src/rlhf/stage.ts' },
+  { name: 'sft-tools', from: 'sft', what: 'the SFT model fine-tuned to call the calculator (tool output out of the loss)', notebook: '09-toolbox', code: 'src/tools/stage.ts' },
 ];
 
 /**

@@ -1,0 +1,68 @@
+// Tool use, part 4: measuring it. Each held-out problem is asked three ways:
+//
+//   steps    'What is 4821+3719?'   worked column steps, no calculator
+//   tool     'Calculate 4821+3719.' the calculator answers the model's call (forced, not sampled)
+//   no-tool  'Calculate 4821+3719.' the calculator taken away: the model writes the output frame itself
+//
+// A reply is right when the number after its last '####' is the result; a reply without '####' is
+// wrong, so a model that calls the tool and never copies the result gets no credit for the tool's digits.
+// Left out: the intervals (src/think/bootstrap.ts, applied by the notebook).
+
+import { ChatTokenizer, chatTokens } from '../data/char-tokenizer';
+import { lastNumber } from '../data/world/answers';
+import { promptFor } from '../data/world/task';
+import { GPT } from '../model';
+import { DecodeStats } from '../sample/control';
+import { sampleReplies } from '../sample/chat';
+import { calculatorTool, chatToolContext, toolControl } from './engine';
+import { stepsExample, toolExample, ToolKind, ToolProblem } from './data';
+
+/** How a problem is asked. */
+export const TOOL_MODES = ['steps', 'tool', 'no-tool'] as const;
+export type ToolMode = (typeof TOOL_MODES)[number];
+
+/** One reply, scored. */
+export interface ToolRow {
+  kind: ToolKind;
+  mode: ToolMode;
+  question: string;
+  reply: string;
+  expected: number;
+  answer: number | undefined;
+  correct: boolean;
+  /** Tool calls the model opened. */
+  calls: number;
+}
+
+/**
+ * The reply's answer: the last number after its last '####', or undefined without one.
+ *
+ *   toolAnswer('<|tool_start|>2*3<|tool_end|><|output_start|>6<|output_end|>#### 6') → 6;  toolAnswer('6') → undefined
+ */
+export function toolAnswer(reply: string): number | undefined {
+  const at = reply.lastIndexOf('####');
+  return at < 0 ? undefined : lastNumber(reply.slice(at + 4));
+}
+
+/**
+ * Every problem asked in every mode, greedy, in batches.
+ *
+ *   evaluateTools(model, tok, toolProblems(8, 1), ['steps', 'tool']) → 32 rows
+ */
+export function evaluateTools(model: GPT, tok: ChatTokenizer, problems: readonly ToolProblem[], modes: readonly ToolMode[] = TOOL_MODES,
+  opts: { maxTokens?: number; batchSize?: number; stats?: DecodeStats } = {}): ToolRow[] {
+  const toolStart = chatTokens(tok).toolStart;
+  const rows: ToolRow[] = [];
+  for (const mode of modes) {
+    const examples = problems.map((p) => (mode === 'steps' ? stepsExample(p) : toolExample(p)));
+    const control = toolControl(chatToolContext(tok, mode === 'tool' ? calculatorTool : undefined));
+    const replies = sampleReplies(model, tok, examples.map(promptFor), { maxTokens: opts.maxTokens ?? 64, batchSize: opts.batchSize, control, stats: opts.stats });
+    replies.forEach((r, i) => {
+      const answer = toolAnswer(r.text);
+      const p = problems[i];
+      rows.push({ kind: p.kind, mode, question: examples[i].question, reply: r.text, expected: p.result, answer, correct: answer === p.result,
+        calls: r.ids.filter((id) => id === toolStart).length });
+    });
+  }
+  return rows;
+}
