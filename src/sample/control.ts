@@ -66,3 +66,13 @@ export function maskedLogits(logits: ArrayLike<number>, action: Extract<RowActio
   assert(out.some((x) => x !== -Infinity), () => 'the row control masked every token; allow at least one (or force one)');
   return out;
 }
+
+/**
+ * The forward passes a lone row spends on its reply: one per sampled id, one per run of forced ids
+ * (a reply decoded one pass per token would spend forced.length).
+ *
+ *   forwardPasses([true, true, true, false, false]) → 3;  forwardPasses([false, true, false, true, true]) → 4
+ */
+export function forwardPasses(forced: readonly boolean[]): number {
+  return forced.reduce((n, f, i) => n + (f && i > 0 && forced[i - 1] ? 0 : 1), 0);
+}

@@ -9,7 +9,7 @@ import { charTokenizer } from '../../src/data/char-tokenizer';
 import { GPT, makeConfig } from '../../src/model';
 import { argmax, generate, lastLogits } from '../../src/sample';
 import { continueBatch } from '../../src/sample/chat';
-import { maskedLogits, newDecodeStats, RowControl } from '../../src/sample/control';
+import { forwardPasses, maskedLogits, newDecodeStats, RowControl } from '../../src/sample/control';
 
 const tok = charTokenizer();
 
@@ -51,6 +51,9 @@ describe('decoding hook (row control)', () => {
       // prompt: 1 pass; the forced run: 1; each sampled id but the last: 1. One pass per forced id would be k + m + 1.
       expect(calls).to.equal(1 + 1 + (m - 1));
       expect(stats).to.deep.equal({ passes: calls, sampled: m, forced: k, forcedRuns: 1 });
+      // the prompt's pass, then the reply's passes but the last id's (never fed)
+      expect(calls).to.equal(1 + forwardPasses(row.forced) - 1);
+      expect(forwardPasses([false, true, false, true, true])).to.equal(4);
     } finally {
       model.hidden = hidden;
     }
