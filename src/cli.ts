@@ -25,6 +25,7 @@ export const commands: Record<string, Command> = {
   tokenizer: { summary: 'train a BPE tokenizer, or encode/decode stdin with one (cl100k_base, ...)', load: () => import('./cli/tokenizer.js') },
   export: { summary: 'write a checkpoint as a Hugging Face GPT-2 directory or a nanoGPT ckpt.pt (--checkpoint DIR --format hf|nanogpt --out DIR)', load: () => import('./cli/export.js') },
   import: { summary: 'read a Hugging Face GPT-2 directory or a nanoGPT ckpt.pt into a lab checkpoint (--format hf|nanogpt --from DIR --out DIR)', load: async () => ({ run: (await import('./cli/export.js')).runImport }) },
+  ask: { summary: 'ask a chat checkpoint one question, with the calculator, a JSON schema or a LoRA adapter', load: () => import('./cli/ask.js') },
 };
 
 function usage(): string {

@@ -129,3 +129,22 @@ export function chatToolContext(tok: ChatTokenizer, run?: (input: string) => str
   const tokens = { toolStart: c.toolStart, toolEnd: c.toolEnd, outputStart: c.outputStart, outputEnd: c.outputEnd };
   return { tokens, decode: (ids) => tok.decode(ids), encode: (text) => tok.encode(text), run };
 }
+
+/**
+ * The tool traffic in a reply: each call's text and the output that followed it (undefined when none did).
+ *
+ *   toolTraffic([S, '2', '*', '3', E, O, '6', C, '#', ...], ctx) → [{ input: '2*3', output: '6' }]
+ */
+export function toolTraffic(ids: readonly number[], ctx: Pick<ToolContext, 'tokens' | 'decode'>): { input: string; output?: string }[] {
+  const t = ctx.tokens;
+  const out: { input: string; output?: string }[] = [];
+  let open = -1;
+  let outStart = -1;
+  ids.forEach((id, i) => {
+    if (id === t.toolStart) open = i;
+    else if (id === t.toolEnd && open >= 0) { out.push({ input: ctx.decode(ids.slice(open + 1, i)) }); open = -1; }
+    else if (id === t.outputStart) outStart = i;
+    else if (id === t.outputEnd && outStart >= 0 && out.length > 0) { out[out.length - 1].output = ctx.decode(ids.slice(outStart + 1, i)); outStart = -1; }
+  });
+  return out;
+}
