@@ -6,7 +6,8 @@
 //
 // A reply is right when the number after its last '####' is the result; a reply without '####' is
 // wrong, so a model that calls the tool and never copies the result gets no credit for the tool's digits.
-// Left out: the intervals (src/think/bootstrap.ts, applied by the notebook).
+// summarizeTools puts a bootstrap interval (src/think/bootstrap.ts) on each accuracy.
+// Left out: sampling several replies per problem (greedy only).
 
 import { ChatTokenizer, chatTokens } from '../data/char-tokenizer';
 import { lastNumber } from '../data/world/answers';
@@ -15,7 +16,8 @@ import { GPT } from '../model';
 import { DecodeStats } from '../sample/control';
 import { sampleReplies } from '../sample/chat';
 import { calculatorTool, chatToolContext, toolControl } from './engine';
-import { stepsExample, toolExample, ToolKind, ToolProblem } from './data';
+import { stepsExample, toolExample, TOOL_KINDS, ToolKind, ToolProblem } from './data';
+import { bootstrapMean, Interval } from '../think/bootstrap';
 
 /** How a problem is asked. */
 export const TOOL_MODES = ['steps', 'tool', 'no-tool'] as const;
@@ -65,4 +67,37 @@ export function evaluateTools(model: GPT, tok: ChatTokenizer, problems: readonly
     });
   }
   return rows;
+}
+
+/** An interval as a percentage with its bounds: '43% [30–57]'. */
+export function percentInterval(i: Interval): string {
+  const p = (x: number) => (100 * x).toFixed(0);
+  return `${p(i.estimate)}% [${p(i.lower)}–${p(i.upper)}]`;
+}
+
+/** One line of the tool table: a kind of problem under a mode. */
+export interface ToolSummary {
+  kind: ToolKind;
+  mode: ToolMode;
+  n: number;
+  accuracy: Interval;
+  /** The fraction of replies that opened a tool call. */
+  callRate: number;
+}
+
+/**
+ * Accuracy (with a bootstrap interval) and tool-call rate per kind and mode.
+ *
+ *   summarizeTools(rows)[0] → { kind: 'sum', mode: 'steps', n: 32, accuracy: { estimate: 0.19, ... }, callRate: 0 }
+ */
+export function summarizeTools(rows: readonly ToolRow[], seed = 0): ToolSummary[] {
+  const out: ToolSummary[] = [];
+  for (const mode of TOOL_MODES) {
+    for (const kind of TOOL_KINDS) {
+      const r = rows.filter((x) => x.mode === mode && x.kind === kind);
+      if (r.length === 0) continue;
+      out.push({ kind, mode, n: r.length, accuracy: bootstrapMean(r.map((x) => (x.correct ? 1 : 0)), { seed }), callRate: r.filter((x) => x.calls > 0).length / r.length });
+    }
+  }
+  return out;
 }

@@ -13,7 +13,7 @@ import { Rng } from '../../src/data/rng';
 import { makeWorld } from '../../src/data/world/world';
 import { GPT, makeConfig } from '../../src/model';
 import { loadCheckpoint } from '../../src/train/checkpoint';
-import { drawToolProblem, toolAnswer, toolData, toolExample, toolFineTune, toolMixture, toolProblems, stepsExample } from '../../src/tools';
+import { percentInterval, summarizeTools, ToolRow, drawToolProblem, toolAnswer, toolData, toolExample, toolFineTune, toolMixture, toolProblems, stepsExample } from '../../src/tools';
 import { pipelineSettings } from '../../src/pipeline/settings';
 
 const tok = charTokenizer();
@@ -89,5 +89,15 @@ describe('tool fine-tuning data and stage', () => {
       model.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('summarizes accuracy and tool-call rate per kind and mode (counted by hand)', () => {
+    const row = (kind: 'sum' | 'product', mode: 'steps' | 'tool', correct: boolean, calls: number): ToolRow =>
+      ({ kind, mode, question: '', reply: '', expected: 0, answer: 0, correct, calls });
+    const rows = [row('sum', 'tool', true, 1), row('sum', 'tool', true, 1), row('sum', 'tool', false, 0), row('sum', 'tool', true, 2), row('product', 'steps', false, 0)];
+    const s = summarizeTools(rows);
+    expect(s.map((x) => [x.mode, x.kind, x.n, x.accuracy.estimate, x.callRate])).to.deep.equal([['steps', 'product', 1, 0, 0], ['tool', 'sum', 4, 0.75, 0.75]]);
+    expect(s[1].accuracy.lower).to.be.at.most(0.75);
+    expect(percentInterval({ estimate: 0.4321, lower: 0.3, upper: 0.571, level: 0.95, n: 10 })).to.equal('43% [30–57]');
   });
 });
