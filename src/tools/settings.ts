@@ -48,7 +48,7 @@ const SETTINGS: Record<Profile, ToolboxSettings> = {
       train: { batchSize: 8, maxSteps: 12, evalEvery: 0, evalBatches: 2, logEvery: 4, schedule: SCHEDULE(2e-3, 2, 12) },
     },
     evalPerKind: 6, maxTokens: 40, constrainQuestions: 8,
-    lora: { ranks: [1, 4], loraLrs: [1e-2], fullLrs: [1e-3], steps: 4, batchSize: 8, examples: 64, valExamples: 16 },
+    lora: { ranks: [1, 8], loraLrs: [1e-2], fullLrs: [1e-3], steps: 4, batchSize: 8, examples: 64, valExamples: 16 },
   },
   workshop: {
     tools: {
