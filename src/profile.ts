@@ -30,6 +30,21 @@ export function profile(): Profile {
 }
 
 /**
+ * The seed GPTLAB_SEED names (a non-negative integer), or undefined: each stage then uses its profile's own
+ * seed. A notebook passes it to getStage and stageSettings, so `gpt-lab notebooks --seed 2` reruns every
+ * claim on another seed, with its models in runs/<profile>-seed2/. Only the CLI and the notebooks call this.
+ *
+ *   runSeed() → undefined (GPTLAB_SEED unset);  runSeed() → 2 (GPTLAB_SEED=2);  GPTLAB_SEED=two → throws
+ */
+export function runSeed(): number | undefined {
+  const raw = process.env.GPTLAB_SEED;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  assert(/^\d+$/.test(raw.trim()) && Number.isSafeInteger(Number(raw.trim())),
+    () => `GPTLAB_SEED='${raw}' is not a seed; use a non-negative integer such as 2, or unset it for the profile's own seeds`);
+  return Number(raw.trim());
+}
+
+/**
  * The value for the active profile (for notebooks). A notebook that is quick in full (00-03) names
  * only ci and full; the workshop then runs the full setting.
  *

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { intOption, parseArgs } from '../src/cli/args';
-import { pick, profile } from '../src/profile';
+import { pick, profile, runSeed } from '../src/profile';
 import { stageArgs } from '../src/cli/stage-args';
 import { GptLabError } from '../src/util/assert';
 
@@ -57,6 +57,29 @@ describe('profiles', () => {
   it('rejects an unknown profile, listing the valid ones', () => {
     process.env.GPTLAB_PROFILE = 'fast';
     expect(() => profile()).to.throw(/GPTLAB_PROFILE='fast'.*ci, workshop, full/);
+  });
+});
+
+describe('runSeed (GPTLAB_SEED)', () => {
+  const saved = process.env.GPTLAB_SEED;
+  afterEach(() => { if (saved === undefined) delete process.env.GPTLAB_SEED; else process.env.GPTLAB_SEED = saved; });
+
+  it('is undefined when unset or blank, and the integer when set', () => {
+    delete process.env.GPTLAB_SEED;
+    expect(runSeed()).to.equal(undefined);
+    process.env.GPTLAB_SEED = ' ';
+    expect(runSeed()).to.equal(undefined);
+    process.env.GPTLAB_SEED = '2';
+    expect(runSeed()).to.equal(2);
+    process.env.GPTLAB_SEED = '0';
+    expect(runSeed()).to.equal(0);
+  });
+
+  it('rejects what is not a non-negative integer, naming the value', () => {
+    for (const bad of ['two', '-1', '1.5', '1e3']) {
+      process.env.GPTLAB_SEED = bad;
+      expect(() => runSeed(), bad).to.throw(new RegExp(`GPTLAB_SEED='${bad.replace('.', '\\.')}'.*non-negative integer`));
+    }
   });
 });
 

@@ -3,6 +3,7 @@
 //
 //   gpt-lab notebooks --profile ci            # every notebook, small settings (what npm test runs)
 //   gpt-lab notebooks --html 03-pretraining   # one notebook, full settings, plus HTML
+//   gpt-lab notebooks --seed 2 04 05 06       # 04-06's claims on a second seed (runs/full-seed2/)
 
 import * as path from 'path';
 import { PROJECT_ROOT, listNotebooks } from '../notebook/jupyter';
@@ -10,23 +11,27 @@ import { runNotebook } from '../notebook/run';
 import { assert } from '../util/assert';
 import { checkOutputPath } from '../util/output-path';
 import { profile as activeProfile, PROFILES } from '../profile';
-import { parseArgs } from './args';
+import { intOption, parseArgs } from './args';
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['profile', 'out'], ['html']);
+  const args = parseArgs(argv, ['profile', 'out', 'seed'], ['html']);
   const profile = args.options.profile ?? activeProfile();
   assert((PROFILES as readonly string[]).includes(profile), () => `--profile must be ${PROFILES.join(' or ')}, got '${profile}'`);
-  const outDir = path.resolve(checkOutputPath(args.options.out ?? path.join(PROJECT_ROOT, 'out', 'notebooks'), 'dir'));
+  const seed = args.options.seed === undefined ? undefined : intOption(args, 'seed', undefined, 0);
+  const defaultOut = path.join(PROJECT_ROOT, 'out', seed === undefined ? 'notebooks' : `notebooks-seed${seed}`);
+  const outDir = path.resolve(checkOutputPath(args.options.out ?? defaultOut, 'dir'));
   const all = listNotebooks();
   const chosen = args.positional.length === 0 ? all : args.positional.map((name) => {
     const hit = all.find((nb) => path.basename(nb, '.ipynb') === name || path.basename(nb) === name || path.basename(nb).startsWith(`${name}-`));
     assert(hit, () => `no notebook named '${name}'; the notebooks are: ${all.map((n) => path.basename(n, '.ipynb')).join(', ')}`);
     return hit;
   });
-  console.log(`executing ${chosen.length} notebook(s) with GPTLAB_PROFILE=${profile}; outputs in ${outDir}`);
+  const env: Record<string, string> = { GPTLAB_PROFILE: profile, ...(seed !== undefined ? { GPTLAB_SEED: String(seed) } : {}) };
+  const envText = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
+  console.log(`executing ${chosen.length} notebook(s) with ${envText}; outputs in ${outDir}`);
   let passed = 0;
   for (const nb of chosen) {
-    const r = await runNotebook(nb, { outDir, html: args.options.html === 'true', env: { GPTLAB_PROFILE: profile } });
+    const r = await runNotebook(nb, { outDir, html: args.options.html === 'true', env });
     const name = path.basename(nb, '.ipynb');
     if (r.ok) {
       passed++;

@@ -109,14 +109,16 @@ export const HELP: Record<string, CommandHelp> = {
   },
   notebooks: {
     summary: 'execute the notebooks headlessly, optionally rendering them to HTML',
-    usage: '[NOTEBOOK...] [--profile ci|workshop|full] [--out DIR] [--html]',
+    usage: '[NOTEBOOK...] [--profile ci|workshop|full] [--seed N] [--out DIR] [--html]',
     options: [
       PROFILE_OPTION,
-      opt('out', 'DIR', 'where the executed notebooks (and HTML) go; checked before anything runs', 'out/notebooks'),
+      opt('seed', 'N', "another seed for every stage the notebooks train (GPTLAB_SEED); their models go to runs/<profile>-seed<N>/",
+        "each stage's own (GPTLAB_SEED if set)"),
+      opt('out', 'DIR', 'where the executed notebooks (and HTML) go; checked before anything runs', 'out/notebooks (out/notebooks-seed<N> with --seed)'),
       flag('html', 'also render each executed notebook to HTML'),
     ],
     notes: ['NOTEBOOK: a name such as 03-pretraining or its number prefix 03 (default: every notebook).'],
-    examples: ['gpt-lab notebooks --profile ci', 'gpt-lab notebooks --html 03-pretraining'],
+    examples: ['gpt-lab notebooks --profile ci', 'gpt-lab notebooks --html 03-pretraining', 'gpt-lab notebooks --profile workshop --seed 2 04 05 06'],
   },
   pretrain: {
     summary: 'train a char-level GPT on Tiny Shakespeare; run it again with the same --out to resume',
