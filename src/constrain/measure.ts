@@ -3,7 +3,7 @@
 //
 //   free          no constraint: reasoning (the steps) before the answer, as SFT taught
 //   answer-first  the reply must match '#### [0-9]+': the answer before any reasoning
-//   json          the reply must match the schema {"answer": integer}: the answer first, in JSON
+//   json          the reply must match the schema {"answer": integer 0..999}: the answer first, in JSON
 //
 // For each: accuracy, whether the reply validates against the JSON schema (the caller checks with a
 // maintained validator, ajv), and the forward passes a lone row spends on its reply, with forcing (one
@@ -23,11 +23,14 @@ import { buildTokenIndex, vocabStrings } from './token-index';
 
 /** The schema of the json template. */
 export const ANSWER_SCHEMA: ObjectSchema = {
-  type: 'object', properties: { answer: { type: 'integer' } }, required: ['answer'], additionalProperties: false,
+  type: 'object', properties: { answer: { type: 'integer', minimum: 0, maximum: 999 } }, required: ['answer'], additionalProperties: false,
 };
 
-/** The answer-first template: the final line alone. */
-export const ANSWER_FIRST_PATTERN = '#### (0|[1-9][0-9]*)';
+/**
+ * The answer-first template: the final line alone. Both templates bound the answer to 0..999 (a sum of
+ * two 2-digit numbers is below 200): a small model that keeps writing zeros would otherwise never end.
+ */
+export const ANSWER_FIRST_PATTERN = '#### (0|[1-9][0-9]{0,2})';
 
 export const CONSTRAIN_MODES = ['free', 'answer-first', 'json'] as const;
 export type ConstrainMode = (typeof CONSTRAIN_MODES)[number];

@@ -7,7 +7,7 @@ import Ajv from 'ajv';
 import { initBackend } from '../../src/backend';
 import { charTokenizer } from '../../src/data/char-tokenizer';
 import { GPT, makeConfig } from '../../src/model';
-import { ANSWER_SCHEMA, heldOutSums, measureConstrained } from '../../src/constrain';
+import { ANSWER_SCHEMA, compileDfa, dfaMatches, heldOutSums, measureConstrained, schemaPattern, upToPattern } from '../../src/constrain';
 
 const tok = charTokenizer();
 
@@ -34,17 +34,31 @@ describe('constrained templates measured', () => {
     const validate = new Ajv().compile(ANSWER_SCHEMA);
     for (const r of rows.filter((x) => x.mode === 'json')) {
       expect(r.passes).to.be.lessThan(r.tokens);
-      // a random model may write digits until maxTokens: then the reply is a prefix of a valid one
-      if (!r.stopped) expect(r.reply).to.match(/^\{"answer": -?\d*$/);
-      else {
-        expect(validate(JSON.parse(r.reply)), r.reply).to.equal(true);
-        expect(r.correct).to.equal(JSON.parse(r.reply).answer === r.expected);
-      }
+      // the answer is bounded (0..999), so even a random model's reply ends
+      expect(r.stopped, r.reply).to.equal(true);
+      expect(validate(JSON.parse(r.reply)), r.reply).to.equal(true);
+      expect(r.correct).to.equal(JSON.parse(r.reply).answer === r.expected);
     }
-    for (const r of rows.filter((x) => x.mode === 'answer-first')) expect(r.reply).to.match(r.stopped ? /^#### (0|[1-9][0-9]*)$/ : /^#### \d*$/);
+    for (const r of rows.filter((x) => x.mode === 'answer-first')) expect(r.reply).to.match(/^#### (0|[1-9][0-9]{0,2})$/);
     for (const r of rows.filter((x) => x.mode === 'free')) {
       expect(r.forced).to.equal(0);
       expect(r.passes).to.equal(r.tokens);
     }
+  });
+
+  it('bounds integers to 0..maximum exactly (brute force against numbers, and against ajv)', () => {
+    for (const max of [0, 5, 9, 10, 42, 99, 100, 305, 999, 1000, 1234]) {
+      const dfa = compileDfa(upToPattern(max));
+      for (let k = -3; k <= 1300; k++) expect(dfaMatches(dfa, String(k)), `${k} <= ${max}`).to.equal(k >= 0 && k <= max);
+      for (const bad of ['00', '01', '042', '', '-0']) expect(dfaMatches(dfa, bad), bad).to.equal(false);
+    }
+    const schema = { type: 'object' as const, properties: { n: { type: 'integer' as const, minimum: 0, maximum: 250 } }, required: ['n'], additionalProperties: false as const };
+    const dfa = compileDfa(schemaPattern(schema));
+    const validate = new Ajv().compile(schema);
+    for (let k = -2; k <= 300; k++) {
+      const text = `{"n": ${k}}`;
+      expect(dfaMatches(dfa, text), text).to.equal(validate(JSON.parse(text)) === true);
+    }
+    expect(() => schemaPattern({ type: 'object', properties: { n: { type: 'integer', maximum: 5 } }, required: ['n'] })).to.throw(/minimum 0/);
   });
 });
