@@ -15,7 +15,7 @@ import { promptFor } from '../data/world/task';
 import { GPT } from '../model';
 import { DecodeStats } from '../sample/control';
 import { sampleReplies } from '../sample/chat';
-import { calculatorTool, chatToolContext, toolControl } from './engine';
+import { calculatorTool, chatToolContext, toolControl, toolTraffic } from './engine';
 import { stepsExample, toolExample, TOOL_KINDS, ToolKind, ToolProblem } from './data';
 import { bootstrapMean, Interval } from '../think/bootstrap';
 
@@ -34,6 +34,8 @@ export interface ToolRow {
   correct: boolean;
   /** Tool calls the model opened. */
   calls: number;
+  /** The first call's text and the output that followed it (the tool's, or the model's own without the tool). */
+  call?: { input: string; output?: string };
 }
 
 /**
@@ -57,13 +59,14 @@ export function evaluateTools(model: GPT, tok: ChatTokenizer, problems: readonly
   const rows: ToolRow[] = [];
   for (const mode of modes) {
     const examples = problems.map((p) => (mode === 'steps' ? stepsExample(p) : toolExample(p)));
-    const control = toolControl(chatToolContext(tok, mode === 'tool' ? calculatorTool : undefined));
+    const ctx = chatToolContext(tok, mode === 'tool' ? calculatorTool : undefined);
+    const control = toolControl(ctx);
     const replies = sampleReplies(model, tok, examples.map(promptFor), { maxTokens: opts.maxTokens ?? 64, batchSize: opts.batchSize, control, stats: opts.stats });
     replies.forEach((r, i) => {
       const answer = toolAnswer(r.text);
       const p = problems[i];
       rows.push({ kind: p.kind, mode, question: examples[i].question, reply: r.text, expected: p.result, answer, correct: answer === p.result,
-        calls: r.ids.filter((id) => id === toolStart).length });
+        calls: r.ids.filter((id) => id === toolStart).length, call: toolTraffic(r.ids, ctx)[0] });
     });
   }
   return rows;
@@ -83,6 +86,10 @@ export interface ToolSummary {
   accuracy: Interval;
   /** The fraction of replies that opened a tool call. */
   callRate: number;
+  /** Of the replies with a call: the call's text is the question's expression (the model copied it). */
+  callCopied: number;
+  /** Of the replies with a call and an output: the answer is the output (the model copied the result back). */
+  answerCopied: number;
 }
 
 /**
@@ -96,8 +103,20 @@ export function summarizeTools(rows: readonly ToolRow[], seed = 0): ToolSummary[
     for (const kind of TOOL_KINDS) {
       const r = rows.filter((x) => x.mode === mode && x.kind === kind);
       if (r.length === 0) continue;
-      out.push({ kind, mode, n: r.length, accuracy: bootstrapMean(r.map((x) => (x.correct ? 1 : 0)), { seed }), callRate: r.filter((x) => x.calls > 0).length / r.length });
+      const called = r.filter((x) => x.call !== undefined);
+      const withOutput = called.filter((x) => x.call!.output !== undefined);
+      const frac = (k: number, n: number) => (n === 0 ? NaN : k / n);
+      out.push({
+        kind, mode, n: r.length, accuracy: bootstrapMean(r.map((x) => (x.correct ? 1 : 0)), { seed }), callRate: r.filter((x) => x.calls > 0).length / r.length,
+        callCopied: frac(called.filter((x) => x.call!.input.trim() === expressionOf(x.question)).length, called.length),
+        answerCopied: frac(withOutput.filter((x) => x.answer !== undefined && String(x.answer) === x.call!.output!.trim()).length, withOutput.length),
+      });
     }
   }
   return out;
+}
+
+/** The expression in a question: 'Calculate 4821+3719.' → '4821+3719';  'What is 47*6?' → '47*6' */
+export function expressionOf(question: string): string {
+  return question.replace(/^(Calculate |What is )/, '').replace(/[.?]$/, '');
 }

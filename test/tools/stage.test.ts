@@ -92,12 +92,16 @@ describe('tool fine-tuning data and stage', () => {
   });
 
   it('summarizes accuracy and tool-call rate per kind and mode (counted by hand)', () => {
-    const row = (kind: 'sum' | 'product', mode: 'steps' | 'tool', correct: boolean, calls: number): ToolRow =>
-      ({ kind, mode, question: '', reply: '', expected: 0, answer: 0, correct, calls });
-    const rows = [row('sum', 'tool', true, 1), row('sum', 'tool', true, 1), row('sum', 'tool', false, 0), row('sum', 'tool', true, 2), row('product', 'steps', false, 0)];
+    const row = (kind: 'sum' | 'product', mode: 'steps' | 'tool', correct: boolean, calls: number, call?: { input: string; output?: string }): ToolRow =>
+      ({ kind, mode, question: 'Calculate 2*3.', reply: '', expected: 6, answer: correct ? 6 : 5, correct, calls, call });
+    const rows = [row('sum', 'tool', true, 1, { input: '2*3', output: '6' }), row('sum', 'tool', true, 1, { input: '2*4', output: '6' }),
+      row('sum', 'tool', false, 0), row('sum', 'tool', true, 2, { input: '2*3' }), row('product', 'steps', false, 0)];
     const s = summarizeTools(rows);
     expect(s.map((x) => [x.mode, x.kind, x.n, x.accuracy.estimate, x.callRate])).to.deep.equal([['steps', 'product', 1, 0, 0], ['tool', 'sum', 4, 0.75, 0.75]]);
     expect(s[1].accuracy.lower).to.be.at.most(0.75);
+    // calls: 3, of which 2 copy '2*3'; outputs: 2, and both answers (6) equal the output
+    expect([s[1].callCopied, s[1].answerCopied]).to.deep.equal([2 / 3, 1]);
+    expect(Number.isNaN(s[0].callCopied)).to.equal(true);
     expect(percentInterval({ estimate: 0.4321, lower: 0.3, upper: 0.571, level: 0.95, n: 10 })).to.equal('43% [30–57]');
   });
 });
