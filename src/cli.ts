@@ -27,6 +27,7 @@ export const commands: Record<string, Command> = {
   rag: { summary: 'build a retrieval index of the world\'s documents, or answer a question from one (rag index|ask)', load: () => import('./cli/rag.js') },
   import: { summary: 'read a Hugging Face GPT-2 directory or a nanoGPT ckpt.pt into a lab checkpoint (--format hf|nanogpt --from DIR --out DIR)', load: async () => ({ run: (await import('./cli/export.js')).runImport }) },
   eval: { summary: 'evaluate a think model on held-out sums with a technique (greedy, vote, pass, best-of) as JSON', load: () => import('./cli/eval.js') },
+  ask: { summary: 'ask a chat checkpoint one question, with the calculator, a JSON schema or a LoRA adapter', load: () => import('./cli/ask.js') },
 };
 
 function usage(): string {

@@ -356,6 +356,27 @@ export const HELP: Record<string, CommandHelp> = {
       'gpt-lab eval --checkpoint runs/workshop/think-sft --technique best-of --n 8 --scorer runs/workshop/think-verifier',
     ],
   },
+  ask: {
+    summary: 'ask a chat checkpoint one question, with the calculator, a JSON schema or a LoRA adapter; prints JSON',
+    usage: '--checkpoint DIR [--calculator | --schema FILE] [--adapter FILE] [options] "QUESTION"',
+    options: [
+      opt('checkpoint', 'DIR', 'a chat stage directory (sft, sft-tools, rlhf, ...) holding its tokenizer.json', 'required'),
+      opt('prompt', 'TEXT', 'the question (or give it as the last argument)', 'the positional arguments'),
+      flag('calculator', 'run the calculator when the model writes a tool call; its output is forced, not sampled'),
+      opt('schema', 'FILE', 'a JSON schema (flat object, required keys in order): the reply is constrained to it', 'none'),
+      opt('adapter', 'FILE', 'LoRA adapters (.safetensors, writeAdapters) applied to the checkpoint', 'none'),
+      opt('max-tokens', 'N', 'most tokens of the reply, forced ones included', '64'),
+      opt('temperature', 'T', 'divides the logits: 0 is greedy', '0'),
+      opt('seed', 'N', 'seeds the sampling', '1337'),
+      BACKEND_OPTION,
+    ],
+    notes: ['--calculator and --schema both steer the decoder\'s row hook, so only one is taken; --adapter goes with either.'],
+    examples: [
+      'gpt-lab ask --checkpoint runs/workshop/sft-tools --calculator "Calculate 4821*37."',
+      'gpt-lab ask --checkpoint runs/workshop/sft --schema answer.json "What is 47+85?"',
+      'gpt-lab ask --checkpoint runs/workshop/sft --adapter runs/workshop/lora-json/adapter.safetensors "Where is Dusem?"',
+    ],
+  },
 };
 
 /** One option as the help shows it: optionLabel({ name: 'steps', value: 'N', ... }) → '--steps N'. */

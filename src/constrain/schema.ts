@@ -9,7 +9,7 @@
 // and the key text between the values is forced (forcedTokens in token-index.ts), so the model spends
 // forward passes only on the values. The spacing is Python's json.dumps: ', ' and ': '.
 // Left out: optional properties, nesting, arrays, numbers other than integers, \uXXXX escapes in strings,
-// minimum/maximum (not regular in a useful way), and any key order but the schema's.
+// minimum/maximum other than an integer in 0..maximum, and any key order but the schema's.
 
 import { assert } from '../util/assert';
 import { escapeRegex } from './regex';
@@ -17,7 +17,8 @@ import { escapeRegex } from './regex';
 /** One property's type. */
 export type PropertySchema =
   | { type: 'string'; maxLength?: number }
-  | { type: 'integer' }
+  /** With a maximum, minimum must be 0: the non-negative integers up to it, a finite (regular) set. */
+  | { type: 'integer'; minimum?: number; maximum?: number }
   | { type: 'boolean' }
   | { enum: (string | number | boolean)[] };
 
@@ -49,10 +50,40 @@ export function valuePattern(p: PropertySchema): string {
     assert(n === undefined || (Number.isInteger(n) && n >= 0), () => `maxLength (${n}) must be a whole number`);
     return `"${STRING_CHAR}${n === undefined ? '*' : `{0,${n}}`}"`;
   }
-  if (p.type === 'integer') return '-?(?:0|[1-9][0-9]*)';
+  if (p.type === 'integer') {
+    if (p.maximum === undefined && p.minimum === undefined) return '-?(?:0|[1-9][0-9]*)';
+    assert(p.minimum === 0 && Number.isSafeInteger(p.maximum) && p.maximum! >= 0,
+      () => `integer bounds minimum ${p.minimum} / maximum ${p.maximum} are not supported; give minimum 0 and a whole maximum >= 0, or neither`);
+    return upToPattern(p.maximum!);
+  }
   if (p.type === 'boolean') return '(?:true|false)';
   assert(false, () => `property type ${JSON.stringify(p)} is not supported; use string, integer, boolean or enum`);
   throw new Error('unreachable');
+}
+
+/**
+ * A pattern for the decimal integers 0..max, without leading zeros: shorter numbers, then numbers of
+ * max's length digit by digit (below max's digit: anything after; equal: recurse).
+ *
+ *   upToPattern(9) → '[0-9]';  upToPattern(42) matches '0'..'42' and not '43', '042' or '-1'
+ */
+export function upToPattern(max: number): string {
+  assert(Number.isSafeInteger(max) && max >= 0, () => `upToPattern: max (${max}) must be a whole number >= 0`);
+  const s = String(max);
+  const d = (lo: number, hi: number) => (lo === hi ? `${lo}` : `[${lo}-${hi}]`);
+  // Strings of the same length as t (leading zeros allowed) that are <= t.
+  const atMost = (t: string): string => {
+    const head = Number(t[0]);
+    if (t.length === 1) return d(0, head);
+    const alts = [`${head}${atMost(t.slice(1))}`];
+    if (head > 0) alts.push(`${d(0, head - 1)}[0-9]{${t.length - 1}}`);
+    return `(?:${alts.join('|')})`;
+  };
+  if (s.length === 1) return d(0, max);
+  const head = Number(s[0]);
+  const alts = ['0', s.length > 2 ? `[1-9][0-9]{0,${s.length - 2}}` : '[1-9]', `${head}${atMost(s.slice(1))}`];
+  if (head > 1) alts.push(`${d(1, head - 1)}[0-9]{${s.length - 1}}`);
+  return `(?:${alts.join('|')})`;
 }
 
 /**

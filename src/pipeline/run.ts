@@ -42,6 +42,8 @@ import { StageName, stageDir, stageSpec } from './table';
 import { ThinkExtra, trainThinkSft, verifierPairs } from '../think/stage';
 import { thinkSettings } from '../think/settings';
 import { DEFAULT_SFT_TRAIN } from '../sft/train';
+import { toolFineTune, ToolExtra } from '../tools/stage';
+import { toolboxSettings } from '../tools/settings';
 import { checkpointTokenizer, loadRewardStage, loadStageModel, readTokenizerDir, RewardStageModel, StageModel, stageModelOf, TOKENIZER_FILE } from './load';
 
 /** The world every stage uses: makeWorld()'s 'small' preset. */
@@ -94,6 +96,7 @@ export interface StageExtras {
   'think-verifier': RewardHooks;
   encoder: { onStep?: (s: EncoderStepInfo) => void; settings?: Partial<EncoderSettings> };
   openbook: TrainHooks & { settings?: Partial<OpenBookSettings> };
+  'sft-tools': TrainHooks;
 }
 
 /** The chat tokenizer stage. */
@@ -117,6 +120,7 @@ export interface StageResults {
   'think-verifier': RewardStageModel<RewardExtra>;
   encoder: StageModel<EncoderExtra, EncoderSettings>;
   openbook: StageModel<OpenBookExtra, SftTrainConfig>;
+  'sft-tools': StageModel<ToolExtra, SftTrainConfig>;
 }
 
 export type GetStageOptions<K extends StageName> = StageOptions & StageExtras[K];
@@ -445,6 +449,23 @@ const RUNNERS: Runners = {
     } finally {
       sft.model.dispose();
     }
+  },
+
+  async 'sft-tools'(o) {
+    const dir = dirOf('sft-tools', o);
+    if (!o.force && isFinished(dir, 'sft')) {
+      o.log?.(`sft-tools: loading the finished model in ${dir}`);
+      return loadStageModel(dir);
+    }
+    const s = toolboxSettings(o.profile).tools;
+    const settings = { ...s, train: withSteps({ ...s.train, ...(o.seed !== undefined ? { seed: o.seed } : {}) }, o.steps) };
+    const start = await startModel('sft-tools', o);
+    const from = resolveCheckpointDir(start.dir);
+    o.log?.(`sft-tools: fine-tuning on calculator traces from ${from} (${settings.train.maxSteps} steps) into ${dir}`);
+    const record = recordFromDir(start.dir, typed<CheckpointState>(start.state as never));
+    const run = await toolFineTune(start, stageWorld(), stageSettings(o.profile, o.seed).sft, settings, { dir, record }, { ...o, from });
+    o.log?.(`sft-tools: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
+    return { model: run.model, tok: start.tok, dir, state: typed<StageResults['sft-tools']['state']>(run.state), loaded: false };
   },
 };
 

@@ -4,7 +4,8 @@
 //                       ├→ reward-onpolicy      (notebook 06: comparisons of the SFT model's own replies)
 //                       ├→ reward-practice      (notebook 06: the same, on a few questions it practises)
 //                       ├→ rlhf                 (PPO / GRPO against reward-onpolicy)
-//                       └→ dpo                  (on reward-onpolicy's comparisons, no reward model)
+//                       ├→ dpo                  (on reward-onpolicy's comparisons, no reward model)
+//                       └→ sft-tools            (notebook 09: calculator traces, the tool's output out of the loss)
 //              base → think-sft → think-verifier   (notebook 07: answer formats, quality tags, checks; a verifier)
 //   base → encoder   (notebook 08: a contrastive retrieval encoder);  sft → openbook   (notebook 08: answers from passages)
 //
@@ -21,7 +22,7 @@ import { Profile } from '../profile';
 
 /** Every stage of the pipeline, in the order they run. */
 export const STAGES = ['tokenizer', 'base', 'sft', 'reward', 'reward-onpolicy', 'reward-practice', 'rlhf', 'dpo',
-  'think-sft', 'think-verifier', 'encoder', 'openbook'] as const;
+  'think-sft', 'think-verifier', 'encoder', 'openbook', 'sft-tools'] as const;
 export type StageName = (typeof STAGES)[number];
 
 /** One row of the table. */
@@ -52,6 +53,7 @@ export const PIPELINE: readonly StageSpec[] = [
   { name: 'think-verifier', from: 'think-sft', what: 'a verifier: right worked sums ranked above wrong ones', notebook: '07-think', code: 'src/think/stage.ts' },
   { name: 'encoder', from: 'base', what: 'a dense retrieval encoder, contrastive on (question, fact) pairs of training entities', notebook: '08-retrieval', code: 'src/retrieval/encoder.ts' },
   { name: 'openbook', from: 'sft', what: 'the SFT model fine-tuned to answer from passages in its context', notebook: '08-retrieval', code: 'src/retrieval/open-book-sft.ts' },
+  { name: 'sft-tools', from: 'sft', what: 'the SFT model fine-tuned to call the calculator (tool output out of the loss)', notebook: '09-toolbox', code: 'src/tools/stage.ts' },
 ];
 
 /**

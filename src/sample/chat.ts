@@ -13,7 +13,9 @@
 // its own positions, as if it were generated alone, at the price of a few steps per extra prompt
 // token. Each row draws from its own Rng(hashSeed(seed, row)), so a reply does not depend on which
 // other prompts share its batch. temperature 0 (the default) is greedy.
-// Left out: tool calls during generation (the calculator task), beam search.
+// A row control (control.ts) can mask a row's logits or force ids into it: the tool engine and the
+// constrained decoder both work through it. Forced ids are fed in one pass (continueBatch).
+// Left out: beam search.
 
 import * as tf from '@tensorflow/tfjs';
 import { assert } from '../util/assert';
@@ -22,6 +24,7 @@ import { Conversation, renderConversation, renderPrompt } from '../data/conversa
 import { Rng, hashSeed } from '../data/rng';
 import { GPT, LayerKV } from '../model';
 import { checkPickOptions, pickToken, PickOptions } from './pick';
+import { DecodeStats, maskedLogits, RowAction, RowControl } from './control';
 
 /** A model with the tokenizer it reads through: what every chat stage hands on. */
 export interface ChatModel {
@@ -37,6 +40,10 @@ export interface ReplyOptions extends PickOptions {
   seed?: number;
   /** Rows decoded together (default 32); only speed and memory depend on it. */
   batchSize?: number;
+  /** The row hook (control.ts): masks and forced ids, e.g. toolControl or constrainedControl. */
+  control?: RowControl;
+  /** Counts added to: forward passes, sampled and forced tokens. */
+  stats?: DecodeStats;
 }
 
 /** One sampled reply. */
@@ -49,6 +56,8 @@ export interface SampledReply {
   text: string;
   /** True when the reply ended with a stop token, false when it ran out of tokens or context. */
   stopped: boolean;
+  /** forced[i]: ids[i] was forced by the control (a tool's output, template text), not sampled. */
+  forced: boolean[];
 }
 
 /**
@@ -69,28 +78,56 @@ export function stopTokens(tok: ChatTokenizer): number[] {
   return ['<|assistant_end|>', '<|endoftext|>', '<|user_start|>', '<|bos|>'].map((s) => tok.special(s));
 }
 
+/** Options of continueBatch. */
+export interface ContinueOptions extends PickOptions {
+  /** Ids that end a row (included in its reply). */
+  stop: readonly number[];
+  /** Most new ids per row, forced ones included. */
+  maxTokens: number;
+  seed?: number;
+  /** The row hook (control.ts): masks and forced ids; the same function for every row. */
+  control?: RowControl;
+  /** Counts added to: forward passes, sampled and forced tokens. */
+  stats?: DecodeStats;
+}
+
+/** One continued row. */
+export interface ContinuedRow {
+  ids: number[];
+  /** forced[i]: ids[i] was forced by the control, not sampled. */
+  forced: boolean[];
+  stopped: boolean;
+}
+
 /**
  * Samples continuations of token prompts in one batch; each stops at a stop token, after maxTokens,
  * or when the context is full. Returns the new ids of each row and whether it stopped.
  *
  *   continueBatch(model, [[1, 2, 3], [4, 5]], { stop: [9], maxTokens: 5, temperature: 0 })
- *     → [{ ids: [...up to 5], stopped }, { ids, stopped }]
+ *     → [{ ids: [...up to 5], forced, stopped }, { ids, forced, stopped }]
+ *
+ * Each row keeps a queue of ids still to feed (its prompt, then the id it picked or the ids it was
+ * forced). A step feeds every row the same number n of queued ids, the shortest queue's length, in one
+ * forward pass; a row whose queue is then empty picks its next id from the logits after it. So a forced
+ * run of k ids costs one pass when the row is alone (or its neighbours are forced too), not k.
  */
-export function continueBatch(model: GPT, prompts: readonly number[][], opts: { stop: readonly number[]; maxTokens: number; seed?: number } & PickOptions,
-  rowSeeds?: readonly number[]): { ids: number[]; stopped: boolean }[] {
+export function continueBatch(model: GPT, prompts: readonly number[][], opts: ContinueOptions, rowSeeds?: readonly number[]): ContinuedRow[] {
   const T = model.config.blockSize;
   const V = model.config.vocabSize;
   const B = prompts.length;
+  const checkId = (id: number, what: string) => assert(Number.isInteger(id) && id >= 0 && id < V, () => `${what}: token ${id} is outside 0..${V - 1}`);
   prompts.forEach((p, b) => {
     assert(p.length > 0, () => `prompt ${b} is empty; pass at least one token`);
     assert(p.length < T, () => `prompt ${b} has ${p.length} tokens, which leaves no room for a reply in blockSize ${T}; shorten it`);
-    p.forEach((id, i) => assert(Number.isInteger(id) && id >= 0 && id < V, () => `prompt ${b}: token ${id} at position ${i} is outside 0..${V - 1}`));
+    p.forEach((id, i) => checkId(id, `prompt ${b} at position ${i}`));
   });
   const stop = new Set(opts.stop);
   const rngs = prompts.map((_, b) => new Rng(hashSeed(opts.seed ?? 1337, rowSeeds?.[b] ?? b)));
-  const out = prompts.map(() => ({ ids: [] as number[], stopped: false }));
+  const out: ContinuedRow[] = prompts.map(() => ({ ids: [], forced: [], stopped: false }));
   const done = prompts.map(() => opts.maxTokens <= 0);
-  const minLen = Math.min(...prompts.map((p) => p.length));
+  const queue = prompts.map((p) => [...p]);
+  const stats = opts.stats;
+  let fed = 0; // positions fed so far, the same for every row
   let kv: LayerKV[] = [];
   // Feeds idx [B, n] at the next positions; returns the logits after its last column, [B * V].
   const feed = (idx: Int32Array, n: number): Float32Array => {
@@ -105,37 +142,60 @@ export function continueBatch(model: GPT, prompts: readonly number[][], opts: { 
     for (let i = 0; i < flat.length; i += 2) kv.push({ k: flat[i] as tf.Tensor4D, v: flat[i + 1] as tf.Tensor4D });
     const data = logits.dataSync() as Float32Array;
     logits.dispose();
+    if (stats !== undefined) stats.passes += 1;
     return data;
   };
-  try {
-    const first = new Int32Array(B * minLen);
-    prompts.forEach((p, b) => first.set(p.slice(0, minLen), b * minLen));
-    let logits = feed(first, minLen); // predicts position minLen
-    for (let pos = minLen; ; pos++) {
-      const next = new Int32Array(B);
-      let active = false;
-      for (let b = 0; b < B; b++) {
-        const p = prompts[b];
-        if (done[b]) continue;
-        if (pos < p.length) { // still reading its prompt: ignore the prediction, feed the prompt token
-          next[b] = p[pos];
-          active = true;
-          continue;
-        }
-        const id = pickToken(logits.subarray(b * V, (b + 1) * V), opts, rngs[b]);
-        out[b].ids.push(id);
-        next[b] = id;
-        if (stop.has(id)) {
-          out[b].stopped = true;
-          done[b] = true;
-        } else if (out[b].ids.length >= opts.maxTokens || pos >= T) {
-          done[b] = true; // subtle: a token at position T was predicted from a full context but cannot be read
-        } else {
-          active = true;
-        }
+  // Appends one id at position `pos` (fed + what is queued); returns false when the row is finished.
+  const push = (b: number, id: number, forced: boolean): boolean => {
+    const pos = fed + queue[b].length;
+    out[b].ids.push(id);
+    out[b].forced.push(forced);
+    if (stop.has(id)) {
+      out[b].stopped = true;
+      return false;
+    }
+    // subtle: an id at position T was predicted from a full context but cannot be read
+    if (out[b].ids.length >= opts.maxTokens || pos >= T) return false;
+    queue[b].push(id);
+    return true;
+  };
+  // The row's queue is empty and `logits` predict its next position: force or sample until something is queued.
+  const decide = (b: number, logits: Float32Array) => {
+    for (;;) {
+      const action: RowAction = opts.control?.(out[b].ids) ?? { kind: 'sample' };
+      if (action.kind === 'sample') {
+        const row = logits.subarray(b * V, (b + 1) * V);
+        const id = pickToken(action.banned === undefined && action.allowed === undefined ? row : maskedLogits(row, action), opts, rngs[b]);
+        if (stats !== undefined) stats.sampled += 1;
+        if (!push(b, id, false)) done[b] = true;
+        return;
       }
-      if (!active) break;
-      logits = feed(next, 1); // predicts position pos + 1
+      assert(action.ids.length > 0, () => `row ${b}: the control forced no ids; force at least one or sample`);
+      if (stats !== undefined) stats.forcedRuns += 1;
+      for (const id of action.ids) {
+        checkId(id, `row ${b}: forced id`);
+        if (stats !== undefined) stats.forced += 1;
+        if (push(b, id, true)) continue;
+        done[b] = true;
+        return;
+      }
+      // subtle: after a forced run the logits are stale; the next decision waits for the pass that reads it
+      if (queue[b].length > 0) return;
+    }
+  };
+  try {
+    for (;;) {
+      const active = prompts.map((_, b) => b).filter((b) => !done[b]);
+      if (active.length === 0) break;
+      const n = Math.min(...active.map((b) => queue[b].length));
+      const idx = new Int32Array(B * n); // finished rows feed id 0: their outputs are never read
+      for (const b of active) idx.set(queue[b].slice(0, n), b * n);
+      const logits = feed(idx, n); // predicts position fed + n
+      fed += n;
+      for (const b of active) {
+        queue[b] = queue[b].slice(n);
+        if (queue[b].length === 0) decide(b, logits);
+      }
     }
   } finally {
     tf.dispose(kv.flatMap((l) => [l.k, l.v]));
@@ -160,10 +220,10 @@ export function sampleReplies(model: GPT, tok: ChatTokenizer, prompts: readonly 
   const out: SampledReply[] = [];
   for (let s = 0; s < ids.length; s += batchSize) {
     const chunk = ids.slice(s, s + batchSize);
-    const rows = continueBatch(model, chunk, { ...pick, stop, maxTokens }, chunk.map((_, i) => s + i));
+    const rows = continueBatch(model, chunk, { ...pick, stop, maxTokens, control: opts.control, stats: opts.stats }, chunk.map((_, i) => s + i));
     rows.forEach((r, i) => {
       const body = r.stopped ? r.ids.slice(0, -1) : r.ids;
-      out.push({ promptIds: chunk[i], ids: r.ids, text: tok.decode(body), stopped: r.stopped });
+      out.push({ promptIds: chunk[i], ids: r.ids, text: tok.decode(body), stopped: r.stopped, forced: r.forced });
     });
   }
   return out;

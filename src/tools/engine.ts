@@ -13,9 +13,12 @@
 // tool writes the output frame; a call cannot nest or end before it starts). Because it reads only the
 // ids, it holds no state: the batched decoder calls it per row per step, and a row can be replayed.
 // The forced ids are not sampled: the decoder marks them so (no log-probs, no loss).
+// toolControl hands toolStep to the decoder as its row hook (src/sample/control.ts).
 // Left out: the decoder itself (src/sample/), several tools (one named tool is enough for the lesson).
 
 import { runCalculator } from '../data/world/calculator';
+import { ChatTokenizer, chatTokens } from '../data/char-tokenizer';
+import type { RowControl } from '../sample/control';
 
 /** The special ids that frame tool traffic (the fields of ChatTokens with these names). */
 export interface ToolTokens {
@@ -101,4 +104,47 @@ function safeEncode(ctx: ToolContext, text: string): number[] {
  */
 export function calculatorTool(input: string): string {
   return runCalculator(input.trim());
+}
+
+/**
+ * The tool engine as the batched decoder's row hook (src/sample/control.ts): toolStep's 'force' becomes
+ * forced ids, its 'sample' a sample with the banned ids masked.
+ *
+ *   sampleReplies(model, tok, prompts, { control: toolControl(chatToolContext(tok, calculatorTool)) })
+ */
+export function toolControl(ctx: ToolContext): RowControl {
+  return (reply) => {
+    const a = toolStep(reply, ctx);
+    return a.kind === 'force' ? { kind: 'force', ids: a.ids } : { kind: 'sample', banned: a.banned };
+  };
+}
+
+/**
+ * A chat tokenizer's tool context: its tool tokens and codec, with the tool (or without: taken away).
+ *
+ *   chatToolContext(tok, calculatorTool).tokens.toolStart → tok.special('<|tool_start|>')
+ */
+export function chatToolContext(tok: ChatTokenizer, run?: (input: string) => string): ToolContext {
+  const c = chatTokens(tok);
+  const tokens = { toolStart: c.toolStart, toolEnd: c.toolEnd, outputStart: c.outputStart, outputEnd: c.outputEnd };
+  return { tokens, decode: (ids) => tok.decode(ids), encode: (text) => tok.encode(text), run };
+}
+
+/**
+ * The tool traffic in a reply: each call's text and the output that followed it (undefined when none did).
+ *
+ *   toolTraffic([S, '2', '*', '3', E, O, '6', C, '#', ...], ctx) → [{ input: '2*3', output: '6' }]
+ */
+export function toolTraffic(ids: readonly number[], ctx: Pick<ToolContext, 'tokens' | 'decode'>): { input: string; output?: string }[] {
+  const t = ctx.tokens;
+  const out: { input: string; output?: string }[] = [];
+  let open = -1;
+  let outStart = -1;
+  ids.forEach((id, i) => {
+    if (id === t.toolStart) open = i;
+    else if (id === t.toolEnd && open >= 0) { out.push({ input: ctx.decode(ids.slice(open + 1, i)) }); open = -1; }
+    else if (id === t.outputStart) outStart = i;
+    else if (id === t.outputEnd && outStart >= 0 && out.length > 0) { out[out.length - 1].output = ctx.decode(ids.slice(outStart + 1, i)); outStart = -1; }
+  });
+  return out;
 }

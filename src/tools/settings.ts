@@ -1,0 +1,74 @@
+// Notebook 09's settings per profile: the tool fine-tuning stage (sft-tools), its evaluation, the
+// constrained-decoding measurements and the LoRA / low-precision sweeps. src/pipeline/run.ts and the
+// notebook read them; only the CLI and the notebook read the profile from the environment.
+//
+//   toolboxSettings('workshop').tools.train.maxSteps → 150
+//
+// Left out: the pipeline's own stages (src/pipeline/settings.ts).
+
+import { Profile } from '../profile';
+import { SftTrainConfig } from '../sft/train';
+import { ToolDataSettings } from './data';
+
+/** The sft-tools stage: data and training. */
+export interface ToolStageSettings {
+  data: ToolDataSettings;
+  train: Partial<SftTrainConfig>;
+}
+
+/** Everything notebook 09 measures, per profile. */
+export interface ToolboxSettings {
+  tools: ToolStageSettings;
+  /** Held-out problems per kind (sum, product) for the tool measurements. */
+  evalPerKind: number;
+  /** Most reply tokens when measuring. */
+  maxTokens: number;
+  /** Held-out 2-digit sums for the constrained-decoding measurements. */
+  constrainQuestions: number;
+  lora: {
+    /** The ranks compared with full fine-tuning. */
+    ranks: number[];
+    /** The learning-rate grid of the adapters (alpha = 2 * rank) and of full fine-tuning. */
+    loraLrs: number[];
+    fullLrs: number[];
+    /** Steps of every run, conversations per step, training and validation conversations. */
+    steps: number;
+    batchSize: number;
+    examples: number;
+    valExamples: number;
+  };
+}
+
+const SCHEDULE = (maxLr: number, warmupSteps: number, decaySteps: number) => ({ maxLr, minLr: maxLr / 10, warmupSteps, decaySteps });
+
+const SETTINGS: Record<Profile, ToolboxSettings> = {
+  ci: {
+    tools: {
+      data: { examples: 300, valExamples: 32, weights: { tool: 1, steps: 1, sft: 1 } },
+      train: { batchSize: 8, maxSteps: 12, evalEvery: 0, evalBatches: 2, logEvery: 4, schedule: SCHEDULE(2e-3, 2, 12) },
+    },
+    evalPerKind: 6, maxTokens: 40, constrainQuestions: 8,
+    lora: { ranks: [1, 8], loraLrs: [1e-2], fullLrs: [1e-3], steps: 4, batchSize: 8, examples: 64, valExamples: 16 },
+  },
+  workshop: {
+    tools: {
+      data: { examples: 3000, valExamples: 32, weights: { tool: 1, steps: 1, sft: 1 } },
+      train: { batchSize: 16, maxSteps: 150, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: SCHEDULE(2e-3, 10, 150) },
+    },
+    evalPerKind: 32, maxTokens: 64, constrainQuestions: 48,
+    lora: { ranks: [1, 2, 4, 8, 16], loraLrs: [3e-3, 1e-2], fullLrs: [3e-4, 1e-3], steps: 30, batchSize: 16, examples: 600, valExamples: 32 },
+  },
+  full: {
+    tools: {
+      data: { examples: 6000, valExamples: 64, weights: { tool: 1, steps: 1, sft: 1 } },
+      train: { batchSize: 16, maxSteps: 400, evalEvery: 100, evalBatches: 4, logEvery: 10, schedule: SCHEDULE(1e-3, 20, 400) },
+    },
+    evalPerKind: 64, maxTokens: 72, constrainQuestions: 96,
+    lora: { ranks: [1, 2, 4, 8, 16], loraLrs: [1e-3, 3e-3, 1e-2], fullLrs: [1e-4, 3e-4, 1e-3], steps: 80, batchSize: 16, examples: 1200, valExamples: 64 },
+  },
+};
+
+/** The settings of a profile. */
+export function toolboxSettings(prof: Profile): ToolboxSettings {
+  return SETTINGS[prof];
+}
