@@ -6,27 +6,13 @@
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { commands, main } from '../src/cli';
+import { commands } from '../src/cli';
+import { gptLab } from './helpers/cli';
 import { HELP } from '../src/cli/usage';
 import { PRESET_NAMES } from '../src/model';
 import { DEFAULT_TRAIN, TRAIN_PRESETS } from '../src/train';
 
 const BIN = path.resolve(__dirname, '../../bin/gpt-lab.js');
-
-/** Runs main(argv) in this process, capturing what it prints. */
-async function gptLab(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => { out.push(a.join(' ')); };
-  console.error = (...a: unknown[]) => { err.push(a.join(' ')); };
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    Object.assign(console, { log, error });
-  }
-}
 
 /** The options `gpt-lab <argv>` parses, from its own "unknown option" error: ['--steps', '--force', ...]. */
 async function parsedOptions(...argv: string[]): Promise<string[]> {

@@ -24,7 +24,7 @@ import { ChatBpeTokenizer, trainChatTokenizer, worldTokenizerTexts } from '../to
 import { GPT } from '../model';
 import { Checkpoint, CheckpointState, hasCheckpoint, loadCheckpoint, readCheckpointState, resolveCheckpointDir } from '../train/checkpoint';
 import { withSteps } from '../train/schedule';
-import { BaseExtra, pretrainWorld, StageSave, TrainHooks, WORLD_DATA } from '../train/world';
+import { BaseExtra, pretrainWorld, StageSave, TrainedModel, TrainHooks, WORLD_DATA } from '../train/world';
 import { TrainConfig } from '../train/trainer';
 import { fineTune, SftExtra } from '../sft/stage';
 import { SftTrainConfig } from '../sft/train';
@@ -255,30 +255,8 @@ const RUNNERS: Runners = {
   },
 
   async sft(o) {
-    const dir = dirOf('sft', o);
     const s = stageSettings(o.profile, o.seed).sft;
-    const state = o.force ? undefined : peekState(dir);
-    if (state?.extra?.done === true) {
-      o.log?.(`sft: loading the finished model in ${dir}`);
-      return loadStageModel(dir);
-    }
-    let start: StageModel;
-    let from: string;
-    let resume: Checkpoint | undefined;
-    if (state !== undefined) {
-      resume = loadCheckpoint(dir);
-      start = stageModelOf(dir, resume, false);
-      from = String(resume.state.extra?.from ?? dir);
-    } else {
-      start = await startModel('sft', o);
-      from = resolveCheckpointDir(start.dir);
-    }
-    const settings = { ...s, train: withSteps(s.train, o.steps) };
-    o.log?.(`sft: ${resume !== undefined ? `resuming at step ${resume.state.step}` : 'fine-tuning'} from ${from} (${settings.train.maxSteps} steps) into ${dir}`);
-    const record = recordFromDir(resume !== undefined ? dir : start.dir, resume?.state ?? typed<CheckpointState>(start.state as never));
-    const run = await fineTune(start, stageWorld(), settings, { dir, record }, { ...o, resume, from });
-    o.log?.(`sft: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
-    return { model: run.model, tok: start.tok, dir, state: typed<StageResults['sft']['state']>(run.state), loaded: false };
+    return fineTuneStage('sft', o, { ...s, train: withSteps(s.train, o.steps) }, 'fine-tuning', fineTune);
   },
 
   async reward(o) {
@@ -387,30 +365,8 @@ const RUNNERS: Runners = {
   },
 
   async openbook(o) {
-    const dir = dirOf('openbook', o);
     const s = { ...ragSettings(o.profile, o.seed).openBook, ...o.settings };
-    const state = o.force ? undefined : peekState(dir);
-    if (state?.extra?.done === true) {
-      o.log?.(`openbook: loading the finished model in ${dir}`);
-      return loadStageModel(dir);
-    }
-    let start: StageModel;
-    let from: string;
-    let resume: Checkpoint | undefined;
-    if (state !== undefined) {
-      resume = loadCheckpoint(dir);
-      start = stageModelOf(dir, resume, false);
-      from = String(resume.state.extra?.from ?? dir);
-    } else {
-      start = await startModel('openbook', o);
-      from = resolveCheckpointDir(start.dir);
-    }
-    const settings = { ...s, train: withSteps(s.train, o.steps) };
-    o.log?.(`openbook: ${resume !== undefined ? `resuming at step ${resume.state.step}` : 'fine-tuning on open-book questions'} from ${from} (${settings.train.maxSteps} steps) into ${dir}`);
-    const record = recordFromDir(resume !== undefined ? dir : start.dir, resume?.state ?? typed<CheckpointState>(start.state as never));
-    const run = await fineTuneOpenBook(start, stageWorld(), settings, { dir, record }, { ...o, resume, from });
-    o.log?.(`openbook: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
-    return { model: run.model, tok: start.tok, dir, state: typed<StageResults['openbook']['state']>(run.state), loaded: false };
+    return fineTuneStage('openbook', o, { ...s, train: withSteps(s.train, o.steps) }, 'fine-tuning on open-book questions', fineTuneOpenBook);
   },
 
   async 'think-sft'(o) {
@@ -468,6 +424,37 @@ const RUNNERS: Runners = {
     return { model: run.model, tok: start.tok, dir, state: typed<StageResults['sft-tools']['state']>(run.state), loaded: false };
   },
 };
+
+/**
+ * A fine-tuning stage (sft, openbook): loaded when its directory holds a finished checkpoint (unless force),
+ * resumed when it holds an unfinished one, else fine-tuned from the table's `from` stage; saved once by `train`.
+ */
+async function fineTuneStage<K extends 'sft' | 'openbook', S>(name: K, o: StageOptions & TrainHooks, settings: S & { train: Partial<SftTrainConfig> },
+  what: string, train: (start: StageModel, world: World, s: S, save: StageSave, opts: TrainHooks & { resume?: Checkpoint; from: string }) => Promise<TrainedModel>,
+): Promise<StageResults[K]> {
+  const dir = dirOf(name, o);
+  const state = o.force ? undefined : peekState(dir);
+  if (state?.extra?.done === true) {
+    o.log?.(`${name}: loading the finished model in ${dir}`);
+    return loadStageModel(dir) as StageResults[K];
+  }
+  let start: StageModel;
+  let from: string;
+  let resume: Checkpoint | undefined;
+  if (state !== undefined) {
+    resume = loadCheckpoint(dir);
+    start = stageModelOf(dir, resume, false);
+    from = String(resume.state.extra?.from ?? dir);
+  } else {
+    start = await startModel(name, o);
+    from = resolveCheckpointDir(start.dir);
+  }
+  o.log?.(`${name}: ${resume !== undefined ? `resuming at step ${resume.state.step}` : what} from ${from} (${settings.train.maxSteps} steps) into ${dir}`);
+  const record = recordFromDir(resume !== undefined ? dir : start.dir, resume?.state ?? typed<CheckpointState>(start.state as never));
+  const run = await train(start, stageWorld(), settings, { dir, record }, { ...o, resume, from });
+  o.log?.(`${name}: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
+  return { model: run.model, tok: start.tok, dir, state: typed<StageResults[K]['state']>(run.state), loaded: false } as StageResults[K];
+}
 
 /** The SFT model twice: the policy (trained) and the reference (frozen), and the checkpoint it came from. */
 async function policyAndReference(name: 'rlhf' | 'dpo', o: StageOptions): Promise<{ policy: StageModel; reference: GPT; from: string }> {

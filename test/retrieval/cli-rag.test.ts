@@ -7,25 +7,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../../src/backend';
-import { main } from '../../src/cli';
+import { gptLab } from '../helpers/cli';
 import { GPT, makeConfig } from '../../src/model';
 import { saveCheckpoint } from '../../src/train/checkpoint';
 import { CHAT_BPE_SPECIALS, trainChatTokenizer } from '../../src/tokenizer/chat';
 
 const tok = trainChatTokenizer([], 256 + CHAT_BPE_SPECIALS.length);
-
-async function gptLab(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => { out.push(a.join(' ')); };
-  console.error = (...a: unknown[]) => { err.push(a.join(' ')); };
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    Object.assign(console, { log, error });
-  }
-}
 
 /** A tiny chat model saved as a finished stage, with the byte-level chat tokenizer inside. */
 function saveTiny(dir: string, stage: 'encoder' | 'openbook', seed: number): void {

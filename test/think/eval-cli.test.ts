@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../src/cli';
+import { gptLab } from '../helpers/cli';
 import { initBackend } from '../../src/backend';
 import { getStage } from '../../src/pipeline';
 import { loadRewardStage, loadStageModel } from '../../src/pipeline/load';
@@ -17,19 +17,6 @@ import { thinkSettings } from '../../src/think/settings';
 import { DEFAULT_SFT_TRAIN } from '../../src/sft/train';
 import { sumPrompt, sumQuestion, thinkExample } from '../../src/think/sums';
 import { user } from '../../src/data/conversation';
-
-async function gptLab(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => { out.push(a.join(' ')); };
-  console.error = (...a: unknown[]) => { err.push(a.join(' ')); };
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    Object.assign(console, { log, error });
-  }
-}
 
 interface Row { a: number; b: number; outcome: number; replies: { text: string; tokens: number }[] }
 

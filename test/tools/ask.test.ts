@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../../src/backend';
-import { main } from '../../src/cli';
+import { gptLab } from '../helpers/cli';
 import { charTokenizer } from '../../src/data/char-tokenizer';
 import { GPT, makeConfig } from '../../src/model';
 import { saveCheckpoint } from '../../src/train/checkpoint';
@@ -15,20 +15,6 @@ import { createAdapters, disposeAdapters, writeAdapters } from '../../src/lora';
 import { toolTraffic } from '../../src/tools';
 
 const tok = charTokenizer();
-
-async function gptLab(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => { out.push(a.join(' ')); };
-  console.error = (...a: unknown[]) => { err.push(a.join(' ')); };
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    Object.assign(console, { log, error });
-  }
-}
 
 describe('gpt-lab ask', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ask-'));

@@ -5,25 +5,9 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../src/cli';
+import { gptLab } from '../helpers/cli';
 import { checkOutputPath } from '../../src/util/output-path';
 import { GptLabError } from '../../src/util/assert';
-
-/** Runs main(argv) in this process: its exit code, what it printed, and how long it took. */
-async function gptLab(...argv: string[]): Promise<{ code: number; out: string; err: string; ms: number }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => { out.push(a.join(' ')); };
-  console.error = (...a: unknown[]) => { err.push(a.join(' ')); };
-  const t0 = Date.now();
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n'), ms: Date.now() - t0 };
-  } finally {
-    Object.assign(console, { log, error });
-  }
-}
 
 describe('checkOutputPath', () => {
   let root: string;
