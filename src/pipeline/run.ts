@@ -37,7 +37,9 @@ import { DpoExtra, RlhfExtra, dpoPairs, rewardFnOf, trainDpoStage, trainRlhf } f
 import { DpoConfig, DpoStepInfo, makeDpoConfig } from '../rlhf/dpo';
 import { RlAlgo, RlConfig, RlStepInfo, makeRlConfig } from '../rlhf/rl';
 import { PipelineSettings, pipelineSettings } from './settings';
-import { EncoderExtra, EncoderStepInfo, EncoderSettings, OpenBookExtra, OpenBookSettings, fineTuneOpenBook, ragSettings, trainEncoderStage } from '../retrieval/stages';
+import {
+  EncoderExtra, EncoderStepInfo, EncoderSettings, OpenBookExtra, OpenBookSettings, fineTuneOpenBook, ragSettings, trainEncoderStage,
+} from '../retrieval/stages';
 import { StageName, stageDir, stageSpec } from './table';
 import { ThinkExtra, trainThinkSft, verifierPairs } from '../think/stage';
 import { thinkSettings } from '../think/settings';
@@ -179,6 +181,16 @@ function recordFromDir(dir: string, state: CheckpointState): StageSave['record']
   return { tokenizer: state.tokenizer, data: state.data ?? WORLD_DATA, files: json === undefined ? undefined : { [TOKENIZER_FILE]: json } };
 }
 
+/** The record of a stage model's own checkpoint (its tokenizer file and data), for a stage that starts from it. */
+function recordOfModel(m: { dir: string; state: unknown }): StageSave['record'] {
+  return recordFromDir(m.dir, typed<CheckpointState>(m.state as never));
+}
+
+/** The line a fine-tuning stage logs when it has trained: its seconds and validation loss. */
+function trainedLine(name: string, state: CheckpointState): string {
+  return `${name}: trained in ${Number(state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${state.metrics?.valLoss?.toFixed(3)}`;
+}
+
 /**
  * A stage's model: loaded when its directory holds a finished checkpoint (unless force), resumed when
  * it holds an unfinished one (base and SFT), else trained from the table's `from` stage (got the same
@@ -250,7 +262,7 @@ const RUNNERS: Runners = {
       : `base: pretraining on the world's documents (${train.maxSteps} steps) into ${dir}`);
     const record = resume !== undefined ? recordOf(undefined, resume) : recordOf(tok as ChatBpeTokenizer);
     const run = await pretrainWorld(stageWorld(), tok, { ...s, train }, { dir, record }, { ...o, resume });
-    o.log?.(`base: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
+    o.log?.(trainedLine('base', run.state));
     return { model: run.model, tok, dir, state: typed<StageResults['base']['state']>(run.state), loaded: false };
   },
 
@@ -272,7 +284,7 @@ const RUNNERS: Runners = {
       const from = resolveCheckpointDir(sft.dir);
       const splits = rewardData(stageWorld(), settings, rewardTokens(sft.tok), sft.model.config.blockSize);
       o.log?.(`reward: training from ${from} (${settings.train.maxSteps} steps of ${settings.train.batchSize} pairs) into ${dir}`);
-      const r = await trainRewardStage(sft, splits, settings, { dir, record: recordFromDir(sft.dir, typed<CheckpointState>(sft.state as never)) }, { ...o, from });
+      const r = await trainRewardStage(sft, splits, settings, { dir, record: recordOfModel(sft) }, { ...o, from });
       return { ...r, dir, state: typed<StageResults['reward']['state']>(r.state), loaded: false };
     } finally {
       sft.model.dispose();
@@ -355,7 +367,7 @@ const RUNNERS: Runners = {
     try {
       const from = resolveCheckpointDir(start.dir);
       o.log?.(`encoder: contrastive training from ${from} (${settings.steps} steps of ${settings.batchSize} pairs, τ ${settings.temperature}) into ${dir}`);
-      const run = await trainEncoderStage(start, stageWorld(), settings, { dir, record: recordFromDir(start.dir, typed<CheckpointState>(start.state as never)) }, { from, onStep: o.onStep });
+      const run = await trainEncoderStage(start, stageWorld(), settings, { dir, record: recordOfModel(start) }, { from, onStep: o.onStep });
       o.log?.(`encoder: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, last loss ${run.state.metrics?.trainLoss?.toFixed(3)} (chance ln ${settings.batchSize} = ${Math.log(settings.batchSize).toFixed(3)})`);
       return { model: run.model, tok: start.tok, dir, state: typed<StageResults['encoder']['state']>(run.state), loaded: false };
     } catch (e) {
@@ -366,7 +378,8 @@ const RUNNERS: Runners = {
 
   async openbook(o) {
     const s = { ...ragSettings(o.profile, o.seed).openBook, ...o.settings };
-    return fineTuneStage('openbook', o, { ...s, train: withSteps(s.train, o.steps) }, 'fine-tuning on open-book questions', fineTuneOpenBook);
+    const settings = { ...s, train: withSteps(s.train, o.steps) };
+    return fineTuneStage('openbook', o, settings, 'fine-tuning on open-book questions', fineTuneOpenBook);
   },
 
   async 'think-sft'(o) {
@@ -381,9 +394,9 @@ const RUNNERS: Runners = {
     const base = await startModel('think-sft', o);
     const from = resolveCheckpointDir(base.dir);
     o.log?.(`think-sft: fine-tuning ${from} on ${settings.examples} sums in every format (${settings.train.maxSteps} steps) into ${dir}`);
-    const record = recordFromDir(base.dir, typed<CheckpointState>(base.state as never));
+    const record = recordOfModel(base);
     const run = await trainThinkSft(base, settings, { dir, record }, { ...o, from, seed });
-    o.log?.(`think-sft: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
+    o.log?.(trainedLine('think-sft', run.state));
     return { model: run.model, tok: base.tok, dir, state: typed<StageResults['think-sft']['state']>(run.state), loaded: false };
   },
 
@@ -400,7 +413,7 @@ const RUNNERS: Runners = {
       const from = resolveCheckpointDir(sft.dir);
       const splits = verifierPairs(rewardTokens(sft.tok), sft.model.config.blockSize, settings, o.seed ?? 0);
       o.log?.(`think-verifier: ${splits.train.length} right-against-wrong pairs, ${settings.train.maxSteps} steps, from ${from} into ${dir}`);
-      const r = await trainRewardStage(sft, splits, settings, { dir, record: recordFromDir(sft.dir, typed<CheckpointState>(sft.state as never)) }, { ...o, from }, { kind: 'verifier' });
+      const r = await trainRewardStage(sft, splits, settings, { dir, record: recordOfModel(sft) }, { ...o, from }, { kind: 'verifier' });
       return { ...r, dir, state: typed<StageResults['think-verifier']['state']>(r.state), loaded: false };
     } finally {
       sft.model.dispose();
@@ -418,9 +431,9 @@ const RUNNERS: Runners = {
     const start = await startModel('sft-tools', o);
     const from = resolveCheckpointDir(start.dir);
     o.log?.(`sft-tools: fine-tuning on calculator traces from ${from} (${settings.train.maxSteps} steps) into ${dir}`);
-    const record = recordFromDir(start.dir, typed<CheckpointState>(start.state as never));
+    const record = recordOfModel(start);
     const run = await toolFineTune(start, stageWorld(), stageSettings(o.profile, o.seed).sft, settings, { dir, record }, { ...o, from });
-    o.log?.(`sft-tools: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
+    o.log?.(trainedLine('sft-tools', run.state));
     return { model: run.model, tok: start.tok, dir, state: typed<StageResults['sft-tools']['state']>(run.state), loaded: false };
   },
 };
@@ -429,8 +442,10 @@ const RUNNERS: Runners = {
  * A fine-tuning stage (sft, openbook): loaded when its directory holds a finished checkpoint (unless force),
  * resumed when it holds an unfinished one, else fine-tuned from the table's `from` stage; saved once by `train`.
  */
-async function fineTuneStage<K extends 'sft' | 'openbook', S>(name: K, o: StageOptions & TrainHooks, settings: S & { train: Partial<SftTrainConfig> },
-  what: string, train: (start: StageModel, world: World, s: S, save: StageSave, opts: TrainHooks & { resume?: Checkpoint; from: string }) => Promise<TrainedModel>,
+async function fineTuneStage<K extends 'sft' | 'openbook', S>(
+  name: K, o: StageOptions & TrainHooks, settings: S & { train: Partial<SftTrainConfig> }, what: string,
+  train: (start: StageModel, world: World, s: S, save: StageSave, opts: TrainHooks & { resume?: Checkpoint; from: string }) =>
+    Promise<TrainedModel>,
 ): Promise<StageResults[K]> {
   const dir = dirOf(name, o);
   const state = o.force ? undefined : peekState(dir);
@@ -449,10 +464,11 @@ async function fineTuneStage<K extends 'sft' | 'openbook', S>(name: K, o: StageO
     start = await startModel(name, o);
     from = resolveCheckpointDir(start.dir);
   }
-  o.log?.(`${name}: ${resume !== undefined ? `resuming at step ${resume.state.step}` : what} from ${from} (${settings.train.maxSteps} steps) into ${dir}`);
+  const how = resume !== undefined ? `resuming at step ${resume.state.step}` : what;
+  o.log?.(`${name}: ${how} from ${from} (${settings.train.maxSteps} steps) into ${dir}`);
   const record = recordFromDir(resume !== undefined ? dir : start.dir, resume?.state ?? typed<CheckpointState>(start.state as never));
   const run = await train(start, stageWorld(), settings, { dir, record }, { ...o, resume, from });
-  o.log?.(`${name}: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${run.state.metrics?.valLoss?.toFixed(3)}`);
+  o.log?.(trainedLine(name, run.state));
   return { model: run.model, tok: start.tok, dir, state: typed<StageResults[K]['state']>(run.state), loaded: false } as StageResults[K];
 }
 
@@ -480,7 +496,7 @@ async function onPolicyStage(name: 'reward-onpolicy' | 'reward-practice', o: Sta
       ? `${splits.train.length} comparisons of the SFT model's own replies (${settings.sampling.samples} per question, ${(performance.now() - started) / 1000 | 0} s to sample)`
       : `${splits.train.length} templated comparisons (notebook 05's): every reply of the SFT model to a question scored the same, so its own replies give no comparisons`;
     o.log?.(`reward: ${what}; training ${settings.train.maxSteps} steps into ${dir}`);
-    const r = await trainRewardStage(sft, splits, settings, { dir, record: recordFromDir(sft.dir, typed<CheckpointState>(sft.state as never)) }, { ...o, from }, onPolicyRecord(splits));
+    const r = await trainRewardStage(sft, splits, settings, { dir, record: recordOfModel(sft) }, { ...o, from }, onPolicyRecord(splits));
     return { ...r, dir, state: r.state as unknown as RewardStageModel<OnPolicyExtra>['state'], loaded: false };
   } finally {
     sft.model.dispose();
