@@ -40,7 +40,8 @@ export function runSeed(): number | undefined {
   const raw = process.env.GPTLAB_SEED;
   if (raw === undefined || raw.trim() === '') return undefined;
   assert(/^\d+$/.test(raw.trim()) && Number.isSafeInteger(Number(raw.trim())),
-    () => `GPTLAB_SEED='${raw}' is not a seed; use a non-negative integer such as 2, or unset it for the profile's own seeds`);
+    () => `GPTLAB_SEED='${raw}' is not a seed; use a non-negative integer such as 2, or unset it for the profile's own ` +
+      'seeds');
   return Number(raw.trim());
 }
 

@@ -27,7 +27,8 @@ export async function run(argv: string[]): Promise<number> {
     assert(hit, () => `no notebook named '${name}'; the notebooks are: ${all.map((n) => path.basename(n, '.ipynb')).join(', ')}`);
     return hit;
   });
-  const env: Record<string, string> = { GPTLAB_PROFILE: profile, ...(seed !== undefined ? { GPTLAB_SEED: String(seed) } : {}) };
+  const env: Record<string, string> = { GPTLAB_PROFILE: profile };
+  if (seed !== undefined) env.GPTLAB_SEED = String(seed);
   const envText = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
   console.log(`executing ${chosen.length} notebook(s) with ${envText}; outputs in ${outDir}`);
   let passed = 0;

@@ -60,7 +60,7 @@ const SWEEP: Record<Profile, VocabSweepSettings> = {
   },
 };
 
-/** The sweep's settings for a profile ('ci' runs in seconds, 'workshop' in about a minute, 'full' is the table the prose quotes). */
+/** The sweep's settings: 'ci' runs in seconds, 'workshop' in under a minute, 'full' is the table the prose quotes. */
 export function vocabSweepSettings(prof: Profile): VocabSweepSettings {
   return SWEEP[prof];
 }
