@@ -9,10 +9,12 @@
 //   <|passage_start|>Zevim is 41 years old.<|passage_end|><|passage_start|>Kiki is a cat.<|passage_end|>
 //   Question: How old is Zevim?  →  Zevim is 41 years old.
 //
-// The questions are about a SECOND invented world (openBookWorld: the same sizes, another seed, none
-// of it held out), never about the stage world: its names are new to the model, so memory cannot
+// The questions are about OTHER invented worlds (openBookWorld: the same sizes, other seeds, none of
+// them held out), never about the stage world: their names are new to the model, so memory cannot
 // answer and only reading the passage can (trained on the stage world's public entities, whose facts
-// pretraining stated, the model learns to answer from memory and ignore the passages). No held-out
+// pretraining stated, the model learns to answer from memory and ignore the passages). Many worlds, not
+// one: trained on one second world (~90 entities), the model memorised that world's facts, a shortcut
+// easier than copying, and scored 5-8% on held-out questions even with the right passage given. No held-out
 // fact the notebook scores is in the training data, not even as a masked passage. Passages are single
 // facts (as the fact chunker cuts them) or, in a fraction of the examples, whole documents; the right
 // one sits at a random position among 0..maxDistractors distractors, half of them other facts of the
@@ -58,6 +60,19 @@ export function openBookWorld(stage: World, seed: number): World {
   const taken = new Set(entities(stage).map((e) => e.name));
   for (const e of entities(w)) if (taken.has(e.name)) (e as { heldOut: boolean }).heldOut = true;
   return w;
+}
+
+/**
+ * The worlds the open-book examples come from: seeds worldSeed, worldSeed + 1, ... (s.worlds of them),
+ * the stage world's own seed skipped.
+ *
+ *   openBookWorlds(makeWorld(), { worldSeed: 1001, worlds: 3 }).map((w) => w.config.seed) → [1001, 1002, 1003]
+ */
+export function openBookWorlds(stage: World, s: Pick<OpenBookSettings, 'worldSeed' | 'worlds'>): World[] {
+  assert(Number.isInteger(s.worlds) && s.worlds >= 1, () => `worlds ${s.worlds} must be a positive integer`);
+  const out: World[] = [];
+  for (let seed = s.worldSeed; out.length < s.worlds; seed++) if (seed !== stage.config.seed) out.push(openBookWorld(stage, seed));
+  return out;
 }
 
 /** A fact as a one-sentence passage: id 'person-3/job', title the entity. */
@@ -108,13 +123,16 @@ export function openBookSftExample(world: World, tok: ChatTokenizer, blockSize: 
 }
 
 /**
- * The open-book training and validation conversations (validation from another seed).
+ * The open-book training and validation conversations (validation from another seed): example i asks
+ * about worlds[i % worlds.length].
  *
- *   openBookSftData(world, tok, 256, settings, 1).train.length → settings.examples
+ *   openBookSftData(openBookWorlds(world, settings), tok, 256, settings, 1).train.length → settings.examples
  */
-export function openBookSftData(world: World, tok: ChatTokenizer, blockSize: number, s: OpenBookSettings, seed: number):
+export function openBookSftData(worlds: readonly World[], tok: ChatTokenizer, blockSize: number, s: OpenBookSettings, seed: number):
   { train: RenderedConversation[]; val: RenderedConversation[] } {
-  const take = (n: number, sd: number) => Array.from({ length: n }, (_, i) => openBookSftExample(world, tok, blockSize, s, sd, i).rendered);
+  assert(worlds.length > 0, () => 'openBookSftData needs at least one world');
+  const take = (n: number, sd: number) => Array.from({ length: n },
+    (_, i) => openBookSftExample(worlds[i % worlds.length], tok, blockSize, s, sd, i).rendered);
   return { train: take(s.examples, seed), val: take(s.valExamples, seed + 1000) };
 }
 
@@ -135,7 +153,7 @@ export interface OpenBookExtra {
 export async function fineTuneOpenBook(start: ChatModel, world: World, s: OpenBookSettings, save: StageSave,
   opts: TrainHooks & { resume?: Checkpoint; from: string }): Promise<TrainedModel> {
   const config = makeSftTrainConfig(opts.resume !== undefined ? opts.resume.state.train as SftTrainConfig : s.train);
-  const data = openBookSftData(openBookWorld(world, s.worldSeed), start.tok, start.model.config.blockSize, s, config.seed);
+  const data = openBookSftData(openBookWorlds(world, s), start.tok, start.model.config.blockSize, s, config.seed);
   const trainer = new SftTrainer(start.model, start.tok, data, config);
   if (opts.resume !== undefined) trainer.restore(opts.resume);
   opts.onStart?.({ model: start.model, steps: config.maxSteps, resumedFrom: trainer.step });

@@ -24,8 +24,10 @@ export interface EncoderSettings {
 
 /** The open-book fine-tuning (src/retrieval/open-book-sft.ts). */
 export interface OpenBookSettings {
-  /** The seed of the invented world whose facts the examples ask about (openBookWorld). */
+  /** The seed of the first invented world whose facts the examples ask about (openBookWorlds). */
   worldSeed: number;
+  /** How many invented worlds (seeds worldSeed, worldSeed + 1, ...): enough that memorising them is harder than reading. */
+  worlds: number;
   /** Training conversations (questions with passages). */
   examples: number;
   /** Validation conversations (another seed). */
@@ -59,7 +61,7 @@ const SETTINGS: Record<Profile, RagSettings> = {
   ci: {
     encoder: { steps: 8, batchSize: 16, lr: 1e-3, temperature: 0.05, seed: 8 },
     openBook: {
-      worldSeed: 1001, examples: 200, valExamples: 16, maxDistractors: 3, documents: 0.3,
+      worldSeed: 1001, worlds: 4, examples: 200, valExamples: 16, maxDistractors: 3, documents: 0.3,
       train: { batchSize: 8, maxSteps: 10, evalEvery: 0, evalBatches: 1, logEvery: 5, schedule: SCHEDULE(2e-3, 2, 10) },
     },
     eval: { questions: 16, k: 3, distractors: [0, 2] },
@@ -67,7 +69,7 @@ const SETTINGS: Record<Profile, RagSettings> = {
   workshop: {
     encoder: { steps: 100, batchSize: 32, lr: 1e-3, temperature: 0.05, seed: 8 },
     openBook: {
-      worldSeed: 1001, examples: 2000, valExamples: 32, maxDistractors: 4, documents: 0.3,
+      worldSeed: 1001, worlds: 100, examples: 2000, valExamples: 32, maxDistractors: 4, documents: 0.3,
       train: { batchSize: 16, maxSteps: 150, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: SCHEDULE(2e-3, 10, 150) },
     },
     eval: { questions: 90, k: 3, distractors: [0, 1, 2, 4] },
@@ -75,7 +77,7 @@ const SETTINGS: Record<Profile, RagSettings> = {
   full: {
     encoder: { steps: 400, batchSize: 32, lr: 1e-3, temperature: 0.05, seed: 8 },
     openBook: {
-      worldSeed: 1001, examples: 4000, valExamples: 64, maxDistractors: 4, documents: 0.3,
+      worldSeed: 1001, worlds: 200, examples: 4000, valExamples: 64, maxDistractors: 4, documents: 0.3,
       train: { batchSize: 16, maxSteps: 400, evalEvery: 100, evalBatches: 4, logEvery: 10, schedule: SCHEDULE(1e-3, 20, 400) },
     },
     eval: { questions: 90, k: 3, distractors: [0, 1, 2, 4, 6] },

@@ -56,7 +56,7 @@ const SETTINGS: Record<Profile, ThinkSettings> = {
     eval: { problems: 40, maxN: 16, temperatures: [1], ensembleDigits: 2, checkAttempts: 4, fewShotProblems: 30, names: 32 },
   },
   full: {
-    sft: { examples: 12000, valExamples: 128, data: DATA, train: { batchSize: 16, maxSteps: 1200, evalEvery: 300, evalBatches: 4, logEvery: 20, schedule: SCHEDULE(1e-3, 40, 1200) } },
+    sft: { examples: 12000, valExamples: 128, data: DATA, train: { batchSize: 16, maxSteps: 1500, evalEvery: 300, evalBatches: 4, logEvery: 20, schedule: SCHEDULE(2e-3, 40, 1500) } },
     verifier: { pairs: { train: 3000, heldOut: 300 }, digits: [2, 3], headSeed: 1337, train: { batchSize: 16, maxSteps: 200, evalEvery: 50, trainEvalPairs: 128, schedule: SCHEDULE(5e-4, 10, 200) } },
     eval: { problems: 200, maxN: 32, temperatures: [0.7, 1], ensembleDigits: 3, checkAttempts: 4, fewShotProblems: 100, names: 64 },
   },

@@ -11,7 +11,7 @@ import { GPT, makeConfig } from '../../src/model';
 import { CHAT_BPE_SPECIALS, trainChatTokenizer } from '../../src/tokenizer/chat';
 import {
   Chunk, Retriever, answerRanks, denseRetriever, embedTexts, factChunks, fitOpenBook, givenPassages, hybridRetriever,
-  meanPooledEncoder, openBookSftExample, openBookWorld, retrievalQuestions, formatRate, recallInterval, chunkStats, failureRows,
+  meanPooledEncoder, openBookSftExample, openBookWorld, openBookWorlds, openBookSftData, retrievalQuestions, formatRate, recallInterval, chunkStats, failureRows,
 } from '../../src/retrieval';
 
 const world = makeWorld();
@@ -55,6 +55,23 @@ describe('openBookSftExample', () => {
     const ex = Array.from({ length: 100 }, (_, i) => openBookSftExample(other, tok, 256, s, 5, i));
     for (const e of ex) expect(names.has(other.byId.get(e.fact.entityId)!.name)).to.equal(false);
     expect(() => openBookWorld(world, world.config.seed)).to.throw(/is the stage world's own/);
+  });
+
+  it('spreads the examples over many worlds, skipping the stage world\'s seed', () => {
+    const ws = openBookWorlds(world, { worldSeed: world.config.seed - 1, worlds: 3 });
+    expect(ws.map((w) => w.config.seed)).to.deep.equal([world.config.seed - 1, world.config.seed + 1, world.config.seed + 2]);
+    const cfg = { ...s, worldSeed: 1001, worlds: 3, examples: 30, valExamples: 3, train: {} };
+    const data = openBookSftData(openBookWorlds(world, cfg), tok, 256, cfg, 5);
+    expect(data.train.length).to.equal(30);
+    // example i asks about world i % 3: its fact's sentence is one of that world's facts, by name
+    const three = openBookWorlds(world, cfg);
+    for (let i = 0; i < 30; i++) {
+      const ex = openBookSftExample(three[i % 3], tok, 256, cfg, 5, i);
+      expect(data.train[i].ids).to.deep.equal(ex.rendered.ids);
+    }
+    const names = three.map((w) => new Set(entities(w).map((e) => e.name)));
+    expect([...names[0]].filter((n) => names[1].has(n)).length).to.be.below(names[0].size / 2);
+    expect(() => openBookWorlds(world, { worldSeed: 1001, worlds: 0 })).to.throw(/worlds 0 must be a positive integer/);
   });
 
   it('drops distractors until the conversation fits, and is a function of (seed, i)', () => {
