@@ -18,6 +18,7 @@ export const commands: Record<string, Command> = {
   notebooks: { summary: 'execute the notebooks headlessly (--profile ci|workshop|full, --html)', load: () => import('./cli/notebooks.js') },
   pretrain: { summary: 'train a char-level GPT on Tiny Shakespeare (--preset tiny|baby|shakespeare-char --out DIR); resumes from DIR', load: () => import('./cli/pretrain.js') },
   sample: { summary: 'write text with a pretrained checkpoint (--checkpoint DIR --prompt TEXT)', load: () => import('./cli/sample.js') },
+  stages: { summary: 'train (or load) every pipeline stage of a profile ahead of time, or --list where each stands', load: () => import('./cli/stages.js') },
   sft: { summary: 'fine-tune a base model on the task world\'s conversations (--from DIR --out DIR)', load: () => import('./cli/sft.js') },
   reward: { summary: 'train a reward model on preference pairs from an SFT model (--from DIR --out DIR)', load: () => import('./cli/reward.js') },
   rlhf: { summary: 'RLHF (PPO or GRPO) or DPO from an SFT model against a reward model (--from DIR --out DIR)', load: () => import('./cli/rlhf.js') },

@@ -205,6 +205,31 @@ export const HELP: Record<string, CommandHelp> = {
     ],
     examples: ['gpt-lab sample --checkpoint out/baby --prompt "ROMEO:" --max-tokens 200 --temperature 0.8 --top-k 40'],
   },
+  stages: {
+    summary: 'get every pipeline stage of a profile ahead of time (loaded if finished, else trained), or list where each stands',
+    usage: '[--list] [--only STAGE,...] [--notebooks NN,...] [--profile ci|workshop|full] [--seed N] [--json]',
+    options: [
+      flag('list', 'print each stage: what it starts from, its notebook, code file, directory and status (finished, ' +
+        'unfinished or missing, from its state file; nothing is loaded or trained)'),
+      opt('only', 'STAGE,...', 'just these stages (tokenizer, base, sft, reward, reward-onpolicy, reward-practice, rlhf, dpo, ' +
+        'think-sft, think-verifier, encoder, openbook, sft-tools); a missing stage they start from is trained on the way', 'every stage'),
+      opt('notebooks', 'NN,...', 'the stages these notebooks show, by number or name (07 → think-sft, think-verifier); ' +
+        'with --only, the stages of either', 'every stage'),
+      PROFILE_OPTION,
+      opt('seed', 'N', 'another seed for every stage; its models go to runs/<profile>-seed<N>/, where the notebooks look with ' +
+        'GPTLAB_SEED=N', "GPTLAB_SEED, else each stage's own"),
+      BACKEND_OPTION,
+      flag('json', 'print the table (--list) or the summary as JSON on stdout; the stages\' log lines go to stderr'),
+    ],
+    notes: ['Stages run in the pipeline\'s order, each as the notebooks get it (its profile\'s settings, no overrides), and',
+      'print their log lines; at the end, a table: each stage, loaded or trained, seconds. A rerun loads what is finished.'],
+    examples: [
+      'gpt-lab stages --list --profile workshop',
+      'gpt-lab stages --profile workshop',
+      'gpt-lab stages --profile workshop --notebooks 07,08',
+      'gpt-lab stages --profile ci --only tokenizer,base --json',
+    ],
+  },
   sft: {
     summary: 'fine-tune a base model on the task world\'s conversations',
     usage: '[--from DIR] [--out DIR] [options]',
