@@ -35,7 +35,9 @@ import { Rng } from '../src/data/rng';
 import { assert } from '../src/util/assert';
 import { measureMatMul } from '../src/speed';
 import { fusedAdamW } from '../src/kernels/adamw';
-import { FUSED_ON, FusedOp, fusedKernelsEnabled, hasFused, setFusedKernels, WEBGPU_FUSED_OPS } from '../src/kernels/fused';
+import {
+  FUSED_ON, FusedOp, fusedKernelsEnabled, hasFused, setFusedKernels, WEBGPU_FUSED_OPS,
+} from '../src/kernels/fused';
 
 /** A reference step: the model's shape and the batch. */
 export interface StepShape {
@@ -56,7 +58,8 @@ export type StepConfigName = keyof typeof STEP_CONFIGS;
 export const STEP_CONFIG_NAMES = Object.keys(STEP_CONFIGS) as StepConfigName[];
 
 /** The goals of issue 7: our ms/step at most this times PyTorch's on the same machine. */
-export const GOALS: Partial<Record<StepConfigName, { backend: BackendName; maxRatio: number; torchDevice: 'cpu' | 'cuda' }>> = {
+export const GOALS: Partial<Record<StepConfigName,
+  { backend: BackendName; maxRatio: number; torchDevice: 'cpu' | 'cuda' }>> = {
   // issue 16: wasm's 128-bit SIMD against PyTorch's AVX-512 on one core (see split below)
   baby: { backend: 'wasm', maxRatio: 2.5, torchDevice: 'cpu' },
   gpu: { backend: 'webgpu', maxRatio: 3, torchDevice: 'cuda' },
@@ -88,7 +91,8 @@ export interface StepBenchOptions {
 
 /** Where bench/torch_step.py is: beside this file (a bundle), in bench/ of the project, or the cwd. */
 export function torchScript(name = 'torch_step.py'): string | undefined {
-  const dirs = [__dirname, path.resolve(__dirname, '../../bench'), path.dirname(process.argv[1] ?? '.'), path.join(process.cwd(), 'bench'), process.cwd()];
+  const dirs = [__dirname, path.resolve(__dirname, '../../bench'), path.dirname(process.argv[1] ?? '.'),
+    path.join(process.cwd(), 'bench'), process.cwd()];
   return dirs.map((d) => path.join(d, name)).find((f) => fs.existsSync(f));
 }
 
@@ -98,11 +102,20 @@ export function findTorchPython(): { python?: string; why: string } {
   const candidates = env ? [env] : ['/usr/bin/python3', 'python3', 'python'];
   const whys: string[] = [];
   for (const py of candidates) {
-    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__, torch.cuda.is_available())'], { encoding: 'utf8', timeout: 120_000 });
-    if (r.status === 0) return { python: py, why: `${py}: torch ${r.stdout.trim().split(' ')[0]}${r.stdout.includes('True') ? ' with CUDA' : ''}` };
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__, torch.cuda.is_available())'],
+      { encoding: 'utf8', timeout: 120_000 });
+    if (r.status === 0) {
+      return {
+        python: py,
+        why: `${py}: torch ${r.stdout.trim().split(' ')[0]}${r.stdout.includes('True') ? ' with CUDA' : ''}`,
+      };
+    }
     whys.push(`${py}: ${r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? 'failed')}`);
   }
-  return { why: `no Python with torch (${whys.join('; ')}); install it (Debian: apt-get install python3-torch) or set GPTLAB_PYTHON` };
+  return {
+    why: `no Python with torch (${whys.join('; ')}); install it (Debian: apt-get install python3-torch) ` +
+      'or set GPTLAB_PYTHON',
+  };
 }
 
 /** What torch_step.py answers for one round. */
@@ -173,14 +186,17 @@ function randomStream(vocabSize: number, length: number, seed: number): TokenStr
 
 /** The model config of a reference step: the baby preset's settings (no biases, no dropout) at that shape. */
 export function stepModelConfig(s: StepShape): GPTConfig {
-  return makeConfig('baby', { vocabSize: s.vocabSize, blockSize: s.blockSize, nEmbd: s.nEmbd, nLayer: s.nLayer, nHead: s.nHead, dropout: 0 });
+  return makeConfig('baby', {
+    vocabSize: s.vocabSize, blockSize: s.blockSize, nEmbd: s.nEmbd, nLayer: s.nLayer, nHead: s.nHead, dropout: 0,
+  });
 }
 
 /** A Trainer on random tokens for a reference step (the caller disposes model and optimizer). */
 export function stepTrainer(s: StepShape): Trainer {
   const model = new GPT(stepModelConfig(s));
   const data = { train: randomStream(s.vocabSize, 100_000, 1), val: randomStream(s.vocabSize, 10_000, 2) };
-  return new Trainer(model, data, makeTrainConfig({ batchSize: s.batchSize, maxSteps: 1_000_000, gradClip: 1, evalEvery: 0 }));
+  return new Trainer(model, data,
+    makeTrainConfig({ batchSize: s.batchSize, maxSteps: 1_000_000, gradClip: 1, evalEvery: 0 }));
 }
 
 /** Runs n steps; reads the last loss (which waits for the device). Returns ms per step and that loss. */
@@ -225,7 +241,10 @@ export interface StepSplit {
   /** msPerStep cut by that share: the matmuls' and the rest's part of the timed step. */
   matMulMs: number;
   otherMs: number;
-  /** Each part over PyTorch's whole step (they add up to the step's ratio): matMulRatio is the floor the rest cannot lower. */
+  /**
+   * Each part over PyTorch's whole step (they add up to the step's ratio): matMulRatio is the floor the rest
+   * cannot lower.
+   */
   matMulRatio?: number;
   otherRatio?: number;
 }
@@ -267,7 +286,8 @@ async function profileSteps(trainer: Trainer, n: number) {
     env.set('CHECK_COMPUTATION_FOR_ERRORS', check);
   }
   const all: KernelFamily[] = ['matMul', 'convolution', 'layout', 'reduction', 'fused', 'elementwise'];
-  const byFamily = Object.fromEntries(all.map((f) => [f, median(families.map((x) => x[f] ?? 0))])) as Record<KernelFamily, number>;
+  const byFamily = Object.fromEntries(all.map((f) => [f, median(families.map((x) => x[f] ?? 0))])) as
+    Record<KernelFamily, number>;
   const profiledMs = Object.values(byFamily).reduce((a, b) => a + b, 0);
   return { byFamily, profiledMs, prof: last!, byName };
 }
@@ -300,7 +320,10 @@ export interface BackendStepResult {
   /** Largest |loss - reference loss| over the warm-up steps, and the reference backend. */
   lossDiff?: { vsBackend: BackendName; maxAbs: number };
   /** PyTorch's median over the rounds interleaved with ours, on the matching device. */
-  torch?: { device: string; threads: number; msPerStep: number; gflops: number; roundsMs: number[]; peakRssBytes: number; peakDeviceBytes?: number; attention: string };
+  torch?: {
+    device: string; threads: number; msPerStep: number; gflops: number; roundsMs: number[];
+    peakRssBytes: number; peakDeviceBytes?: number; attention: string;
+  };
   /** Our ms/step over PyTorch's (lower is better), the median over rounds of the round's ratio. */
   ratioToTorch?: number;
   /** Other thread counts of PyTorch on the CPU (e.g. all cores), with our ratio to each. */
@@ -325,7 +348,8 @@ function defaultSteps(backend: BackendName, warmMs: number): number {
 }
 
 async function benchBackend(
-  name: StepConfigName, backend: BackendName, opts: StepBenchOptions, torchFor: (device: 'cpu' | 'cuda') => TorchWorker[],
+  name: StepConfigName, backend: BackendName, opts: StepBenchOptions,
+  torchFor: (device: 'cpu' | 'cuda') => TorchWorker[],
   reference?: { backend: BackendName; losses: number[] }, variant = false,
 ): Promise<BackendStepResult> {
   const shape = STEP_CONFIGS[name];
@@ -369,23 +393,35 @@ async function benchBackend(
     const msPerStep = median(roundsMs);
     const flopsPerStep = flopsPerToken(stepModelConfig(shape)).train * tokens;
     const result: BackendStepResult = {
-      backend, device: choice.device, fused: fusedKernelsEnabled() && hasFused(backend), fusedOps: fusedKernelsEnabled() ? [...(FUSED_ON[backend] ?? [])] : [], steps: steps * rounds, msPerStep, tokensPerSec: (tokens * 1000) / msPerStep, roundsMs,
+      backend, device: choice.device, fused: fusedKernelsEnabled() && hasFused(backend),
+      fusedOps: fusedKernelsEnabled() ? [...(FUSED_ON[backend] ?? [])] : [],
+      steps: steps * rounds, msPerStep, tokensPerSec: (tokens * 1000) / msPerStep, roundsMs,
       gflops: flopsPerStep / msPerStep / 1e6, matMulGflops,
-      peakBytes: prof.peakBytes, kernelsPerStep: prof.kernels.length, heldBytes: tf.memory().numBytes, rssBytes: rss, firstLosses,
+      peakBytes: prof.peakBytes, kernelsPerStep: prof.kernels.length, heldBytes: tf.memory().numBytes, rssBytes: rss,
+      firstLosses,
     };
     if (reference !== undefined && (reference.backend !== backend || variant)) {
       const n = Math.min(reference.losses.length, firstLosses.length);
-      result.lossDiff = { vsBackend: reference.backend, maxAbs: Math.max(0, ...firstLosses.slice(0, n).map((l, i) => Math.abs(l - reference.losses[i]))) };
+      result.lossDiff = {
+        vsBackend: reference.backend,
+        maxAbs: Math.max(0, ...firstLosses.slice(0, n).map((l, i) => Math.abs(l - reference.losses[i]))),
+      };
     }
     if (workers.length > 0) {
       const t = torchLast[0];
       const tm = median(torchMs[0]);
-      result.torch = { device: t.device, threads: t.threads, msPerStep: tm, gflops: flopsPerStep / tm / 1e6, roundsMs: torchMs[0], peakRssBytes: t.peakRssBytes, peakDeviceBytes: t.peakDeviceBytes, attention: t.attention };
+      result.torch = {
+        device: t.device, threads: t.threads, msPerStep: tm, gflops: flopsPerStep / tm / 1e6, roundsMs: torchMs[0],
+        peakRssBytes: t.peakRssBytes, peakDeviceBytes: t.peakDeviceBytes, attention: t.attention,
+      };
       // subtle: the median of the per-round ratios, so a round in which another process slowed one
       // of the pair shifts a single ratio rather than one side of the quotient.
       result.ratioToTorch = median(roundsMs.map((ms, r) => ms / torchMs[0][r]));
       if (workers.length > 1) {
-        result.torchOther = workers.slice(1).map((_, i) => ({ threads: torchLast[i + 1].threads, msPerStep: median(torchMs[i + 1]), ratio: median(roundsMs.map((ms, r) => ms / torchMs[i + 1][r])) }));
+        result.torchOther = workers.slice(1).map((_, i) => ({
+          threads: torchLast[i + 1].threads, msPerStep: median(torchMs[i + 1]),
+          ratio: median(roundsMs.map((ms, r) => ms / torchMs[i + 1][r])),
+        }));
       }
       const goal = GOALS[name];
       if (goal !== undefined && goal.backend === backend && goal.torchDevice === t.device) {
@@ -393,13 +429,16 @@ async function benchBackend(
       }
     }
     const share = byFamily.matMul / profiledMs;
-    result.split = { steps: 3, profiledMs, byFamily, matMulShare: share, matMulMs: msPerStep * share, otherMs: msPerStep * (1 - share) };
+    result.split = {
+      steps: 3, profiledMs, byFamily, matMulShare: share, matMulMs: msPerStep * share, otherMs: msPerStep * (1 - share),
+    };
     if (result.torch !== undefined) {
       result.split.matMulRatio = result.split.matMulMs / result.torch.msPerStep;
       result.split.otherRatio = result.split.otherMs / result.torch.msPerStep;
     }
     if (opts.profile) {
-      result.topKernels = [...byName].map(([n, e]) => ({ name: n, ms: median(e.ms), count: e.count, family: kernelFamily(n) }))
+      result.topKernels = [...byName]
+        .map(([n, e]) => ({ name: n, ms: median(e.ms), count: e.count, family: kernelFamily(n) }))
         .sort((a, b) => b.ms - a.ms).slice(0, 20);
     }
     return result;
@@ -418,7 +457,9 @@ export function checkFusedAdamW(): number {
   return tf.tidy(() => {
     const [p, m, g] = [1, 2, 3].map((seed) => tf.randomNormal([10, 100], 0, 1, 'float32', seed));
     const v = tf.square(tf.randomNormal([10, 100], 0, 1, 'float32', 4));
-    const s = { beta1: 0.9, beta2: 0.99, bc1: 1 - 0.9 ** 3, bc2: 1 - 0.99 ** 3, eps: 1e-8, lr: 1e-2, decay: 1 - 1e-2 * 0.1 };
+    const s = {
+      beta1: 0.9, beta2: 0.99, bc1: 1 - 0.9 ** 3, bc2: 1 - 0.99 ** 3, eps: 1e-8, lr: 1e-2, decay: 1 - 1e-2 * 0.1,
+    };
     const [p1, m1, v1] = fusedAdamW(p, m, v, g, s);
     const [pR, mR, vR] = adamwStep(p, m, v, g, s);
     const d = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
@@ -429,7 +470,9 @@ export function checkFusedAdamW(): number {
 /** The whole benchmark: every config on every backend, with PyTorch interleaved. */
 export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<string, unknown>> {
   const configs = opts.configs ?? STEP_CONFIG_NAMES;
-  for (const c of configs) assert(c in STEP_CONFIGS, () => `unknown step config '${c}'; known: ${STEP_CONFIG_NAMES.join(', ')}`);
+  for (const c of configs) {
+    assert(c in STEP_CONFIGS, () => `unknown step config '${c}'; known: ${STEP_CONFIG_NAMES.join(', ')}`);
+  }
   const available: BackendName[] = [];
   const notAvailable: Record<string, string> = {};
   for (const b of opts.backends ?? BACKEND_NAMES) {
@@ -437,7 +480,8 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
     if (cand.available) available.push(b); else notAvailable[b] = cand.why;
   }
   if (opts.backends !== undefined) {
-    assert(Object.keys(notAvailable).length === 0, () => `backend(s) not available here: ${Object.entries(notAvailable).map(([b, w]) => `${b} (${w})`).join('; ')}`);
+    assert(Object.keys(notAvailable).length === 0,
+      () => `backend(s) not available here: ${Object.entries(notAvailable).map(([b, w]) => `${b} (${w})`).join('; ')}`);
   }
   // Reference first, fastest last: the cpu backend (the unfused reference) runs the warm-up the
   // other backends' losses are compared with.
@@ -448,7 +492,9 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
   let python: string | undefined;
   const script = torchScript();
   if (opts.torch !== false) {
-    const found = script === undefined ? { why: 'bench/torch_step.py was not found beside the bench' } : findTorchPython();
+    const found = script === undefined
+      ? { why: 'bench/torch_step.py was not found beside the bench' }
+      : findTorchPython();
     python = found.python;
     torchInfo.python = found.why;
   } else {
@@ -493,7 +539,10 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
       let reference: { backend: BackendName; losses: number[] } | undefined;
       for (const backend of order) {
         if (backend === 'cpu' && name !== 'baby' && opts.backends === undefined) {
-          perBackend[backend] = { backend, fused: false, skipped: 'the cpu backend takes about a minute a step at this size; --backends cpu runs it' } as BackendStepResult;
+          perBackend[backend] = {
+            backend, fused: false,
+            skipped: 'the cpu backend takes about a minute a step at this size; --backends cpu runs it',
+          } as BackendStepResult;
           continue;
         }
         const device = torchDevice(backend);
@@ -505,7 +554,9 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
           // A backend that fails here is reported, and the others still run.
           if (!(e instanceof TorchError)) {
             console.error(`bench step: ${name} ${backend} failed: ${(e as Error).stack ?? e}`);
-            perBackend[backend] = { backend, fused: hasFused(backend), skipped: `failed: ${(e as Error).message}` } as BackendStepResult;
+            perBackend[backend] = {
+              backend, fused: hasFused(backend), skipped: `failed: ${(e as Error).message}`,
+            } as BackendStepResult;
             continue;
           }
           // A PyTorch failure mid-run: carry on without it on this device.
@@ -521,7 +572,8 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
           const before = fusedKernelsEnabled();
           setFusedKernels(false);
           try {
-            perBackend[`${backend}-unfused`] = await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference, true);
+            perBackend[`${backend}-unfused`] =
+              await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference, true);
           } finally {
             setFusedKernels(before);
           }
@@ -531,10 +583,16 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
           FUSED_ON.webgpu = [...WEBGPU_FUSED_OPS];
           try {
             const check = checkFusedAdamW();
-            console.error(`bench step: WGSL AdamW against the unfused update on webgpu: max |Δ| ${check.toExponential(2)}`);
-            perBackend['webgpu-fused'] = { ...(await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference, true)), adamwMaxAbsDiff: check } as BackendStepResult;
+            console.error('bench step: WGSL AdamW against the unfused update on webgpu: ' +
+              `max |Δ| ${check.toExponential(2)}`);
+            perBackend['webgpu-fused'] = {
+              ...(await benchBackend(name, backend, opts, (d) => workers.get(d) ?? [], reference, true)),
+              adamwMaxAbsDiff: check,
+            } as BackendStepResult;
           } catch (e) {
-            perBackend['webgpu-fused'] = { backend, fused: true, skipped: `failed: ${(e as Error).message}` } as BackendStepResult;
+            perBackend['webgpu-fused'] = {
+              backend, fused: true, skipped: `failed: ${(e as Error).message}`,
+            } as BackendStepResult;
           } finally {
             FUSED_ON.webgpu = before;
           }
@@ -549,9 +607,13 @@ export async function runStepBench(opts: StepBenchOptions = {}): Promise<Record<
     for (const ws of workers.values()) for (const w of ws) w.close();
   }
   return {
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, tfjs: tf.version.tfjs, load: os.loadavg() },
+    machine: {
+      cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, tfjs: tf.version.tfjs,
+      load: os.loadavg(),
+    },
     notAvailable, torch: torchInfo, goals: GOALS, configs: results,
-    note: 'ratio = median over rounds of (our ms/step / PyTorch ms/step) measured in alternating rounds of the same run (lower is better)',
+    note: 'ratio = median over rounds of (our ms/step / PyTorch ms/step) measured in alternating rounds ' +
+      'of the same run (lower is better)',
   };
 }
 
@@ -562,17 +624,26 @@ export function summarizeStepBench(r: Record<string, unknown>): string {
   for (const [name, c] of Object.entries(configs)) {
     for (const [label, b] of Object.entries(c.backends)) {
       if (b.skipped) { lines.push(`${name.padEnd(5)} ${label.padEnd(13)} skipped: ${b.skipped}`); continue; }
-      const torch = b.torch ? `  torch ${b.torch.device} ${b.torch.threads}t ${b.torch.msPerStep.toFixed(1)} ms  ratio ${b.ratioToTorch!.toFixed(2)}` : '  (no PyTorch)';
-      const other = (b.torchOther ?? []).map((o) => ` (${o.threads}t: ${o.msPerStep.toFixed(1)} ms, ratio ${o.ratio.toFixed(2)})`).join('');
+      const torch = b.torch
+        ? `  torch ${b.torch.device} ${b.torch.threads}t ${b.torch.msPerStep.toFixed(1)} ms  ` +
+          `ratio ${b.ratioToTorch!.toFixed(2)}`
+        : '  (no PyTorch)';
+      const other = (b.torchOther ?? [])
+        .map((o) => ` (${o.threads}t: ${o.msPerStep.toFixed(1)} ms, ratio ${o.ratio.toFixed(2)})`).join('');
       const goal = b.goal ? `  goal <= ${b.goal.maxRatio}: ${b.goal.met ? 'met' : 'NOT met'}` : '';
       const diff = b.lossDiff ? `  |Δloss| vs ${b.lossDiff.vsBackend} ${b.lossDiff.maxAbs.toExponential(1)}` : '';
       const threads = b.device !== undefined ? / (\d+) threads/.exec(b.device) : null;
       const where = threads !== null ? ` ${threads[1]}t` : '';
-      const rate = `  ${b.gflops.toFixed(0)} GFLOP/s (matMul ${b.matMulGflops.toFixed(0)}${b.torch ? `, torch ${b.torch.gflops.toFixed(0)}` : ''})`;
+      const rate = `  ${b.gflops.toFixed(0)} GFLOP/s (matMul ${b.matMulGflops.toFixed(0)}` +
+        `${b.torch ? `, torch ${b.torch.gflops.toFixed(0)}` : ''})`;
       const sp = b.split;
-      const split = sp === undefined ? '' : `  matmuls ${sp.matMulMs.toFixed(0)} ms + rest ${sp.otherMs.toFixed(0)} ms` +
-        (sp.matMulRatio !== undefined ? ` (ratio ${sp.matMulRatio.toFixed(2)} + ${sp.otherRatio!.toFixed(2)})` : '');
-      lines.push(`${name.padEnd(5)} ${(label + where).padEnd(13)} ${b.msPerStep.toFixed(1).padStart(8)} ms/step ${b.tokensPerSec.toFixed(0).padStart(7)} tok/s${rate}  peak ${(b.peakBytes / 2 ** 20).toFixed(0)} MiB  ${b.kernelsPerStep} kernels${torch}${other}${goal}${diff}${split}`);
+      const split = sp === undefined
+        ? ''
+        : `  matmuls ${sp.matMulMs.toFixed(0)} ms + rest ${sp.otherMs.toFixed(0)} ms` +
+          (sp.matMulRatio !== undefined ? ` (ratio ${sp.matMulRatio.toFixed(2)} + ${sp.otherRatio!.toFixed(2)})` : '');
+      lines.push(`${name.padEnd(5)} ${(label + where).padEnd(13)} ${b.msPerStep.toFixed(1).padStart(8)} ms/step ` +
+        `${b.tokensPerSec.toFixed(0).padStart(7)} tok/s${rate}  peak ${(b.peakBytes / 2 ** 20).toFixed(0)} MiB  ` +
+        `${b.kernelsPerStep} kernels${torch}${other}${goal}${diff}${split}`);
     }
   }
   return lines.join('\n');
@@ -609,11 +680,15 @@ export interface AbResult {
  *
  *   node dist/bench/step.js --ab gelu --rounds 8    (baby on wasm)
  */
-export async function abFusedOp(op: FusedOp, config: StepConfigName = 'baby', backend: BackendName = 'wasm', rounds = 8, steps = 5): Promise<AbResult> {
+export async function abFusedOp(
+  op: FusedOp, config: StepConfigName = 'baby', backend: BackendName = 'wasm', rounds = 8, steps = 5,
+): Promise<AbResult> {
   await initBackend({ backend, source: 'bench step --ab' });
   const table = FUSED_ON as Record<string, FusedOp[]>;
   const saved = table[backend] ?? [];
-  const set = (on: boolean) => { table[backend] = on ? [...saved.filter((o) => o !== op), op] : saved.filter((o) => o !== op); };
+  const set = (on: boolean) => {
+    table[backend] = on ? [...saved.filter((o) => o !== op), op] : saved.filter((o) => o !== op);
+  };
   const trainer = stepTrainer(STEP_CONFIGS[config]);
   const load = [os.loadavg()];
   const on: number[] = [];
@@ -630,7 +705,8 @@ export async function abFusedOp(op: FusedOp, config: StepConfigName = 'baby', ba
         const c = process.cpuUsage(c0);
         (v ? onCpu : offCpu).push((c.user + c.system) / 1000 / steps);
       }
-      console.error(`bench step --ab ${op}: round ${r + 1}/${rounds}: on ${on[r].toFixed(1)} ms (cpu ${onCpu[r].toFixed(1)}), off ${off[r].toFixed(1)} ms (cpu ${offCpu[r].toFixed(1)})`);
+      console.error(`bench step --ab ${op}: round ${r + 1}/${rounds}: on ${on[r].toFixed(1)} ms ` +
+        `(cpu ${onCpu[r].toFixed(1)}), off ${off[r].toFixed(1)} ms (cpu ${offCpu[r].toFixed(1)})`);
     }
   } finally {
     table[backend] = saved;
@@ -651,11 +727,13 @@ if (require.main === module) {
   const opt = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
   const ops = (opt('ab') ?? '').split(',').filter((s) => s) as FusedOp[];
   (async () => {
-    assert(ops.length > 0, () => `usage: node dist/bench/step.js --ab gelu[,layerNorm] [--rounds 8] [--steps 5] [--configs baby] [--backends wasm]`);
+    assert(ops.length > 0,
+      () => 'usage: node dist/bench/step.js --ab gelu[,layerNorm] [--rounds 8] [--steps 5] ' +
+        '[--configs baby] [--backends wasm]');
     const out: AbResult[] = [];
     for (const op of ops) {
-      out.push(await abFusedOp(op, (opt('configs') ?? 'baby') as StepConfigName, (opt('backends') ?? 'wasm') as BackendName,
-        Number(opt('rounds') ?? 8), Number(opt('steps') ?? 5)));
+      out.push(await abFusedOp(op, (opt('configs') ?? 'baby') as StepConfigName,
+        (opt('backends') ?? 'wasm') as BackendName, Number(opt('rounds') ?? 8), Number(opt('steps') ?? 5)));
     }
     console.log(JSON.stringify(out, null, 2));
   })().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exitCode = 1; });

@@ -57,9 +57,9 @@ export interface BackendChoice {
 
 /** What each backend needs, for the error when a forced one is missing. */
 const INSTALL: Record<BackendName, string> = {
-  tensorflow: `\`npm install @tensorflow/tfjs-node-gpu@${tf.version.tfjs}\` for an NVIDIA GPU (Linux x64 with CUDA 11.8 ` +
-    `and cuDNN 8.6), or \`npm install @tensorflow/tfjs-node@${tf.version.tfjs}\` for the CPU; both download ` +
-    'libtensorflow while installing, so they need network access',
+  tensorflow: `\`npm install @tensorflow/tfjs-node-gpu@${tf.version.tfjs}\` for an NVIDIA GPU (Linux x64 ` +
+    `with CUDA 11.8 and cuDNN 8.6), or \`npm install @tensorflow/tfjs-node@${tf.version.tfjs}\` for the CPU; ` +
+    'both download libtensorflow while installing, so they need network access',
   webgpu: 'the `webgpu` npm package and a GPU with a working driver (on Linux: the vendor driver with Vulkan ' +
     'support and the Vulkan loader, libvulkan1); to accept a software adapter (SwiftShader, llvmpipe) set ' +
     'GPTLAB_WEBGPU_SOFTWARE=1',
@@ -75,7 +75,8 @@ const INSTALL: Record<BackendName, string> = {
  */
 export function parseBackendName(value: string, source: string): BackendName {
   assert((BACKEND_NAMES as readonly string[]).includes(value),
-    () => `${source}='${value}' is not a backend; valid names: ${BACKEND_NAMES.join(', ')} (or leave it unset to pick the fastest)`);
+    () => `${source}='${value}' is not a backend; valid names: ${BACKEND_NAMES.join(', ')} ` +
+      '(or leave it unset to pick the fastest)');
   return value as BackendName;
 }
 
@@ -96,15 +97,26 @@ function loadNative(pkg: string): { ok: boolean; why: string } {
     return { ok: false, why: `${pkg} is not installed` };
   }
   if (manifest.name !== pkg) {
-    return { ok: false, why: `node_modules/${pkg} is ${manifest.name}@${manifest.version} under another name (an npm alias), not the native binding` };
+    return {
+      ok: false,
+      why: `node_modules/${pkg} is ${manifest.name}@${manifest.version} under another name (an npm alias), ` +
+        'not the native binding',
+    };
   }
   try {
     require(pkg);
   } catch (e) {
-    return { ok: false, why: `${pkg}@${manifest.version} is installed but failed to load: ${String((e as Error).message).split('\n')[0]}` };
+    return {
+      ok: false,
+      why: `${pkg}@${manifest.version} is installed but failed to load: ${String((e as Error).message).split('\n')[0]}`,
+    };
   }
   if (tf.findBackendFactory('tensorflow') == null) {
-    return { ok: false, why: `${pkg}@${manifest.version} loaded but registered no 'tensorflow' backend with this @tensorflow/tfjs (${tf.version.tfjs}); install matching versions` };
+    return {
+      ok: false,
+      why: `${pkg}@${manifest.version} loaded but registered no 'tensorflow' backend with this @tensorflow/tfjs ` +
+        `(${tf.version.tfjs}); install matching versions`,
+    };
   }
   return { ok: true, why: `${pkg}@${manifest.version} is installed and registered the 'tensorflow' backend` };
 }
@@ -115,7 +127,9 @@ async function probeTensorflow(): Promise<Probe> {
     const { ok, why } = loadNative(pkg);
     if (!ok) { whys.push(why); continue; }
     if (!(await tf.setBackend('tensorflow'))) return unavailable('tensorflow', `${why}, but it failed to start`);
-    const device = pkg.endsWith('-gpu') ? 'NVIDIA GPU through CUDA (libtensorflow; CPU if CUDA is missing)' : 'CPU through libtensorflow';
+    const device = pkg.endsWith('-gpu')
+      ? 'NVIDIA GPU through CUDA (libtensorflow; CPU if CUDA is missing)'
+      : 'CPU through libtensorflow';
     return { name: 'tensorflow', available: true, why, device };
   }
   return unavailable('tensorflow', whys.join('; '));
@@ -162,7 +176,8 @@ export function softwareAdapterReason(adapter: GpuAdapter, info: GpuAdapterInfo)
  */
 function vulkanLoaderFound(): boolean {
   const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d),
-    '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/lib'];
+    '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu',
+    '/lib64', '/lib'];
   if (dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')))) return true;
   const cache = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
   return cache.status === 0 && cache.stdout.includes('libvulkan.so.1');
@@ -183,7 +198,8 @@ async function probeWebgpu(allowSoftware: boolean, timeoutMs: number): Promise<P
     // subtle: without the Vulkan loader Dawn can drive no GPU on Linux, and asking it anyway prints
     // its own warning to stderr (into the notebook); say so ourselves instead.
     if (process.platform === 'linux' && !vulkanLoaderFound()) {
-      return unavailable('webgpu', 'no WebGPU adapter: libvulkan.so.1, the Vulkan loader, is not installed (Debian: apt-get install libvulkan1)');
+      return unavailable('webgpu', 'no WebGPU adapter: libvulkan.so.1, the Vulkan loader, is not installed ' +
+        '(Debian: apt-get install libvulkan1)');
     }
     let webgpu: { create(flags: string[]): unknown; globals: object };
     try {
@@ -193,29 +209,37 @@ async function probeWebgpu(allowSoftware: boolean, timeoutMs: number): Promise<P
       return unavailable('webgpu', `the 'webgpu' package could not be loaded: ${(e as Error).message.split('\n')[0]}`);
     }
     const gpu = webgpu.create([]) as { requestAdapter(o: object): Promise<GpuAdapter | null> };
-    const adapter = await within(gpu.requestAdapter({ powerPreference: 'high-performance' }), timeoutMs, 'timeout' as const);
+    const adapter = await within(gpu.requestAdapter({ powerPreference: 'high-performance' }), timeoutMs,
+      'timeout' as const);
     if (adapter === 'timeout') return unavailable('webgpu', `no WebGPU adapter answered within ${timeoutMs} ms`);
     if (adapter == null) {
-      return unavailable('webgpu', 'no WebGPU adapter: Dawn found no GPU it can drive (no GPU, or no Vulkan driver for it)');
+      return unavailable('webgpu',
+        'no WebGPU adapter: Dawn found no GPU it can drive (no GPU, or no Vulkan driver for it)');
     }
     const found = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {};
     const software = softwareAdapterReason(adapter, found);
     if (software !== undefined && !allowSoftware) {
-      return unavailable('webgpu', `the only WebGPU adapter, ${adapterName(found)}, is not a GPU (${software}); set GPTLAB_WEBGPU_SOFTWARE=1 to use it anyway`);
+      return unavailable('webgpu', `the only WebGPU adapter, ${adapterName(found)}, is not a GPU (${software}); ` +
+        'set GPTLAB_WEBGPU_SOFTWARE=1 to use it anyway');
     }
     info = found;
     // subtle: tfjs-backend-webgpu registers itself at load time only if navigator.gpu exists, so
     // set it (and the GPU* globals its shaders use) first and load the backend afterwards.
     Object.assign(globalThis, webgpu.globals);
     const g = globalThis as { navigator?: object };
-    if (g.navigator == null) Object.defineProperty(globalThis, 'navigator', { value: {}, writable: true, configurable: true });
+    if (g.navigator == null) {
+      Object.defineProperty(globalThis, 'navigator', { value: {}, writable: true, configurable: true });
+    }
     Object.defineProperty(g.navigator, 'gpu', { value: gpu, writable: true, configurable: true });
     require('@tensorflow/tfjs-backend-webgpu');
     if (tf.findBackendFactory('webgpu') == null) {
-      return unavailable('webgpu', '@tensorflow/tfjs-backend-webgpu was imported before navigator.gpu existed, so it did not register; call initBackend before importing it');
+      return unavailable('webgpu', '@tensorflow/tfjs-backend-webgpu was imported before navigator.gpu existed, ' +
+        'so it did not register; call initBackend before importing it');
     }
   }
-  if (!(await tf.setBackend('webgpu'))) return unavailable('webgpu', `tfjs could not start WebGPU on ${adapterName(info ?? {})} (see the warning above)`);
+  if (!(await tf.setBackend('webgpu'))) {
+    return unavailable('webgpu', `tfjs could not start WebGPU on ${adapterName(info ?? {})} (see the warning above)`);
+  }
   const device = adapterName(info ?? (tf.backend() as { adapterInfo?: GpuAdapterInfo }).adapterInfo ?? {});
   return { name: 'webgpu', available: true, why: `WebGPU adapter ${device}`, device };
 }
@@ -232,13 +256,16 @@ async function probeWasm(): Promise<Probe> {
   try {
     wasm = require('@tensorflow/tfjs-backend-wasm');
   } catch (e) {
-    return unavailable('wasm', `@tensorflow/tfjs-backend-wasm could not be loaded: ${(e as Error).message.split('\n')[0]}`);
+    return unavailable('wasm',
+      `@tensorflow/tfjs-backend-wasm could not be loaded: ${(e as Error).message.split('\n')[0]}`);
   }
   let from = 'already started';
   if (tf.engine().registry['wasm'] == null) {
     // subtle: a failed start cannot be retried (setWasmPaths then throws), so find the files first.
     const folder = wasmBinaryFolder();
-    if (folder === undefined) return unavailable('wasm', 'the .wasm binaries were found neither beside this script nor in node_modules');
+    if (folder === undefined) {
+      return unavailable('wasm', 'the .wasm binaries were found neither beside this script nor in node_modules');
+    }
     wasm.setWasmPaths(folder + path.sep);
     // relative to the project, not the working directory, so a notebook and a shell say the same
     const rel = path.relative(PROJECT_ROOT, folder);
@@ -249,11 +276,16 @@ async function probeWasm(): Promise<Probe> {
       from += '; the threaded module failed to start';
     }
   }
-  if (!(await tf.setBackend('wasm'))) return unavailable('wasm', 'the WebAssembly module failed to start (see the warning above)');
+  if (!(await tf.setBackend('wasm'))) {
+    return unavailable('wasm', 'the WebAssembly module failed to start (see the warning above)');
+  }
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? ' SIMD' : '';
   const n = wasm.getThreadsCount();
   const threads = n > 1 ? `${n} threads` : 'single-threaded';
-  return { name: 'wasm', available: true, why: `WebAssembly runs here (${from})`, device: `CPU (WebAssembly${simd}, ${threads})` };
+  return {
+    name: 'wasm', available: true, why: `WebAssembly runs here (${from})`,
+    device: `CPU (WebAssembly${simd}, ${threads})`,
+  };
 }
 
 async function probeCpu(): Promise<Probe> {
@@ -320,7 +352,8 @@ async function choose(forced: BackendName | undefined, source: string, opts: Bac
     return { ...base, describe: () => describeChoice(base) };
   }
   const name = forced ?? 'cpu';
-  throw new GptLabError(`backend '${name}' (forced by ${source}) is not available: ${tried[tried.length - 1].why}. It needs ${INSTALL[name]}`);
+  throw new GptLabError(`backend '${name}' (forced by ${source}) is not available: ${tried[tried.length - 1].why}. ` +
+    `It needs ${INSTALL[name]}`);
 }
 
 const choices = new Map<string, Promise<BackendChoice>>();
@@ -337,7 +370,9 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendCho
   const forced = opts.backend !== undefined ? parseBackendName(opts.backend, opts.source ?? 'the backend option')
     : env !== undefined && env !== '' ? parseBackendName(env, 'GPTLAB_BACKEND') : undefined;
   const source = opts.backend !== undefined ? (opts.source ?? 'the backend option') : `GPTLAB_BACKEND=${env}`;
-  const key = forced === undefined ? `auto:${opts.allowSoftwareAdapter ?? ''}` : `${forced}:${source}:${opts.allowSoftwareAdapter ?? ''}`;
+  const key = forced === undefined
+    ? `auto:${opts.allowSoftwareAdapter ?? ''}`
+    : `${forced}:${source}:${opts.allowSoftwareAdapter ?? ''}`;
   let p = choices.get(key);
   if (p === undefined) {
     const previous = tf.getBackend();
@@ -374,7 +409,8 @@ export function backendName(): BackendName {
 export async function withBackend<T>(name: BackendName, fn: () => T | Promise<T>): Promise<T> {
   const previous = tf.getBackend();
   const p = await probe(name, {});
-  assert(p.available, () => `withBackend('${name}'): the backend is not available: ${p.why}. It needs ${INSTALL[name]}`);
+  assert(p.available,
+    () => `withBackend('${name}'): the backend is not available: ${p.why}. It needs ${INSTALL[name]}`);
   installFallbackKernels(name);
   try {
     return await fn();

@@ -70,7 +70,8 @@ function readme(src: ExportSource): string {
   const c = src.config;
   return `# A gpt-lab model in Hugging Face's GPT-2 layout
 
-Exported by \`gpt-lab export --format hf\` from step ${src.step}${src.stage ? ` of the ${src.stage} stage` : ''}: ${c.nLayer} layers,
+Exported by \`gpt-lab export --format hf\` from step ${src.step}${src.stage ? ` of the ${src.stage} stage` : ''}` +
+    `: ${c.nLayer} layers,
 ${c.nHead} heads, ${c.nEmbd} dimensions, a context of ${c.blockSize} tokens, ${c.vocabSize} token ids.
 
 \`\`\`python
@@ -79,7 +80,8 @@ model = GPT2LMHeadModel.from_pretrained('.')      # config.json + model.safetens
 tok = AutoTokenizer.from_pretrained('.')          # tokenizer.json (if the checkpoint recorded a tokenizer)
 \`\`\`
 
-- The activation is exact GELU (\`"gelu"\`, erf), as the lab computes it; GPT-2 itself used the tanh form (\`"gelu_new"\`).
+- The activation is exact GELU (\`"gelu"\`, erf), as the lab computes it; ` +
+    `GPT-2 itself used the tanh form (\`"gelu_new"\`).
 - ${c.bias === false ? NO_BIAS : 'The model has biases, as GPT-2.'}
 - The LM head is tied to the token embedding (\`lm_head.weight\` is \`transformer.wte.weight\`, left out of the file).
 - The tokenizer's special tokens are added tokens: the tokenizer turns their names in the text into their ids,
@@ -95,14 +97,18 @@ export function writeHf(src: ExportSource, dir: string): string[] {
   const specials = Object.fromEntries(added.map((a) => [a.content, a.id]));
   const lab: GptLabFields = { bias: c.bias !== false, seed: c.seed, step: src.step, stage: src.stage, data: src.data };
   writeJson(path.join(dir, 'config.json'), hfConfig(c, lab, specials));
-  fs.writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(toHfWeights(c, src.weights), { format: 'pt' }));
+  fs.writeFileSync(path.join(dir, 'model.safetensors'),
+    encodeSafetensors(toHfWeights(c, src.weights), { format: 'pt' }));
   fs.writeFileSync(path.join(dir, 'README.md'), readme(src));
   if (c.bias === false) {
-    notes.push('the model has no biases: model.safetensors holds them as zeros (the same function); config.json says gpt_lab.bias false');
+    notes.push('the model has no biases: model.safetensors holds them as zeros (the same function); ' +
+      'config.json says gpt_lab.bias false');
   }
   if (src.tokenizer !== undefined) {
     writeJson(path.join(dir, 'tokenizer.json'), toHfTokenizer(src.tokenizer));
-    const eos = specials['<|endoftext|>'] === undefined ? {} : { eos_token: '<|endoftext|>', bos_token: '<|endoftext|>' };
+    const eos = specials['<|endoftext|>'] === undefined
+      ? {}
+      : { eos_token: '<|endoftext|>', bos_token: '<|endoftext|>' };
     const tokConfig = { tokenizer_class: 'PreTrainedTokenizerFast', model_max_length: c.blockSize, ...eos };
     writeJson(path.join(dir, 'tokenizer_config.json'), tokConfig);
   } else {
@@ -123,7 +129,8 @@ function readJson(file: string, what: string): unknown {
 /** A positive integer field of config.json. */
 function intField(cfg: Record<string, unknown>, name: string, file: string): number {
   const v = cfg[name];
-  assert(Number.isSafeInteger(v) && (v as number) > 0, () => `${file}: ${name} is ${JSON.stringify(v)}, expected a positive integer`);
+  assert(Number.isSafeInteger(v) && (v as number) > 0,
+    () => `${file}: ${name} is ${JSON.stringify(v)}, expected a positive integer`);
   return v as number;
 }
 
@@ -132,14 +139,19 @@ function dtypesOf(bytes: Uint8Array): string[] {
   if (bytes.length < 8) return [];
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   try {
-    const header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, Math.min(n, bytes.length - 8)).toString('utf8'));
-    return [...new Set(Object.entries(header).filter(([k]) => k !== '__metadata__').map(([, v]) => String((v as { dtype?: string }).dtype)))];
+    const header = JSON.parse(
+      Buffer.from(bytes.buffer, bytes.byteOffset + 8, Math.min(n, bytes.length - 8)).toString('utf8'));
+    return [...new Set(Object.entries(header).filter(([k]) => k !== '__metadata__')
+      .map(([, v]) => String((v as { dtype?: string }).dtype)))];
   } catch {
     return []; // decodeSafetensors says what is wrong
   }
 }
 
-/** HF weight names as the lab's: 'h.0.ln_1.weight' → 'transformer.h.0.ln_1.weight'; mask buffers and a tied head dropped. */
+/**
+ * HF weight names as the lab's: 'h.0.ln_1.weight' → 'transformer.h.0.ln_1.weight'; mask buffers and a tied head
+ * dropped.
+ */
 function labNames(tensors: Map<string, NamedArray>, file: string): Map<string, NamedArray> {
   const out = new Map<string, NamedArray>();
   for (const [name, t] of tensors) {
@@ -150,7 +162,8 @@ function labNames(tensors: Map<string, NamedArray>, file: string): Map<string, N
   const head = tensors.get('lm_head.weight');
   const wte = out.get('transformer.wte.weight');
   if (head !== undefined && wte !== undefined) {
-    assert(head.data.every((x, i) => x === wte.data[i]), () => `${file}: lm_head.weight differs from wte; gpt-lab ties the two and cannot import an untied head`);
+    assert(head.data.every((x, i) => x === wte.data[i]),
+      () => `${file}: lm_head.weight differs from wte; gpt-lab ties the two and cannot import an untied head`);
   }
   return out;
 }
@@ -159,14 +172,19 @@ function labNames(tensors: Map<string, NamedArray>, file: string): Map<string, N
 export function readHf(dir: string): Imported {
   const cfgFile = path.join(dir, 'config.json');
   const cfg = readJson(cfgFile, `${dir} is not a Hugging Face model directory`) as Record<string, unknown>;
-  assert(cfg.model_type === 'gpt2', () => `${cfgFile}: model_type is ${JSON.stringify(cfg.model_type)}; gpt-lab imports GPT-2-layout models ("gpt2")`);
+  assert(cfg.model_type === 'gpt2',
+    () => `${cfgFile}: model_type is ${JSON.stringify(cfg.model_type)}; gpt-lab imports GPT-2-layout models ("gpt2")`);
   const notes: string[] = [];
   const nEmbd = intField(cfg, 'n_embd', cfgFile);
   assert(cfg.n_inner === null || cfg.n_inner === undefined || cfg.n_inner === 4 * nEmbd,
     () => `${cfgFile}: n_inner ${cfg.n_inner} is not 4 · n_embd (${4 * nEmbd}), the lab's MLP width`);
-  assert(cfg.tie_word_embeddings !== false, () => `${cfgFile}: tie_word_embeddings is false; gpt-lab ties the head to wte`);
+  assert(cfg.tie_word_embeddings !== false,
+    () => `${cfgFile}: tie_word_embeddings is false; gpt-lab ties the head to wte`);
   const act = cfg.activation_function ?? 'gelu_new';
-  if (act !== 'gelu') notes.push(`activation_function is ${JSON.stringify(act)}; the lab computes exact GELU ("gelu"), so logits differ slightly (under 1e-3 per activation for gelu_new)`);
+  if (act !== 'gelu') {
+    notes.push(`activation_function is ${JSON.stringify(act)}; the lab computes exact GELU ("gelu"), ` +
+      'so logits differ slightly (under 1e-3 per activation for gelu_new)');
+  }
   const eps = cfg.layer_norm_epsilon ?? 1e-5;
   if (eps !== LN_EPS) notes.push(`layer_norm_epsilon is ${eps}; the lab uses ${LN_EPS}`);
   for (const flag of ['scale_attn_by_inverse_layer_idx', 'reorder_and_upcast_attn'] as const) {
@@ -174,11 +192,13 @@ export function readHf(dir: string): Imported {
   }
   const lab = (cfg.gpt_lab ?? {}) as Partial<GptLabFields>;
   const wFile = path.join(dir, 'model.safetensors');
-  assert(fs.existsSync(wFile), () => `${wFile} is missing; gpt-lab imports safetensors weights (save with safe_serialization=True)`);
+  assert(fs.existsSync(wFile),
+    () => `${wFile} is missing; gpt-lab imports safetensors weights (save with safe_serialization=True)`);
   const bytes = fs.readFileSync(wFile);
   const dtypes = dtypesOf(bytes).filter((d) => d !== 'F32');
-  assert(dtypes.length === 0, () => `${wFile} holds ${dtypes.join(', ')} weights; gpt-lab imports float32: save them with ` +
-    'model.float().save_pretrained(DIR) first');
+  assert(dtypes.length === 0,
+    () => `${wFile} holds ${dtypes.join(', ')} weights; gpt-lab imports float32: save them with ` +
+      'model.float().save_pretrained(DIR) first');
   const raw = labNames(decodeSafetensors(bytes, wFile).tensors, wFile);
   const base: GPTConfig = {
     vocabSize: intField(cfg, 'vocab_size', cfgFile),
@@ -190,12 +210,17 @@ export function readHf(dir: string): Imported {
     seed: Number.isSafeInteger(lab.seed) ? lab.seed! : 1337,
   };
   const bias = !(lab.bias === false && biasesAllZero(raw));
-  if (lab.bias === false && bias) notes.push('config.json says the model had no biases, but some are no longer zero: imported with biases');
+  if (lab.bias === false && bias) {
+    notes.push('config.json says the model had no biases, but some are no longer zero: imported with biases');
+  }
   const config: GPTConfig = { ...base, bias };
   const weights = pickWeights(config, bias ? raw : new Map([...raw].filter(([n]) => !n.endsWith('.bias'))), wFile);
   const tokFile = path.join(dir, 'tokenizer.json');
   let tokenizer: LabTokenizer | undefined;
   if (fs.existsSync(tokFile)) tokenizer = fromHfTokenizer(readJson(tokFile, ''), tokFile);
   else notes.push('no tokenizer.json: the checkpoint records no tokenizer');
-  return { config, weights, step: Number.isSafeInteger(lab.step) ? lab.step! : 0, tokenizer, notes, stage: lab.stage, data: lab.data };
+  return {
+    config, weights, step: Number.isSafeInteger(lab.step) ? lab.step! : 0, tokenizer, notes, stage: lab.stage,
+    data: lab.data,
+  };
 }

@@ -40,14 +40,18 @@ export function findTorchPython(): { python?: string; why: string } {
     if (r.status === 0) return { python: py, why: `${py}: torch ${r.stdout.trim()}` };
     whys.push(`${py}: ${r.error ? 'not found' : 'no torch'}`);
   }
-  return { why: `no Python with PyTorch (${whys.join('; ')}); install it (Debian: apt-get install python3-torch) or set GPTLAB_PYTHON` };
+  return {
+    why: `no Python with PyTorch (${whys.join('; ')}); install it (Debian: apt-get install python3-torch) ` +
+      'or set GPTLAB_PYTHON',
+  };
 }
 
 /** Runs the converter; a failure is a GptLabError with Python's last lines. */
 function convert(python: string, args: string[]): void {
   const r = spawnSync(python, [CONVERTER, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const tail = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim().split('\n').slice(-3).join(' | ');
-  assert(r.status === 0, () => `${path.basename(CONVERTER)} ${args[0]} failed (${r.error?.message ?? `exit ${r.status}`}): ${tail}`);
+  assert(r.status === 0,
+    () => `${path.basename(CONVERTER)} ${args[0]} failed (${r.error?.message ?? `exit ${r.status}`}): ${tail}`);
 }
 
 /** nanoGPT's model_args for a lab config. */
@@ -91,12 +95,17 @@ python sample.py --init_from=resume --out_dir=THIS_DIR
 \`\`\`
 
 train.py takes the model's shape from ckpt.pt (model_args) and continues from iter_num with the optimizer's
-moments (ckpt.pt's AdamW state${src.optimizer === undefined ? ' is empty here: the lab checkpoint had none' : ''}); raise --max_iters above ${src.step} to train on.
+moments (ckpt.pt's AdamW state${src.optimizer === undefined ? ' is empty here: the lab checkpoint had none' : ''}` +
+    `); raise --max_iters above ${src.step} to train on.
 ${src.tokenizer?.kind === 'bpe'
-    ? 'The tokenizer is a BPE of its own, in tokenizer.json (Hugging Face tokenizers); nanoGPT\'s sample.py knows only meta.pkl\nand GPT-2\'s, so encode prompts with tokenizers.'
-    : 'meta.pkl (char vocabularies) belongs in `data/' + dataset + '/` for sample.py.'} model.safetensors, optimizer.safetensors and
-ckpt.json hold the same numbers without PyTorch's pickle; \`python3 nanogpt_ckpt.py to-pt .\` rebuilds ckpt.pt from them.
-To bring the run back: \`gpt-lab import --format nanogpt --from THIS_DIR --out DIR\`, then \`gpt-lab pretrain --out DIR\`.
+    ? 'The tokenizer is a BPE of its own, in tokenizer.json (Hugging Face tokenizers); nanoGPT\'s sample.py knows ' +
+      'only meta.pkl\nand GPT-2\'s, so encode prompts with tokenizers.'
+    : 'meta.pkl (char vocabularies) belongs in `data/' + dataset + '/` for sample.py.'}` +
+    ` model.safetensors, optimizer.safetensors and
+ckpt.json hold the same numbers without PyTorch's pickle; ` +
+    `\`python3 nanogpt_ckpt.py to-pt .\` rebuilds ckpt.pt from them.
+To bring the run back: \`gpt-lab import --format nanogpt --from THIS_DIR --out DIR\`, ` +
+    `then \`gpt-lab pretrain --out DIR\`.
 `;
 }
 
@@ -104,7 +113,8 @@ To bring the run back: \`gpt-lab import --format nanogpt --from THIS_DIR --out D
 export function writeNanogpt(src: ExportSource, dir: string, python: string | undefined, why: string): string[] {
   const c = src.config;
   const notes: string[] = [];
-  fs.writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(toNanogptWeights(c, src.weights), { format: 'pt' }));
+  fs.writeFileSync(path.join(dir, 'model.safetensors'),
+    encodeSafetensors(toNanogptWeights(c, src.weights), { format: 'pt' }));
   let optimizer: Record<string, unknown> | null = null;
   if (src.optimizer !== undefined) {
     const moments = new Map<string, NamedArray>();
@@ -129,13 +139,17 @@ export function writeNanogpt(src: ExportSource, dir: string, python: string | un
     }
   }
   const config = trainArgs(src);
-  const info = { model_args: modelArgs(c), iter_num: src.step, best_val_loss: src.valLoss ?? 1e9, config, optimizer, meta };
+  const info = {
+    model_args: modelArgs(c), iter_num: src.step, best_val_loss: src.valLoss ?? 1e9, config, optimizer, meta,
+  };
   fs.writeFileSync(path.join(dir, 'ckpt.json'), JSON.stringify(info, null, 2) + '\n');
   fs.writeFileSync(path.join(dir, 'README.md'), readme(src, String(config.dataset)));
-  assert(fs.existsSync(CONVERTER), () => `the converter ${CONVERTER} is missing; gpt-lab's src/export/ is incomplete (reinstall gpt-lab)`);
+  assert(fs.existsSync(CONVERTER),
+    () => `the converter ${CONVERTER} is missing; gpt-lab's src/export/ is incomplete (reinstall gpt-lab)`);
   fs.copyFileSync(CONVERTER, path.join(dir, path.basename(CONVERTER)));
   if (python === undefined) {
-    notes.push(`ckpt.pt NOT written: ${why}. Everything else is; finish where PyTorch is with: python3 ${path.join(dir, path.basename(CONVERTER))} to-pt DIR`);
+    notes.push(`ckpt.pt NOT written: ${why}. Everything else is; finish where PyTorch is with: ` +
+      `python3 ${path.join(dir, path.basename(CONVERTER))} to-pt DIR`);
   } else {
     convert(python, ['to-pt', dir]);
   }
@@ -146,11 +160,13 @@ export function writeNanogpt(src: ExportSource, dir: string, python: string | un
 function configOf(args: Record<string, unknown>, seed: unknown, source: string): GPTConfig {
   const int = (k: string) => {
     const v = args[k];
-    assert(Number.isSafeInteger(v) && (v as number) > 0, () => `${source}: model_args.${k} is ${JSON.stringify(v)}, expected a positive integer`);
+    assert(Number.isSafeInteger(v) && (v as number) > 0,
+      () => `${source}: model_args.${k} is ${JSON.stringify(v)}, expected a positive integer`);
     return v as number;
   };
   return {
-    vocabSize: int('vocab_size'), blockSize: int('block_size'), nLayer: int('n_layer'), nHead: int('n_head'), nEmbd: int('n_embd'),
+    vocabSize: int('vocab_size'), blockSize: int('block_size'), nLayer: int('n_layer'), nHead: int('n_head'),
+    nEmbd: int('n_embd'),
     dropout: typeof args.dropout === 'number' ? args.dropout : 0,
     seed: Number.isSafeInteger(seed) ? seed as number : 1337, bias: args.bias !== false,
   };
@@ -165,13 +181,17 @@ interface OptimizerInfo {
  * The lab's TrainConfig from nanoGPT's train.py settings (its config dict), or undefined when they
  * are not there or do not fit the lab (a note says why).
  *
- *   trainFromNanogpt({ batch_size: 12, max_iters: 2000, learning_rate: 1e-3, ... }) → { batchSize: 12, maxSteps: 2000, ... }
+ *   trainFromNanogpt({ batch_size: 12, max_iters: 2000, learning_rate: 1e-3, ... })
+ *     → { batchSize: 12, maxSteps: 2000, ... }
  */
-export function trainFromNanogpt(cfg: Record<string, unknown> | undefined, opt: OptimizerInfo | undefined, notes: string[]): TrainConfig | undefined {
+export function trainFromNanogpt(
+  cfg: Record<string, unknown> | undefined, opt: OptimizerInfo | undefined, notes: string[],
+): TrainConfig | undefined {
   const num = (k: string) => (typeof cfg?.[k] === 'number' ? cfg[k] as number : undefined);
   const [lr, maxSteps, batchSize] = [num('learning_rate'), num('max_iters'), num('batch_size')];
   if (lr === undefined || maxSteps === undefined || batchSize === undefined) {
-    notes.push('ckpt.pt\'s config has no learning_rate, max_iters and batch_size: no training settings imported (resume with your own)');
+    notes.push('ckpt.pt\'s config has no learning_rate, max_iters and batch_size: no training settings imported ' +
+      '(resume with your own)');
     return undefined;
   }
   const decay = cfg?.decay_lr !== false;
@@ -179,7 +199,10 @@ export function trainFromNanogpt(cfg: Record<string, unknown> | undefined, opt: 
     return makeTrainConfig({
       batchSize, gradAccumSteps: num('gradient_accumulation_steps') ?? 1, maxSteps,
       schedule: decay
-        ? { maxLr: lr, minLr: num('min_lr') ?? lr / 10, warmupSteps: num('warmup_iters') ?? 0, decaySteps: num('lr_decay_iters') ?? maxSteps }
+        ? {
+          maxLr: lr, minLr: num('min_lr') ?? lr / 10, warmupSteps: num('warmup_iters') ?? 0,
+          decaySteps: num('lr_decay_iters') ?? maxSteps,
+        }
         : { maxLr: lr, minLr: lr, warmupSteps: 0, decaySteps: 0 },
       adamw: {
         beta1: num('beta1') ?? opt?.betas?.[0] ?? 0.9, beta2: num('beta2') ?? opt?.betas?.[1] ?? 0.95,
@@ -252,13 +275,17 @@ export function readNanogpt(dir: string, work: string, python: string | undefine
     const cut = n < 0 ? info.meta.itos.length : n;
     tokenizer = { kind: 'chars', chars: info.meta.itos.slice(0, cut), specials: info.meta.itos.slice(cut) };
   }
-  else notes.push('no meta.pkl or tokenizer.json beside ckpt.pt: the checkpoint records no tokenizer (nanoGPT then uses GPT-2\'s)');
+  else {
+    notes.push('no meta.pkl or tokenizer.json beside ckpt.pt: the checkpoint records no tokenizer ' +
+      '(nanoGPT then uses GPT-2\'s)');
+  }
   const step = Number.isSafeInteger(info.iter_num) ? info.iter_num! : 0;
   const opt = info.optimizer ?? undefined;
   const optimizer = readMoments(from, opt, notes);
   if (optimizer !== undefined) {
     for (const name of weights.keys()) {
-      assert(optimizer.m.has(name) && optimizer.v.has(name), () => `${from}/optimizer.safetensors lacks the moments of ${name}`);
+      assert(optimizer.m.has(name) && optimizer.v.has(name),
+        () => `${from}/optimizer.safetensors lacks the moments of ${name}`);
     }
   }
   const train = trainFromNanogpt(info.config, opt, notes);

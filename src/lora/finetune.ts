@@ -42,12 +42,17 @@ export interface FormatData {
  *
  *   jsonFormatData(tok, makeWorld(), { examples: 2, valExamples: 1 }, 256).train.length → 2
  */
-export function jsonFormatData(tok: ChatTokenizer, world: World, n: { examples: number; valExamples: number }, blockSize: number): FormatData {
+export function jsonFormatData(
+  tok: ChatTokenizer, world: World, n: { examples: number; valExamples: number }, blockSize: number,
+): FormatData {
   const take = (size: number, seed: number) => {
     const task = factsTask(world, { size, seed, split: 'train' });
     const examples = Array.from({ length: size }, (_, i) => {
       const ex = task.example(i);
-      return { ...ex, conversation: { messages: [user(ex.question), assistant(say(formatObject({ answer: referenceAnswer(ex) })))] } };
+      return {
+        ...ex,
+        conversation: { messages: [user(ex.question), assistant(say(formatObject({ answer: referenceAnswer(ex) })))] },
+      };
     });
     return renderExamples(tok, examples, blockSize).rendered;
   };
@@ -83,9 +88,12 @@ export interface FineTuneResult {
 }
 
 /** Mean masked loss over conversations, in batches. */
-export function formatLoss(model: GPT, tok: ChatTokenizer, rows: readonly RenderedConversation[], batchSize: number): number {
+export function formatLoss(
+  model: GPT, tok: ChatTokenizer, rows: readonly RenderedConversation[], batchSize: number,
+): number {
   const batches = Math.ceil(rows.length / batchSize);
-  return meanLoss(batches, (i) => sftLoss(model, sftBatch(tok, rows.slice(i * batchSize, (i + 1) * batchSize), model.config.blockSize)));
+  return meanLoss(batches,
+    (i) => sftLoss(model, sftBatch(tok, rows.slice(i * batchSize, (i + 1) * batchSize), model.config.blockSize)));
 }
 
 /** A trainable copy of a model's weights (full fine-tuning never touches the original). */
@@ -101,27 +109,38 @@ export const DEFAULT_LORA_TARGETS: LoraTarget[] = ['attn', 'attnProj', 'fc', 'ml
  * Trains one setting from `base` and measures it; the base is left as it was (frozen if LoRA ran).
  * With keep, the adapters are returned (the caller disposes them), else freed.
  */
-export function fineTuneRun(base: GPT, tok: ChatTokenizer, data: FormatData, s: FineTuneSetting, keep = false): FineTuneResult & { adapters?: LoraAdapters } {
-  assert(s.steps > 0 && s.batchSize > 0 && s.lr > 0, () => `steps (${s.steps}), batchSize (${s.batchSize}) and lr (${s.lr}) must be positive`);
+export function fineTuneRun(
+  base: GPT, tok: ChatTokenizer, data: FormatData, s: FineTuneSetting, keep = false,
+): FineTuneResult & { adapters?: LoraAdapters } {
+  assert(s.steps > 0 && s.batchSize > 0 && s.lr > 0,
+    () => `steps (${s.steps}), batchSize (${s.batchSize}) and lr (${s.lr}) must be positive`);
   const targets = s.targets ?? DEFAULT_LORA_TARGETS;
-  const adapters = s.rank === undefined ? undefined : createAdapters(base.config, { rank: s.rank, alpha: 2 * s.rank, targets, seed: s.seed });
+  const adapters = s.rank === undefined
+    ? undefined
+    : createAdapters(base.config, { rank: s.rank, alpha: 2 * s.rank, targets, seed: s.seed });
   const model = adapters === undefined ? copyModel(base) : withAdapters(base, adapters);
   const params = adapters === undefined ? model.params.byName : adapters.byName;
   const opt = new AdamW(params);
   try {
     const valLossBefore = formatLoss(model, tok, data.val, s.batchSize);
-    const schedule = { maxLr: s.lr, minLr: s.lr / 10, warmupSteps: Math.max(1, Math.floor(s.steps / 10)), decaySteps: s.steps };
+    const schedule = {
+      maxLr: s.lr, minLr: s.lr / 10, warmupSteps: Math.max(1, Math.floor(s.steps / 10)), decaySteps: s.steps,
+    };
     const started = performance.now();
     for (let step = 0; step < s.steps; step++) {
-      const batch = sftBatch(tok, batchIndices(data.train.length, s.batchSize, s.seed, step).map((i) => data.train[i]), model.config.blockSize);
-      const { loss, gradNorm } = optimizerStep(params, opt, [() => sftLoss(model, batch)], { lr: learningRate(step, schedule), gradClip: 1 });
+      const batch = sftBatch(tok, batchIndices(data.train.length, s.batchSize, s.seed, step).map((i) => data.train[i]),
+        model.config.blockSize);
+      const { loss, gradNorm } = optimizerStep(params, opt, [() => sftLoss(model, batch)],
+        { lr: learningRate(step, schedule), gradClip: 1 });
       tf.dispose([loss, gradNorm]);
     }
     const msPerStep = (performance.now() - started) / s.steps;
     const valLoss = formatLoss(model, tok, data.val, s.batchSize);
     const counts = trainableCounts(base.config, s.rank === undefined ? undefined : { rank: s.rank, targets });
-    return { rank: s.rank, lr: s.lr, valLossBefore, valLoss, trainable: counts.trainable, fraction: counts.fraction, adamwBytes: counts.adamwBytes, msPerStep,
-      adapters: keep ? adapters : undefined };
+    return {
+      rank: s.rank, lr: s.lr, valLossBefore, valLoss, trainable: counts.trainable, fraction: counts.fraction,
+      adamwBytes: counts.adamwBytes, msPerStep, adapters: keep ? adapters : undefined,
+    };
   } finally {
     opt.dispose();
     if (adapters === undefined) model.dispose();

@@ -23,7 +23,8 @@ export const LORA_TARGETS = ['attn', 'attnProj', 'fc', 'mlpProj'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 
 /** Where each target sits in a block (nanoGPT's module names) and its [in, out] in units of nEmbd. */
-const TARGET_INFO: Record<LoraTarget, { module: string; weight: 'attnW' | 'attnProjW' | 'fcW' | 'mlpProjW'; in: number; out: number }> = {
+const TARGET_INFO: Record<LoraTarget,
+  { module: string; weight: 'attnW' | 'attnProjW' | 'fcW' | 'mlpProjW'; in: number; out: number }> = {
   attn: { module: 'attn.c_attn', weight: 'attnW', in: 1, out: 3 },
   attnProj: { module: 'attn.c_proj', weight: 'attnProjW', in: 1, out: 1 },
   fc: { module: 'mlp.c_fc', weight: 'fcW', in: 1, out: 4 },
@@ -55,7 +56,10 @@ export function checkLoraConfig(c: LoraConfig): LoraConfig {
   assert(Number.isInteger(c.rank) && c.rank >= 1, () => `LoRA rank (${c.rank}) must be a whole number ≥ 1`);
   assert(Number.isFinite(c.alpha) && c.alpha > 0, () => `LoRA alpha (${c.alpha}) must be positive`);
   assert(c.targets.length > 0, () => `LoRA targets are empty; pick from ${LORA_TARGETS.join(', ')}`);
-  for (const t of c.targets) assert((LORA_TARGETS as readonly string[]).includes(t), () => `LoRA target '${t}' is unknown; pick from ${LORA_TARGETS.join(', ')}`);
+  for (const t of c.targets) {
+    assert((LORA_TARGETS as readonly string[]).includes(t),
+      () => `LoRA target '${t}' is unknown; pick from ${LORA_TARGETS.join(', ')}`);
+  }
   assert(new Set(c.targets).size === c.targets.length, () => `LoRA targets list one twice: ${c.targets.join(', ')}`);
   return c;
 }
@@ -71,7 +75,10 @@ export function targetShape(c: GPTConfig, t: LoraTarget): [number, number] {
  *   loraParamCount(tiny config (C 16, 2 layers), rank 2 on attn, attnProj) → 2 · (2·(16+48) + 2·(16+16)) = 384
  */
 export function loraParamCount(c: GPTConfig, lora: Pick<LoraConfig, 'rank' | 'targets'>): number {
-  return c.nLayer * lora.targets.reduce((sum, t) => { const [i, o] = targetShape(c, t); return sum + lora.rank * (i + o); }, 0);
+  return c.nLayer * lora.targets.reduce((sum, t) => {
+    const [i, o] = targetShape(c, t);
+    return sum + lora.rank * (i + o);
+  }, 0);
 }
 
 /**
@@ -87,12 +94,18 @@ export function adamwStateBytes(trainable: number): number {
 /**
  * What fine-tuning trains: LoRA's adapters, or (no LoRA config) every weight of the model.
  *
- *   trainableCounts(tiny config, rank 2 attention) → { trainable: 384, fraction: 384 / 6,896 ≈ 5.6%, adamwBytes: 3,072, ... }
+ *   trainableCounts(tiny config, rank 2 attention)
+ *     → { trainable: 384, fraction: 384 / 6,896 ≈ 5.6%, adamwBytes: 3,072, ... }
  */
-export function trainableCounts(c: GPTConfig, lora?: Pick<LoraConfig, 'rank' | 'targets'>): { trainable: number; total: number; fraction: number; adamwBytes: number } {
+export function trainableCounts(
+  c: GPTConfig, lora?: Pick<LoraConfig, 'rank' | 'targets'>,
+): { trainable: number; total: number; fraction: number; adamwBytes: number } {
   const base = paramCount(c).total;
   const trainable = lora === undefined ? base : loraParamCount(c, lora);
-  return { trainable, total: lora === undefined ? base : base + trainable, fraction: trainable / base, adamwBytes: adamwStateBytes(trainable) };
+  return {
+    trainable, total: lora === undefined ? base : base + trainable, fraction: trainable / base,
+    adamwBytes: adamwStateBytes(trainable),
+  };
 }
 
 /** The adapter names of a block's target. */
@@ -104,7 +117,8 @@ export function adapterNames(layer: number, t: LoraTarget): { a: string; b: stri
 /**
  * Fresh adapters for a model config: A ~ N(0, 1/in) (seeded per name, so a seed reproduces them), B = 0.
  *
- *   createAdapters(tiny config, { rank: 2, alpha: 4, targets: ['attn'], seed: 1 }).byName.size → 4  (A and B, 2 layers)
+ *   createAdapters(tiny config, { rank: 2, alpha: 4, targets: ['attn'], seed: 1 }).byName.size
+ *     → 4  (A and B, 2 layers)
  */
 export function createAdapters(c: GPTConfig, config: LoraConfig): LoraAdapters {
   checkLoraConfig(config);
@@ -122,7 +136,9 @@ export function createAdapters(c: GPTConfig, config: LoraConfig): LoraAdapters {
 }
 
 /** Builds adapters (variables) from plain values, checking every shape against the model config. */
-export function adaptersFromValues(c: GPTConfig, config: LoraConfig, values: Map<string, { shape: number[]; data: Float32Array }>): LoraAdapters {
+export function adaptersFromValues(
+  c: GPTConfig, config: LoraConfig, values: Map<string, { shape: number[]; data: Float32Array }>,
+): LoraAdapters {
   checkLoraConfig(config);
   const byName = new Map<string, tf.Variable>();
   const blocks: BlockLora[] = [];
@@ -135,9 +151,11 @@ export function adaptersFromValues(c: GPTConfig, config: LoraConfig, values: Map
       const pair = (['a', 'b'] as const).map((k) => {
         const want = k === 'a' ? [inDim, config.rank] : [config.rank, outDim];
         const v = values.get(names[k]);
-        assert(v !== undefined, () => `adapter ${names[k]} is missing; the adapters do not match a ${c.nLayer}-layer model with targets ${config.targets.join(', ')}`);
+        assert(v !== undefined, () => `adapter ${names[k]} is missing; the adapters do not match a ${c.nLayer}-layer ` +
+          `model with targets ${config.targets.join(', ')}`);
         assert(v.shape.length === 2 && v.shape[0] === want[0] && v.shape[1] === want[1],
-          () => `adapter ${names[k]} has shape [${v.shape}] but this model (nEmbd ${c.nEmbd}, rank ${config.rank}) needs [${want}]`);
+          () => `adapter ${names[k]} has shape [${v.shape}] but this model (nEmbd ${c.nEmbd}, rank ${config.rank}) ` +
+            `needs [${want}]`);
         // subtle: no variable name: tfjs names are global, and two adapter sets (two ranks) may coexist.
         const init = tf.tensor2d(v.data, want as [number, number]);
         const variable = tf.variable(init, true);
@@ -169,7 +187,8 @@ export function freeze(model: GPT): void {
  *   withAdapters(base, fresh adapters).forward(idx) → the same logits as base.forward(idx) (B = 0)
  */
 export function withAdapters(base: GPT, adapters: LoraAdapters): GPT {
-  assert(adapters.blocks.length === base.config.nLayer, () => `adapters for ${adapters.blocks.length} layers do not fit a ${base.config.nLayer}-layer model`);
+  assert(adapters.blocks.length === base.config.nLayer,
+    () => `adapters for ${adapters.blocks.length} layers do not fit a ${base.config.nLayer}-layer model`);
   freeze(base);
   const blocks = base.params.blocks.map((b, i) => ({ ...b, lora: adapters.blocks[i] }));
   return new GPT(base.config, { ...base.params, blocks });
@@ -190,10 +209,13 @@ export function mergeAdapters(base: GPT, adapters: LoraAdapters): GPT {
       for (const t of adapters.config.targets) {
         const d = adapters.blocks[i][t]!;
         const w = base.params.blocks[i][TARGET_INFO[t].weight];
-        merged.set(`transformer.h.${i}.${TARGET_INFO[t].module}.weight`, tf.add(w, tf.mul(tf.matMul(d.a, d.b), d.scale))); // [in, out]
+        merged.set(`transformer.h.${i}.${TARGET_INFO[t].module}.weight`,
+          tf.add(w, tf.mul(tf.matMul(d.a, d.b), d.scale))); // [in, out]
       }
     }
-    for (const [name, v] of base.params.byName) byName.set(name, tf.variable(merged.get(name) ?? v, true, undefined, 'float32'));
+    for (const [name, v] of base.params.byName) {
+      byName.set(name, tf.variable(merged.get(name) ?? v, true, undefined, 'float32'));
+    }
   });
   return new GPT(c, groupParams(c, byName));
 }

@@ -60,8 +60,9 @@ export interface DenseRetriever extends Retriever {
  *
  *   denseRetriever(base, tok, chunks, meanPooledEncoder(base, 'base'), 'untrained').search(['Where is Dusem?'], 5)
  */
-export function denseRetriever(model: GPT, tok: ChatTokenizer, chunks: readonly Chunk[], encoder: EncoderInfo, name: string,
-  index?: VectorIndex): DenseRetriever {
+export function denseRetriever(
+  model: GPT, tok: ChatTokenizer, chunks: readonly Chunk[], encoder: EncoderInfo, name: string, index?: VectorIndex,
+): DenseRetriever {
   const encode = (s: string) => tok.encode(s);
   let built = index;
   if (built === undefined) {
@@ -89,7 +90,9 @@ export function denseRetriever(model: GPT, tok: ChatTokenizer, chunks: readonly 
  *
  *   hybridRetriever([bm25, dense]).search(['Where is Dusem?'], 5) → 5 hits, scores = sums of 1/(60 + rank)
  */
-export function hybridRetriever(parts: readonly Retriever[], name = `hybrid (${parts.map((p) => p.name).join(' + ')})`, depth = 20, rrfK = 60): Retriever {
+export function hybridRetriever(
+  parts: readonly Retriever[], name = `hybrid (${parts.map((p) => p.name).join(' + ')})`, depth = 20, rrfK = 60,
+): Retriever {
   assert(parts.length >= 2, () => `hybridRetriever: fuse at least 2 retrievers (got ${parts.length})`);
   return {
     name,
@@ -115,7 +118,9 @@ export function relevantIds(chunks: readonly Chunk[], q: Pick<RetrievalQuestion,
  *
  *   answerRanks(bm25, chunks, questions, 5) → [1, 3, 0, 1, ...]
  */
-export function answerRanks(retriever: Retriever, chunks: readonly Chunk[], questions: readonly RetrievalQuestion[], depth: number): number[] {
+export function answerRanks(
+  retriever: Retriever, chunks: readonly Chunk[], questions: readonly RetrievalQuestion[], depth: number,
+): number[] {
   const hits = retriever.search(questions.map((q) => q.question), depth);
   return questions.map((q, i) => {
     const want = new Set(relevantIds(chunks, q));
@@ -132,14 +137,16 @@ export function chunkPassage(c: Pick<Chunk, 'id' | 'docId' | 'text'>): Doc {
  * The open-book prompt ids for passages in rank order: as many of the first passages as leave
  * `reserve` tokens of the context for the answer; returns the ids and the passages kept.
  *
- *   fitOpenBook(tok, passages, 'Where is Dusem?', 256, 32) → { ids: [bos, user_start, ...], used: passages.slice(0, n) }
+ *   fitOpenBook(tok, passages, 'Where is Dusem?', 256, 32)
+ *     → { ids: [bos, user_start, ...], used: passages.slice(0, n) }
  */
 export function fitOpenBook(tok: ChatTokenizer, passages: readonly Doc[], question: string, blockSize: number,
   reserve: number): { ids: number[]; used: Doc[] } {
   const budget = blockSize - reserve;
   let ids = renderOpenBook(tok, [], question).ids;
   assert(ids.length <= budget,
-    () => `the question alone takes ${ids.length} tokens, over ${budget} (blockSize ${blockSize} minus ${reserve} for the answer)`);
+    () => `the question alone takes ${ids.length} tokens, over ${budget} ` +
+      `(blockSize ${blockSize} minus ${reserve} for the answer)`);
   const used: Doc[] = [];
   for (const p of passages) {
     const next = renderOpenBook(tok, [...used, p], question).ids;
@@ -171,21 +178,26 @@ export interface AnswerOptions {
  * Greedy answers of an open-book model to questions, each with its passages (rank order; the
  * lowest-ranked are dropped when they do not fit), scored against `expected`.
  *
- *   answerWithPassages(openBook, [{ question: 'How old is Zevim?', passages: [zevimAge], expected }])[0].correct → true
+ *   answerWithPassages(openBook, [{ question: 'How old is Zevim?', passages: [zevimAge], expected }])[0].correct
+ *     → true
  */
 export function answerWithPassages(chat: ChatModel,
   items: readonly { question: string; passages: readonly Doc[]; expected: RetrievalQuestion['expected'] }[],
   opts: AnswerOptions = {}): AnswerCase[] {
   const maxTokens = opts.maxTokens ?? 32, batchSize = opts.batchSize ?? 32;
-  const fitted = items.map((it) => fitOpenBook(chat.tok, it.passages, it.question, chat.model.config.blockSize, maxTokens));
+  const fitted = items.map((it) =>
+    fitOpenBook(chat.tok, it.passages, it.question, chat.model.config.blockSize, maxTokens));
   const stop = stopTokens(chat.tok);
   const out: AnswerCase[] = [];
   for (let s = 0; s < items.length; s += batchSize) {
-    const rows = continueBatch(chat.model, fitted.slice(s, s + batchSize).map((f) => f.ids), { stop, maxTokens, temperature: 0 });
+    const rows = continueBatch(chat.model, fitted.slice(s, s + batchSize).map((f) => f.ids),
+      { stop, maxTokens, temperature: 0 });
     rows.forEach((r, j) => {
       const it = items[s + j];
       const answer = chat.tok.decode(r.stopped ? r.ids.slice(0, -1) : r.ids);
-      out.push({ question: it.question, passages: fitted[s + j].used, answer, correct: checkAnswer(it.expected, answer) });
+      out.push({
+        question: it.question, passages: fitted[s + j].used, answer, correct: checkAnswer(it.expected, answer),
+      });
     });
   }
   return out;
@@ -199,7 +211,9 @@ export function answerWithPassages(chat: ChatModel,
 export function ragAnswers(chat: ChatModel, retriever: Retriever | undefined, chunks: readonly Chunk[],
   questions: readonly RetrievalQuestion[], k: number, opts: AnswerOptions = {}): AnswerCase[] {
   const byId = new Map(chunks.map((c) => [c.id, c]));
-  const hits = retriever === undefined ? questions.map(() => []) : retriever.search(questions.map((q) => q.question), k);
+  const hits = retriever === undefined
+    ? questions.map(() => [])
+    : retriever.search(questions.map((q) => q.question), k);
   return answerWithPassages(chat, questions.map((q, i) => ({
     question: q.question, expected: q.expected, passages: hits[i].map((h) => chunkPassage(byId.get(h.id)!)),
   })), opts);
@@ -215,7 +229,9 @@ export type Position = number | 'random';
  *
  *   givenPassages(world, questions, 2, 0, 1)[0] → [right, distractor, distractor]
  */
-export function givenPassages(world: World, questions: readonly RetrievalQuestion[], count: number, position: Position, seed: number): Doc[][] {
+export function givenPassages(
+  world: World, questions: readonly RetrievalQuestion[], count: number, position: Position, seed: number,
+): Doc[][] {
   assert(Number.isInteger(count) && count >= 0, () => `givenPassages: count ${count} must be a non-negative integer`);
   return questions.map((q, i) => {
     const rng = new Rng(hashSeed(seed, 0x91fe, i));
@@ -223,9 +239,12 @@ export function givenPassages(world: World, questions: readonly RetrievalQuestio
     const facts = factsOf(world, entity(world, entityId));
     const right = factPassage(facts.find((f) => `${f.entityId}/${f.attribute}` === q.factId)!);
     const hard = rng.shuffle(facts.filter((f) => f.sentence !== right.text)).map(factPassage);
-    const easy = rng.shuffle(entities(world).filter((e) => e.id !== entityId)).slice(0, count).map((e) => factPassage(rng.pick(factsOf(world, e))));
+    const easy = rng.shuffle(entities(world).filter((e) => e.id !== entityId)).slice(0, count)
+      .map((e) => factPassage(rng.pick(factsOf(world, e))));
     const distractors: Doc[] = [];
-    for (let j = 0; distractors.length < count; j++) distractors.push((j % 2 === 0 && hard.length > 0 ? hard : easy).shift()!);
+    for (let j = 0; distractors.length < count; j++) {
+      distractors.push((j % 2 === 0 && hard.length > 0 ? hard : easy).shift()!);
+    }
     const at = position === 'random' ? rng.int(0, count + 1) : Math.min(position, count);
     distractors.splice(at, 0, right);
     return distractors;

@@ -3,7 +3,8 @@
 // step, and reports what happened: the learned reward, the KL to the SFT model, the true score and
 // the diversity of the replies.
 //
-//   const history = await trainRl(policy, sft, { tok, examples, reward: (p, r) => rm.score(p, r) }, makeRlConfig('grpo'));
+//   const history = await trainRl(policy, sft, { tok, examples, reward: (p, r) => rm.score(p, r) },
+//     makeRlConfig('grpo'));
 //
 // Two algorithms share the loop; they differ in three settings:
 //   ppo:  advantages whitened over the batch, KL as β·Σk1 subtracted from the reward (InstructGPT),
@@ -61,7 +62,9 @@ export interface RlConfig {
   seed: number;
 }
 
-const COMMON = { steps: 60, promptsPerStep: 4, groupSize: 4, maxTokens: 40, lr: 1e-4, beta: 0.05, clipEps: 0.2, gradClip: 1, seed: 1 };
+const COMMON = {
+  steps: 60, promptsPerStep: 4, groupSize: 4, maxTokens: 40, lr: 1e-4, beta: 0.05, clipEps: 0.2, gradClip: 1, seed: 1,
+};
 
 /** Each algorithm's defaults. */
 export const RL_DEFAULTS: Record<RlAlgo, RlConfig> = {
@@ -77,7 +80,8 @@ export const RL_DEFAULTS: Record<RlAlgo, RlConfig> = {
 export function makeRlConfig(algo: RlAlgo, overrides: Partial<RlConfig> = {}): RlConfig {
   assert(algo === 'ppo' || algo === 'grpo', () => `RL algorithm '${algo}' is not known; use 'ppo' or 'grpo'`);
   const c: RlConfig = { ...RL_DEFAULTS[algo], ...overrides, algo };
-  const posInt = (name: keyof RlConfig, min = 1) => assert(Number.isSafeInteger(c[name]) && (c[name] as number) >= min, () => `${name} (${c[name]}) must be an integer >= ${min}`);
+  const posInt = (name: keyof RlConfig, min = 1) => assert(Number.isSafeInteger(c[name]) && (c[name] as number) >= min,
+    () => `${name} (${c[name]}) must be an integer >= ${min}`);
   posInt('steps', 0);
   posInt('promptsPerStep');
   posInt('groupSize');
@@ -86,7 +90,8 @@ export function makeRlConfig(algo: RlAlgo, overrides: Partial<RlConfig> = {}): R
   assert(c.lr > 0, () => `lr (${c.lr}) must be > 0`);
   assert(c.beta >= 0, () => `beta (${c.beta}) must be >= 0`);
   assert(c.kl === 'reward' || c.kl === 'loss', () => `kl '${c.kl}' must be 'reward' or 'loss'`);
-  assert(c.algo !== 'grpo' || c.groupSize >= 2, () => `GRPO compares replies to the same prompt: groupSize (${c.groupSize}) must be >= 2`);
+  assert(c.algo !== 'grpo' || c.groupSize >= 2,
+    () => `GRPO compares replies to the same prompt: groupSize (${c.groupSize}) must be >= 2`);
   return c;
 }
 
@@ -149,7 +154,9 @@ export function labelerRewardFn(examples: readonly QAExample[]): RewardFn {
   const byPrompt = new Map(examples.map((e) => [JSON.stringify(promptFor(e)), e]));
   return (prompts, replies) => prompts.map((p, i) => {
     const e = byPrompt.get(JSON.stringify(p));
-    assert(e !== undefined, () => `labelerRewardFn: a prompt (${JSON.stringify(p).slice(0, 80)}…) is not one of its ${examples.length} examples; build it from the examples RL asks`);
+    assert(e !== undefined,
+      () => `labelerRewardFn: a prompt (${JSON.stringify(p).slice(0, 80)}…) is not one of its ${examples.length} ` +
+        'examples; build it from the examples RL asks');
     return labelerReward(e, replies[i]);
   });
 }
@@ -161,14 +168,18 @@ export function repeatEach<T>(xs: readonly T[], n: number): T[] {
 
 /** Samples G replies to each example and scores them: the rollout, the texts and the scores. */
 export function rolloutAndScore(policy: GPT, reference: GPT, env: RlEnv, examples: readonly QAExample[], G: number,
-  opts: { maxTokens: number; seed: number; temperature?: number }): { rollout: Rollout; texts: string[]; rewards: number[]; klSeq: number[]; scores: ReplyScores } {
+  opts: { maxTokens: number; seed: number; temperature?: number },
+): { rollout: Rollout; texts: string[]; rewards: number[]; klSeq: number[]; scores: ReplyScores } {
   const chat = chatTokens(env.tok);
   const exs = repeatEach(examples, G);
   const convs = exs.map((e) => promptFor(e));
-  const rollout = makeRollout(policy, reference, convs.map((c) => promptIds(c, chat)), { maxTokens: opts.maxTokens, stopId: chat.assistantEnd, seed: opts.seed, temperature: opts.temperature });
+  const rollout = makeRollout(policy, reference, convs.map((c) => promptIds(c, chat)),
+    { maxTokens: opts.maxTokens, stopId: chat.assistantEnd, seed: opts.seed, temperature: opts.temperature });
   const texts = rollout.replies.map((r) => replyText(env.tok, r, chat.assistantEnd));
   const rewards = env.reward(convs, texts);
-  assert(rewards.length === texts.length && rewards.every(Number.isFinite), () => `the reward function returned ${rewards.length} values (${rewards.slice(0, 4)}…) for ${texts.length} replies; it must return one finite number per reply`);
+  assert(rewards.length === texts.length && rewards.every(Number.isFinite),
+    () => `the reward function returned ${rewards.length} values (${rewards.slice(0, 4)}…) for ${texts.length} ` +
+      'replies; it must return one finite number per reply');
   const diff = rollout.oldLogp.map((v, i) => v - rollout.refLogp[i]);
   const klSeq = rowSums(diff, rollout.batch.lossMask, rollout.batch.shape);
   const scores: ReplyScores = {
@@ -185,7 +196,9 @@ export function rolloutAndScore(policy: GPT, reference: GPT, env: RlEnv, example
 }
 
 /** One policy-gradient update on a rollout with per-reply advantages; returns the loss and diagnostics. */
-function updateOnRollout(policy: GPT, opt: AdamW, rollout: Rollout, adv: number[], c: RlConfig): { loss: number; clipFrac: number; gradNorm: number } {
+function updateOnRollout(
+  policy: GPT, opt: AdamW, rollout: Rollout, adv: number[], c: RlConfig,
+): { loss: number; clipFrac: number; gradNorm: number } {
   const shape = rollout.batch.shape;
   let first = { loss: 0, clipFrac: 0, gradNorm: 0 };
   for (let epoch = 0; epoch < c.epochs; epoch++) {
@@ -217,20 +230,26 @@ export interface RlRunOptions {
  * Trains the policy in place against env.reward, with the reference frozen; returns every step's info.
  * The AdamW of the run has no weight decay (decay would pull towards 0, not towards the SFT model).
  */
-export async function trainRl(policy: GPT, reference: GPT, env: RlEnv, config: RlConfig, run: RlRunOptions = {}): Promise<RlStepInfo[]> {
+export async function trainRl(
+  policy: GPT, reference: GPT, env: RlEnv, config: RlConfig, run: RlRunOptions = {},
+): Promise<RlStepInfo[]> {
   const c = makeRlConfig(config.algo, config);
-  assert(policy !== reference, () => 'trainRl: the policy and the reference are the same model; load the SFT weights twice so the reference stays frozen');
+  assert(policy !== reference, () => 'trainRl: the policy and the reference are the same model; ' +
+    'load the SFT weights twice so the reference stays frozen');
   const opt = new AdamW(policy.params.byName, { ...DEFAULT_ADAMW, weightDecay: 0 });
   const history: RlStepInfo[] = [];
   const start = Date.now();
   try {
     for (let step = 0; step < c.steps; step++) {
       const exs = stepExamples(env.examples, step, c.promptsPerStep);
-      const r = rolloutAndScore(policy, reference, env, exs, c.groupSize, { maxTokens: c.maxTokens, seed: hashSeed(c.seed, step) });
+      const r = rolloutAndScore(policy, reference, env, exs, c.groupSize,
+        { maxTokens: c.maxTokens, seed: hashSeed(c.seed, step) });
       const shaped = c.kl === 'reward' ? r.rewards.map((x, i) => x - c.beta * r.klSeq[i]) : r.rewards;
       const adv = c.algo === 'grpo' ? groupAdvantages(shaped, c.groupSize) : whiten(shaped);
       const u = updateOnRollout(policy, opt, r.rollout, adv, c);
-      const info: RlStepInfo = { step: step + 1, maxSteps: c.steps, ...r.scores, ...u, elapsedMs: Date.now() - start, sample: r.texts[0] };
+      const info: RlStepInfo = {
+        step: step + 1, maxSteps: c.steps, ...r.scores, ...u, elapsedMs: Date.now() - start, sample: r.texts[0],
+      };
       history.push(info);
       run.onStep?.(info);
       if (run.yieldEachStep ?? true) await new Promise((resolve) => setImmediate(resolve));
@@ -259,7 +278,8 @@ export function evaluatePolicy(model: GPT, reference: GPT, env: RlEnv, examples:
   const all: { scores: ReplyScores; texts: string[]; rewards: number[]; exs: QAExample[] }[] = [];
   for (let i = 0; i < examples.length; i += per) {
     const exs = examples.slice(i, i + per);
-    const r = rolloutAndScore(model, reference, env, exs, opts.samples, { maxTokens: opts.maxTokens, seed: hashSeed(opts.seed, i) });
+    const r = rolloutAndScore(model, reference, env, exs, opts.samples,
+      { maxTokens: opts.maxTokens, seed: hashSeed(opts.seed, i) });
     all.push({ scores: r.scores, texts: r.texts, rewards: r.rewards, exs: repeatEach(exs, opts.samples) });
   }
   const texts = all.flatMap((a) => a.texts);
@@ -272,6 +292,8 @@ export function evaluatePolicy(model: GPT, reference: GPT, env: RlEnv, examples:
     reward: avg('reward'), kl: avg('kl'), correct: avg('correct'), labeler: avg('labeler'),
     distinct1: groupDistinctN(texts, 1, opts.samples), distinct2: groupDistinctN(texts, 2, opts.samples),
     batchDistinct2: distinctN(texts, 2), length: avg('length'),
-    rows: texts.map((reply, i) => ({ question: exs[i].question, reply, reward: rewards[i], correct: checkAnswer(exs[i].expected, reply) })),
+    rows: texts.map((reply, i) => ({
+      question: exs[i].question, reply, reward: rewards[i], correct: checkAnswer(exs[i].expected, reply),
+    })),
   };
 }

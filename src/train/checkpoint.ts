@@ -25,7 +25,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { assert, GptLabError } from '../util/assert';
 import { isAlive, withDirLock } from '../util/lock';
-import { checkConfig, GPT, GPTConfig, groupParams, NamedArray, decodeSafetensors, encodeSafetensors, paramSpecs } from '../model';
+import {
+  checkConfig, GPT, GPTConfig, groupParams, NamedArray, decodeSafetensors, encodeSafetensors, paramSpecs,
+} from '../model';
 import { AdamW } from './adamw';
 
 export const CHECKPOINT_FORMAT = 'gpt-lab-checkpoint';
@@ -88,11 +90,15 @@ export interface Checkpoint {
 
 function arraysOf(vars: Map<string, tf.Variable>, prefix = ''): Map<string, NamedArray> {
   const out = new Map<string, NamedArray>();
-  for (const [name, v] of vars) out.set(prefix + name, { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array });
+  for (const [name, v] of vars) {
+    out.set(prefix + name, { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array });
+  }
   return out;
 }
 
-/** sha256 in hex: sha256Hex(Buffer.from('abc')) → 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' */
+/**
+ * sha256 in hex: sha256Hex(Buffer.from('abc')) → 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+ */
 export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -139,7 +145,8 @@ export type CheckpointFields = Omit<CheckpointState, 'format' | 'version'> & Pic
  * The state.json that saveCheckpoint writes for these fields, less the file checksums (sha256) only the
  * save computes, so a stage can hand on what it saved without reading it back.
  *
- *   checkpointState({ step: 5, config, seed: 1, files: { 'tokenizer.json': '...' } }) → { format: 'gpt-lab-checkpoint', version: 1, step: 5, config, seed: 1 }
+ *   checkpointState({ step: 5, config, seed: 1, files: { 'tokenizer.json': '...' } })
+ *     → { format: 'gpt-lab-checkpoint', version: 1, step: 5, config, seed: 1 }
  */
 export function checkpointState(fields: CheckpointFields): CheckpointState {
   // fields copied from a loaded checkpoint may carry its sha256: it describes that checkpoint's files, not these
@@ -192,11 +199,15 @@ export function saveCheckpoint(root: string, stateAndFiles: CheckpointFields,
     const tmp = path.join(root, `.${name}.tmp-${process.pid}`);
     fs.mkdirSync(tmp);
     const sha256: Record<string, string> = {};
-    const put = (file: string, data: Uint8Array | string) => { sha256[file] = writeSynced(path.join(tmp, file), data); };
+    const put = (file: string, data: Uint8Array | string) => {
+      sha256[file] = writeSynced(path.join(tmp, file), data);
+    };
     const meta = { format: CHECKPOINT_FORMAT, version: String(CHECKPOINT_VERSION) };
     const weights = arraysOf(model.params.byName);
     for (const [name, a] of arraysOf(extraWeights ?? new Map())) {
-      assert(!weights.has(name), () => `saveCheckpoint: extra weight '${name}' has the name of a GPT parameter; give it a prefix such as 'reward.'`);
+      assert(!weights.has(name),
+        () => `saveCheckpoint: extra weight '${name}' has the name of a GPT parameter; ` +
+          'give it a prefix such as \'reward.\'');
       weights.set(name, a);
     }
     put('model.safetensors', encodeSafetensors(weights, meta));
@@ -206,7 +217,8 @@ export function saveCheckpoint(root: string, stateAndFiles: CheckpointFields,
     }
     for (const [file, text] of Object.entries(files ?? {})) {
       assert(/^[\w.-]+$/.test(file) && !RESERVED_FILES.includes(file),
-        () => `saveCheckpoint: extra file name '${file}' is reserved or not a plain file name; use e.g. 'tokenizer.json'`);
+        () => `saveCheckpoint: extra file name '${file}' is reserved or not a plain file name; ` +
+          'use e.g. \'tokenizer.json\'');
       put(file, text);
     }
     const full: CheckpointState = { ...state, sha256 };
@@ -238,21 +250,26 @@ export function hasCheckpoint(root: string): boolean {
 export function resolveCheckpointDir(root: string): string {
   const latest = path.join(root, 'latest.json');
   if (!fs.existsSync(latest)) {
-    assert(fs.existsSync(path.join(root, 'state.json')), () => `${root} holds no checkpoint (no latest.json or state.json); train one with \`gpt-lab pretrain --out ${root}\``);
+    assert(fs.existsSync(path.join(root, 'state.json')),
+      () => `${root} holds no checkpoint (no latest.json or state.json); ` +
+        `train one with \`gpt-lab pretrain --out ${root}\``);
     return root;
   }
   let dir: unknown;
   try {
     dir = JSON.parse(fs.readFileSync(latest, 'utf8')).dir;
   } catch (e) {
-    throw new GptLabError(`${latest} is corrupt (${(e as Error).message}); point at a step-* directory inside ${root} instead`);
+    throw new GptLabError(`${latest} is corrupt (${(e as Error).message}); ` +
+      `point at a step-* directory inside ${root} instead`);
   }
-  assert(typeof dir === 'string' && STEP_DIR.test(dir), () => `${latest} names ${JSON.stringify(dir)}, not a step-* directory`);
+  assert(typeof dir === 'string' && STEP_DIR.test(dir),
+    () => `${latest} names ${JSON.stringify(dir)}, not a step-* directory`);
   return path.join(root, dir);
 }
 
 function readFile(file: string): Buffer {
-  assert(fs.existsSync(file), () => `checkpoint file ${file} is missing; the checkpoint is incomplete — delete it, or resume from an earlier one`);
+  assert(fs.existsSync(file), () => `checkpoint file ${file} is missing; the checkpoint is incomplete — ` +
+    'delete it, or resume from an earlier one');
   return fs.readFileSync(file);
 }
 
@@ -264,8 +281,8 @@ function readVerified(dir: string, name: string, state: CheckpointState): Buffer
   if (want !== undefined) {
     const got = sha256Hex(bytes);
     assert(got === want, () => `${file} is damaged: its sha256 is ${got.slice(0, 16)}…, but ` +
-      `${path.join(dir, 'state.json')} recorded ${want.slice(0, 16)}… when it was saved. The checkpoint is damaged: ` +
-      'restore the file from a copy, or train again in a new directory');
+      `${path.join(dir, 'state.json')} recorded ${want.slice(0, 16)}… when it was saved. ` +
+      'The checkpoint is damaged: restore the file from a copy, or train again in a new directory');
   }
   return bytes;
 }
@@ -312,10 +329,13 @@ function readStateFile(dir: string): CheckpointState {
     state = JSON.parse(readFile(stateFile).toString('utf8'));
   } catch (e) {
     if (e instanceof GptLabError) throw e;
-    throw new GptLabError(`${stateFile} is not valid JSON (${(e as Error).message}); the checkpoint is corrupt or truncated`);
+    throw new GptLabError(`${stateFile} is not valid JSON (${(e as Error).message}); ` +
+      'the checkpoint is corrupt or truncated');
   }
-  assert(state !== null && state.format === CHECKPOINT_FORMAT, () => `${stateFile} is not a gpt-lab checkpoint (format ${JSON.stringify(state?.format)})`);
-  assert(state.version === CHECKPOINT_VERSION, () => `${stateFile} has version ${state.version}; this gpt-lab reads version ${CHECKPOINT_VERSION}`);
+  assert(state !== null && state.format === CHECKPOINT_FORMAT,
+    () => `${stateFile} is not a gpt-lab checkpoint (format ${JSON.stringify(state?.format)})`);
+  assert(state.version === CHECKPOINT_VERSION,
+    () => `${stateFile} has version ${state.version}; this gpt-lab reads version ${CHECKPOINT_VERSION}`);
   const damaged = 'the checkpoint is damaged or was not written whole by gpt-lab: restore it from a copy, ' +
     'or train again in a new directory';
   assert(state.config !== null && typeof state.config === 'object' && !Array.isArray(state.config),
@@ -323,7 +343,8 @@ function readStateFile(dir: string): CheckpointState {
   assert(Number.isSafeInteger(state.step) && state.step >= 0,
     () => `${stateFile} has step ${JSON.stringify(state.step)}, not a step count; ${damaged}`);
   const sums = state.sha256;
-  assert(sums === undefined || (sums !== null && typeof sums === 'object' && Object.values(sums).every((h) => typeof h === 'string')),
+  assert(sums === undefined ||
+    (sums !== null && typeof sums === 'object' && Object.values(sums).every((h) => typeof h === 'string')),
     () => `${stateFile} has a malformed 'sha256' table; ${damaged}`);
   return state;
 }
@@ -343,8 +364,10 @@ export function loadCheckpoint(root: string, opts: { optimizer?: boolean } = {})
   checkFiniteWeights(weightsFile, weights);
   for (const spec of paramSpecs(config)) {
     const w = weights.get(spec.name);
-    assert(w !== undefined, () => `${dir}/model.safetensors lacks ${spec.name}; it does not match the config in state.json`);
-    assert(w.shape.join(',') === spec.shape.join(','), () => `${dir}/model.safetensors: ${spec.name} has shape [${w.shape}], the config needs [${spec.shape}]`);
+    assert(w !== undefined,
+      () => `${dir}/model.safetensors lacks ${spec.name}; it does not match the config in state.json`);
+    assert(w.shape.join(',') === spec.shape.join(','),
+      () => `${dir}/model.safetensors: ${spec.name} has shape [${w.shape}], the config needs [${spec.shape}]`);
   }
   let optimizer: Checkpoint['optimizer'];
   const optFile = path.join(dir, 'optimizer.safetensors');
@@ -370,10 +393,12 @@ export function loadCheckpoint(root: string, opts: { optimizer?: boolean } = {})
  *
  *   damagedCheckpointError('the training loss', NaN, { dir: 'out/step-000500', step: 500 })
  */
-export function damagedCheckpointError(what: string, loss: number, from: { dir: string; step: number }): GptLabError {
+export function damagedCheckpointError(
+  what: string, loss: number, from: { dir: string; step: number },
+): GptLabError {
   return new GptLabError(`${what} is already ${loss} at the first step after loading the checkpoint ${from.dir} ` +
-    `(step ${from.step}), before any update: the checkpoint is damaged (its weights overflow), not the learning rate. ` +
-    'Restore it from a copy, or train again in a new directory');
+    `(step ${from.step}), before any update: the checkpoint is damaged (its weights overflow), ` +
+    'not the learning rate. Restore it from a copy, or train again in a new directory');
 }
 
 /** A fresh model holding a checkpoint's weights. */
@@ -397,7 +422,8 @@ export function restoreTraining(model: GPT, optimizer: AdamW, ckpt: Checkpoint):
   const c = ckpt.state.config;
   const m = model.config;
   const same = (Object.keys(m) as (keyof typeof m)[]).every((k) => c[k] === m[k]);
-  assert(same, () => `the checkpoint's model config ${JSON.stringify(c)} differs from this model's ${JSON.stringify(m)}`);
+  assert(same,
+    () => `the checkpoint's model config ${JSON.stringify(c)} differs from this model's ${JSON.stringify(m)}`);
   for (const [name, v] of model.params.byName) {
     const w = ckpt.weights.get(name)!;
     tf.tidy(() => v.assign(tf.tensor(w.data, w.shape, 'float32')));
@@ -408,7 +434,8 @@ export function restoreTraining(model: GPT, optimizer: AdamW, ckpt: Checkpoint):
 
 /** Copies a checkpoint's moments and step into an optimizer built for the same model. */
 export function restoreOptimizer(optimizer: AdamW, ckpt: Checkpoint): void {
-  assert(ckpt.optimizer !== undefined, () => `${ckpt.dir} holds no optimizer state (optimizer.safetensors); it cannot resume training exactly`);
+  assert(ckpt.optimizer !== undefined,
+    () => `${ckpt.dir} holds no optimizer state (optimizer.safetensors); it cannot resume training exactly`);
   for (const [name, m] of optimizer.m) {
     const a = ckpt.optimizer.m.get(name)!;
     const b = ckpt.optimizer.v.get(name)!;

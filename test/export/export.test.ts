@@ -10,7 +10,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { GPT, makeConfig, type GPTConfig } from '../../src/model';
 import { AdamW } from '../../src/train/adamw';
-import { loadCheckpoint, modelFromCheckpoint, readCheckpointFile, restoreOptimizer, saveCheckpoint } from '../../src/train/checkpoint';
+import {
+  loadCheckpoint, modelFromCheckpoint, readCheckpointFile, restoreOptimizer, saveCheckpoint,
+} from '../../src/train/checkpoint';
 import { makeTrainConfig } from '../../src/train/trainer';
 import { charTokenizer } from '../../src/data/char-tokenizer';
 import { train } from '../../src/tokenizer/tokenizer';
@@ -18,7 +20,9 @@ import { fromJSON } from '../../src/tokenizer/io';
 import { getEncoding } from '../../src/tokenizer/pretrained';
 import { exportCheckpoint, importCheckpoint } from '../../src/export';
 import { findTorchPython } from '../../src/export/nanogpt';
-import { chatCharTokenizer, fromHfTokenizer, labTokenizerFile, mergesFromRanks, toHfTokenizer, type LabTokenizer } from '../../src/export/tokenizer';
+import {
+  chatCharTokenizer, fromHfTokenizer, labTokenizerFile, mergesFromRanks, toHfTokenizer, type LabTokenizer,
+} from '../../src/export/tokenizer';
 import { run as exportCli, runImport as importCli } from '../../src/cli/export';
 import { GptLabError } from '../../src/util/assert';
 import { Rng } from '../../src/data/rng';
@@ -45,7 +49,9 @@ class Reference {
       }
     });
     this.proc.stderr.setEncoding('utf8').on('data', (chunk: string) => { this.stderr += chunk; });
-    this.proc.on('exit', (code) => { for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: `exited ${code}: ${this.stderr}` })); });
+    this.proc.on('exit', (code) => {
+      for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: `exited ${code}: ${this.stderr}` }));
+    });
   }
 
   /** One request; fails the test with Python's traceback when it raised. */
@@ -111,12 +117,14 @@ function makeCheckpoint(dir: string, config: GPTConfig, seed: number): void {
   const model = randomModel(config, seed);
   const opt = new AdamW(model.params.byName);
   for (let s = 0; s < 2; s++) {
-    const g = gradsOf(model, ids(2, config.blockSize, config.vocabSize, 10 + s), ids(2, config.blockSize, config.vocabSize, 20 + s));
+    const g = gradsOf(model, ids(2, config.blockSize, config.vocabSize, 10 + s),
+      ids(2, config.blockSize, config.vocabSize, 20 + s));
     opt.update(g, 1e-3);
     for (const t of g.values()) t.dispose();
   }
   const train = makeTrainConfig({ seed: 7 });
-  saveCheckpoint(dir, { step: 2, config, seed: train.seed, train, vocab: { chars: CHARS }, metrics: { valLoss: 3.25 } }, model, opt);
+  saveCheckpoint(dir, { step: 2, config, seed: train.seed, train, vocab: { chars: CHARS }, metrics: { valLoss: 3.25 } },
+    model, opt);
   opt.m.forEach((t) => t.dispose());
   opt.v.forEach((t) => t.dispose());
   model.dispose();
@@ -126,7 +134,9 @@ function makeCheckpoint(dir: string, config: GPTConfig, seed: number): void {
  * Runs a CLI entry point, returning its exit code and what it printed, or the GptLabError it threw.
  * The backend the command may start (import does) is put back afterwards, for the tests that follow.
  */
-async function cli(fn: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code?: number; out: string; error?: string }> {
+async function cli(
+  fn: (argv: string[]) => Promise<number>, argv: string[],
+): Promise<{ code?: number; out: string; error?: string }> {
   const backend = tf.getBackend();
   const lines: string[] = [];
   const [log, err] = [console.log, console.error];
@@ -163,7 +173,8 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
 
   for (const bias of [true, false]) {
     describe(`a small random model, bias ${bias}`, () => {
-      const config = makeConfig('tiny', { vocabSize: CHARS.length, nLayer: 2, nHead: 2, nEmbd: 16, blockSize: 8, bias });
+      const config = makeConfig('tiny',
+        { vocabSize: CHARS.length, nLayer: 2, nHead: 2, nEmbd: 16, blockSize: 8, bias });
       const idx = ids(2, 8, CHARS.length, 5);
       let ckptDir: string;
       let ours: tf.Tensor;
@@ -176,14 +187,19 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       });
       after(() => ours.dispose());
 
-      it('the Hugging Face directory loads into a GPT-2 built to HF\'s layout and gives our logits within 1e-4', async () => {
+      it('the Hugging Face directory loads into a GPT-2 built to HF\'s layout and gives our logits ' +
+        'within 1e-4', async () => {
         const before = tf.memory().numTensors;
         const out = path.join(root, `hf-${bias}`);
         const r = exportCheckpoint({ checkpoint: ckptDir, format: 'hf', out });
         expect(tf.memory().numTensors).to.equal(before);
-        expect(r.files).to.include.members(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+        expect(r.files).to.include.members(
+          ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
         const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
-        expect(cfg).to.include({ model_type: 'gpt2', vocab_size: CHARS.length, n_positions: 8, n_embd: 16, n_layer: 2, n_head: 2, activation_function: 'gelu', layer_norm_epsilon: 1e-5 });
+        expect(cfg).to.include({
+          model_type: 'gpt2', vocab_size: CHARS.length, n_positions: 8, n_embd: 16, n_layer: 2, n_head: 2,
+          activation_function: 'gelu', layer_norm_epsilon: 1e-5,
+        });
         expect(cfg.gpt_lab.bias).to.equal(bias);
         const res = await ref.ask({ mode: 'hf', dir: out, ids: idx });
         expect(maxDiff(ours, res.logits)).to.be.below(1e-4);
@@ -192,9 +208,12 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       it('the nanoGPT ckpt.pt loads strictly into nanoGPT\'s GPT and gives our logits within 1e-4', async () => {
         const out = path.join(root, `nanogpt-${bias}`);
         const r = exportCheckpoint({ checkpoint: ckptDir, format: 'nanogpt', out });
-        expect(r.files).to.include.members(['ckpt.pt', 'meta.pkl', 'model.safetensors', 'ckpt.json', 'nanogpt_ckpt.py']);
+        expect(r.files).to.include.members(
+          ['ckpt.pt', 'meta.pkl', 'model.safetensors', 'ckpt.json', 'nanogpt_ckpt.py']);
         const res = await ref.ask({ mode: 'nanogpt', dir: out, ids: idx });
-        expect(res.model_args).to.deep.equal({ n_layer: 2, n_head: 2, n_embd: 16, block_size: 8, bias, vocab_size: CHARS.length, dropout: 0 });
+        expect(res.model_args).to.deep.equal({
+          n_layer: 2, n_head: 2, n_embd: 16, block_size: 8, bias, vocab_size: CHARS.length, dropout: 0,
+        });
         expect(res.iter_num).to.equal(2);
         expect(res.best_val_loss).to.equal(3.25);
         expect(res.optimizer_states).to.equal(loadCheckpoint(ckptDir).weights.size);
@@ -221,7 +240,8 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
             expect(ckpt.optimizer?.step).to.equal(orig.optimizer!.step);
             for (const [name, m] of orig.optimizer!.m) {
               expect(Array.from(ckpt.optimizer!.m.get(name)!.data), name).to.deep.equal(Array.from(m.data));
-              expect(Array.from(ckpt.optimizer!.v.get(name)!.data), name).to.deep.equal(Array.from(orig.optimizer!.v.get(name)!.data));
+              expect(Array.from(ckpt.optimizer!.v.get(name)!.data), name)
+                .to.deep.equal(Array.from(orig.optimizer!.v.get(name)!.data));
             }
           }
           const model = modelFromCheckpoint(ckpt);
@@ -235,7 +255,8 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
   }
 
   for (const [format, bias] of [['hf', true], ['nanogpt', true], ['nanogpt', false]] as const) {
-    it(`imports a ${format} model saved by PyTorch itself (bias ${bias}) with the same logits within 1e-4`, async () => {
+    it(`imports a ${format} model saved by PyTorch itself (bias ${bias}) with the same logits ` +
+      'within 1e-4', async () => {
       const from = path.join(root, `made-${format}-${bias}`);
       fs.mkdirSync(from);
       const idx = ids(2, 8, CHARS.length, 6);
@@ -243,10 +264,14 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       const out = path.join(root, `made-${format}-${bias}-lab`);
       const r = importCheckpoint({ format, from, out });
       const ckpt = loadCheckpoint(out);
-      expect(ckpt.state.config).to.include({ vocabSize: CHARS.length, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16, bias });
+      expect(ckpt.state.config)
+        .to.include({ vocabSize: CHARS.length, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16, bias });
       expect(r.step).to.equal(format === 'nanogpt' ? 123 : 0);
       expect(ckpt.optimizer).to.equal(undefined);
-      if (format === 'nanogpt') expect(r.notes.join('\n')).to.match(/optimizer state not imported: .*no AdamW state[^]*no training settings imported/);
+      if (format === 'nanogpt') {
+        expect(r.notes.join('\n'))
+          .to.match(/optimizer state not imported: .*no AdamW state[^]*no training settings imported/);
+      }
       if (format === 'nanogpt') expect(ckpt.state.vocab?.chars).to.deep.equal(CHARS); // from meta.pkl
       const model = modelFromCheckpoint(ckpt);
       const ours = logitsOf(model, idx);
@@ -262,7 +287,9 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
     makeCheckpoint(dir, config, 3);
     const out = path.join(root, 'nanogpt-step');
     exportCheckpoint({ checkpoint: dir, format: 'nanogpt', out });
-    const [x, y, idx, lr] = [ids(2, 8, CHARS.length, 31), ids(2, 8, CHARS.length, 32), ids(2, 8, CHARS.length, 33), 3e-3];
+    const [x, y, idx, lr] = [
+      ids(2, 8, CHARS.length, 31), ids(2, 8, CHARS.length, 32), ids(2, 8, CHARS.length, 33), 3e-3,
+    ];
     const ckpt = loadCheckpoint(dir);
     const model = modelFromCheckpoint(ckpt);
     const opt = new AdamW(model.params.byName, makeTrainConfig().adamw);
@@ -282,7 +309,8 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
   });
 
   describe('tokenizer.json, read by an independent tokenizers-style reader', () => {
-    const texts = ['', 'Hello world', 'ROMEO:\nBut soft, what light through yonder window breaks?', "it's 12345 o'clock,  ok!!\n\n  x", 'naïve café 😀 日本語'];
+    const texts = ['', 'Hello world', 'ROMEO:\nBut soft, what light through yonder window breaks?',
+      "it's 12345 o'clock,  ok!!\n\n  x", 'naïve café 😀 日本語'];
     const labIds = (t: LabTokenizer, s: string) => (t.kind === 'bpe'
       ? t.tokenizer.encode(s, { allowedSpecial: 'all' })
       : Array.from(s, (c) => t.chars.indexOf(c)));
@@ -301,7 +329,8 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       expect(t.kind === 'chars' && t.chars.join('') === charTokenizer().chars.join('')).to.equal(true);
       await check('chat-char', t, texts.slice(0, 4));
       const tj = toHfTokenizer(t);
-      expect(tj.added_tokens.map((a) => [a.content, a.id])).to.deep.equal(charTokenizer().specials.map((s) => [s, charTokenizer().special(s)]));
+      expect(tj.added_tokens.map((a) => [a.content, a.id]))
+        .to.deep.equal(charTokenizer().specials.map((s) => [s, charTokenizer().special(s)]));
     });
 
     it('a char vocabulary (Tiny Shakespeare style)', async () => {
@@ -312,7 +341,8 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       it(`a byte-level BPE trained here, pattern ${pattern}, with a special token in the text`, async () => {
         const corpus = fs.readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
         const tok = train(corpus, { vocabSize: 256 + 200, pattern, specialTokens: ['<|endoftext|>', '<|bos|>'] });
-        await check(`bpe-${pattern}`, { kind: 'bpe', tokenizer: tok }, [...texts, 'a<|endoftext|>b<|bos|>', corpus.slice(0, 2000)]);
+        await check(`bpe-${pattern}`, { kind: 'bpe', tokenizer: tok },
+          [...texts, 'a<|endoftext|>b<|bos|>', corpus.slice(0, 2000)]);
       });
     }
 
@@ -331,7 +361,8 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       const want = strings.map((s) => tok.encode(s, { allowedSpecial: 'all' }));
       expect((await ref.ask({ mode: 'tokenize', file, texts: strings })).ids).to.deep.equal(want);
       const back = fromHfTokenizer(tj, file);
-      expect(back.kind === 'bpe' && strings.map((s) => back.tokenizer.encode(s, { allowedSpecial: 'all' }))).to.deep.equal(want);
+      expect(back.kind === 'bpe' && strings.map((s) => back.tokenizer.encode(s, { allowedSpecial: 'all' })))
+        .to.deep.equal(want);
     });
   });
 
@@ -372,10 +403,13 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       makeCheckpoint(ckptDir, makeConfig('tiny', { vocabSize: CHARS.length }), 4);
     });
 
-    it('refuse a missing checkpoint, an unknown format, a non-empty --out without --force, and an --out holding the checkpoint', async () => {
-      const missing = await cli(exportCli, ['--checkpoint', path.join(root, 'nope'), '--format', 'hf', '--out', path.join(root, 'o1')]);
+    it('refuse a missing checkpoint, an unknown format, a non-empty --out without --force, ' +
+      'and an --out holding the checkpoint', async () => {
+      const missing = await cli(exportCli,
+        ['--checkpoint', path.join(root, 'nope'), '--format', 'hf', '--out', path.join(root, 'o1')]);
       expect(missing.error).to.match(/--checkpoint .*nope does not exist/);
-      const format = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'onnx', '--out', path.join(root, 'o1')]);
+      const format = await cli(exportCli,
+        ['--checkpoint', ckptDir, '--format', 'onnx', '--out', path.join(root, 'o1')]);
       expect(format.error).to.equal("--format 'onnx' is not a format gpt-lab knows; use hf or nanogpt");
       const full = path.join(root, 'full');
       fs.mkdirSync(full);
@@ -387,11 +421,14 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       expect(holds.error).to.match(/is or holds the directory read from/);
       const cwd = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', '.', '--force']);
       expect(cwd.error).to.match(/--out \. is or holds the working directory/);
-      const underFile = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', path.join(full, 'keep.txt', 'x')]);
-      expect(underFile.error).to.match(/cannot be written: a file is in the way of the directory .*keep\.txt; choose another directory/);
+      const underFile = await cli(exportCli,
+        ['--checkpoint', ckptDir, '--format', 'hf', '--out', path.join(full, 'keep.txt', 'x')]);
+      expect(underFile.error)
+        .to.match(/cannot be written: a file is in the way of the directory .*keep\.txt; choose another directory/);
       const empty = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', '', '--force']);
       expect(empty.error).to.equal('--out is empty; pass a directory for the result');
-      const noFrom = await cli(importCli, ['--format', 'hf', '--from', path.join(root, 'nope'), '--out', path.join(root, 'o2')]);
+      const noFrom = await cli(importCli,
+        ['--format', 'hf', '--from', path.join(root, 'nope'), '--out', path.join(root, 'o2')]);
       expect(noFrom.error).to.match(/--from .*nope is not a directory/);
       const f16 = path.join(root, 'f16');
       fs.mkdirSync(f16);
@@ -401,7 +438,8 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       len.writeBigUInt64LE(BigInt(header.length));
       fs.writeFileSync(path.join(f16, 'model.safetensors'), Buffer.concat([len, header, Buffer.alloc(2)]));
       const half = await cli(importCli, ['--format', 'hf', '--from', f16, '--out', path.join(root, 'o2')]);
-      expect(half.error).to.match(/model\.safetensors holds F16 weights; gpt-lab imports float32: save them with model\.float\(\)\.save_pretrained/);
+      expect(half.error).to.match(new RegExp('model\\.safetensors holds F16 weights; gpt-lab imports float32: ' +
+        'save them with model\\.float\\(\\)\\.save_pretrained'));
       expect(fs.existsSync(path.join(root, 'o1'))).to.equal(false);
       expect(fs.existsSync(path.join(root, 'o2'))).to.equal(false);
       expect(fs.readdirSync(root).filter((f) => f.includes('.tmp-'))).to.deep.equal([]);
@@ -413,14 +451,17 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       fs.mkdirSync(stale);
       const r = await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', out, '--force']);
       expect(r.code, r.error).to.equal(0);
-      expect(fs.readdirSync(out).sort()).to.deep.equal(['README.md', 'config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+      expect(fs.readdirSync(out).sort())
+        .to.deep.equal(['README.md', 'config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
       const first = fs.readFileSync(path.join(out, 'model.safetensors'));
-      expect((await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', out, '--force'])).code).to.equal(0);
+      expect((await cli(exportCli, ['--checkpoint', ckptDir, '--format', 'hf', '--out', out, '--force'])).code)
+        .to.equal(0);
       expect(fs.readFileSync(path.join(out, 'model.safetensors')).equals(first)).to.equal(true);
       expect(fs.existsSync(stale)).to.equal(false);
     });
 
-    it('without PyTorch, the nanoGPT export says ckpt.pt is not written, and the shipped converter makes it later', async () => {
+    it('without PyTorch, the nanoGPT export says ckpt.pt is not written, and the shipped converter ' +
+      'makes it later', async () => {
       const out = path.join(root, 'no-torch');
       const saved = process.env.GPTLAB_PYTHON;
       process.env.GPTLAB_PYTHON = path.join(root, 'no-such-python');
@@ -431,7 +472,8 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
         if (saved === undefined) delete process.env.GPTLAB_PYTHON; else process.env.GPTLAB_PYTHON = saved;
       }
       expect(r.code, r.error).to.equal(0);
-      expect(r.out).to.match(/note: ckpt\.pt NOT written: no Python with PyTorch .*no-such-python: not found.*nanogpt_ckpt\.py to-pt/);
+      expect(r.out).to.match(
+        /note: ckpt\.pt NOT written: no Python with PyTorch .*no-such-python: not found.*nanogpt_ckpt\.py to-pt/);
       expect(fs.existsSync(path.join(out, 'ckpt.pt'))).to.equal(false);
       const conv = spawnSync(python, [path.join(out, 'nanogpt_ckpt.py'), 'to-pt', out], { encoding: 'utf8' });
       expect(conv.status, conv.stderr).to.equal(0);
@@ -447,7 +489,9 @@ describe('gpt-lab export / import (checked with PyTorch)', function () {
       for (const cmd of ['export', 'import']) {
         const r = spawnSync(process.execPath, [BIN, cmd, '--help'], { encoding: 'utf8', timeout: 60_000 });
         expect(r.status, r.stderr).to.equal(0);
-        for (const opt of cmd === 'export' ? ['--checkpoint', '--format', '--out', '--force'] : ['--from', '--format', '--out', '--force']) {
+        for (const opt of cmd === 'export'
+          ? ['--checkpoint', '--format', '--out', '--force']
+          : ['--from', '--format', '--out', '--force']) {
           expect(r.stdout).to.contain(opt);
         }
         expect(r.stdout).to.match(/--force[^\n]*\n\s+default: refuse/);

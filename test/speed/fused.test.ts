@@ -13,7 +13,9 @@ import { fusedLayerNorm } from '../../src/kernels/layernorm';
 import { fusedCrossEntropy } from '../../src/kernels/cross-entropy';
 import { fusedGelu, erf, expNonPositive, geluAndSlope } from '../../src/kernels/gelu';
 import { hasSimdGelu, simdGeluAndSlope } from '../../src/kernels/gelu-simd';
-import { FUSED_MAX_SIZE, FUSED_ON, useFused, withFused, setFusedKernels, fusedKernelsEnabled } from '../../src/kernels/fused';
+import {
+  FUSED_MAX_SIZE, FUSED_ON, useFused, withFused, setFusedKernels, fusedKernelsEnabled,
+} from '../../src/kernels/fused';
 import { causalMask, LN_EPS } from '../../src/model';
 import { AdamW, makeTrainConfig, Trainer } from '../../src/train';
 import { randomFloats, randomIds, tinyModel } from '../model/helpers';
@@ -31,7 +33,10 @@ const maxAbs = (a: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(a)).dataSync()[0]);
  * Values of f and gradients of sum(f · w) (w a fixed random weighting, so every output element
  * matters differently) with respect to every input: fused against reference, elementwise.
  */
-function compareWithGrads(fused: (...xs: tf.Tensor[]) => tf.Tensor, reference: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], tol: number): void {
+function compareWithGrads(
+  fused: (...xs: tf.Tensor[]) => tf.Tensor, reference: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[], tol: number,
+): void {
   tf.tidy(() => {
     const yF = fused(...inputs);
     const yR = reference(...inputs);
@@ -52,7 +57,8 @@ function referenceAttention(qkv: tf.Tensor, B: number, T: number, nHead: number)
   const hs = C / nHead;
   const heads = (x: tf.Tensor) => tf.transpose(tf.reshape(x, [B, T, nHead, hs]), [0, 2, 1, 3]); // [B, nHead, T, hs]
   const [q, k, v] = tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2);
-  const scores = tf.add(tf.mul(tf.matMul(heads(q), heads(k), false, true), 1 / Math.sqrt(hs)), causalMask(T, 0)); // [B, nHead, T, T]
+  const scores = tf.add(tf.mul(tf.matMul(heads(q), heads(k), false, true), 1 / Math.sqrt(hs)),
+    causalMask(T, 0)); // [B, nHead, T, T]
   const y = tf.matMul(tf.softmax(scores, -1), heads(v)); // [B, nHead, T, hs]
   return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]); // [B*T, C]
 }
@@ -65,14 +71,17 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it('causal attention: values and the gradient of qkv, 2 batch rows, 2 heads, T = 5', () => {
       const [B, T, H, C] = [2, 5, 2, 8];
       const qkv = randomFloats([B * T, 3 * C], 1);
-      compareWithGrads((x) => fusedCausalAttention(x as tf.Tensor2D, B, T, H), (x) => referenceAttention(x, B, T, H), [qkv], 1e-5);
+      compareWithGrads((x) => fusedCausalAttention(x as tf.Tensor2D, B, T, H), (x) => referenceAttention(x, B, T, H),
+        [qkv], 1e-5);
       qkv.dispose();
     });
 
     for (const [B, T, H, C] of [[2, 6, 3, 12], [1, 1, 1, 2], [3, 7, 2, 10]]) {
-      it(`causal attention in XNNPACK layouts: values and the gradient of qkv, ${B} batch rows, ${H} heads, T = ${T}`, () => {
+      it(`causal attention in XNNPACK layouts: values and the gradient of qkv, ${B} batch rows, ${H} heads, ` +
+        `T = ${T}`, () => {
         const qkv = tf.mul(randomFloats([B * T, 3 * C], 16 + T), 2);
-        compareWithGrads((x) => xnnCausalAttention(x as tf.Tensor2D, B, T, H), (x) => referenceAttention(x, B, T, H), [qkv], 1e-5);
+        compareWithGrads((x) => xnnCausalAttention(x as tf.Tensor2D, B, T, H), (x) => referenceAttention(x, B, T, H),
+          [qkv], 1e-5);
         const before = tf.memory().numTensors;
         tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(xnnCausalAttention(x as tf.Tensor2D, B, T, H)))(qkv));
         expect(tf.memory().numTensors).to.equal(before, 'no leaked tensors');
@@ -90,7 +99,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
 
     for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
-      it(`batched matmul through depthwise convolution, transposeA ${ta}, transposeB ${tb}: values and both gradients`, () => {
+      it(`batched matmul through depthwise convolution, transposeA ${ta}, transposeB ${tb}: ` +
+        'values and both gradients', () => {
         const [G1, G2, M, K, N] = [2, 3, 4, 5, 6];
         const a = randomFloats(ta ? [G1, G2, K, M] : [G1, G2, M, K], 3);
         const b = randomFloats(tb ? [G1, G2, N, K] : [G1, G2, K, N], 4);
@@ -107,7 +117,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
 
     for (const withBias of [true, false]) {
-      it(`LayerNorm ${withBias ? 'with' : 'without'} bias: values and the gradients of x, gain${withBias ? ' and bias' : ''}`, () => {
+      it(`LayerNorm ${withBias ? 'with' : 'without'} bias: values and the gradients of x, ` +
+        `gain${withBias ? ' and bias' : ''}`, () => {
         const x = tf.mul(randomFloats([2, 3, 16], 5), 3);
         const g = tf.add(randomFloats([16], 6), 1);
         const b = randomFloats([16], 7);
@@ -167,11 +178,15 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('AdamW: three fused steps equal three unfused steps, for a decaying matrix and a non-decaying vector', () => {
       const run = (fused: boolean) => withFused(fused, () => {
-        const params = new Map<string, tf.Variable>([['w', tf.variable(randomFloats([4, 3], 10))], ['b', tf.variable(randomFloats([3], 11))]]);
+        const params = new Map<string, tf.Variable>([
+          ['w', tf.variable(randomFloats([4, 3], 10))], ['b', tf.variable(randomFloats([3], 11))],
+        ]);
         // Force the path under test on this backend, whatever FUSED_ON says by default.
         const opt = new AdamW(params, { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1 });
         for (let s = 0; s < 3; s++) {
-          const grads = new Map<string, tf.Tensor>([['w', randomFloats([4, 3], 20 + s)], ['b', randomFloats([3], 30 + s)]]);
+          const grads = new Map<string, tf.Tensor>([
+            ['w', randomFloats([4, 3], 20 + s)], ['b', randomFloats([3], 30 + s)],
+          ]);
           forceAdamW(fused, () => opt.update(grads, 0.01 * (s + 1)));
           tf.dispose([...grads.values()]);
         }
@@ -187,12 +202,17 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(a[0][0]).to.not.be.closeTo(Array.from(tf.tidy(() => randomFloats([4, 3], 10).dataSync()))[0], 1e-4);
     });
 
-    it('AdamW with the default table: a large and a small parameter (fused or not by size) equal the unfused update', () => {
+    it('AdamW with the default table: a large and a small parameter (fused or not by size) ' +
+      'equal the unfused update', () => {
       const run = (on: boolean) => withFused(on, () => {
-        const params = new Map<string, tf.Variable>([['big', tf.variable(randomFloats([128, 160], 40))], ['small', tf.variable(randomFloats([16], 41))]]);
+        const params = new Map<string, tf.Variable>([
+          ['big', tf.variable(randomFloats([128, 160], 40))], ['small', tf.variable(randomFloats([16], 41))],
+        ]);
         const opt = new AdamW(params);
         for (let s = 0; s < 2; s++) {
-          const grads = new Map<string, tf.Tensor>([['big', randomFloats([128, 160], 50 + s)], ['small', randomFloats([16], 60 + s)]]);
+          const grads = new Map<string, tf.Tensor>([
+            ['big', randomFloats([128, 160], 50 + s)], ['small', randomFloats([16], 60 + s)],
+          ]);
           opt.update(grads, 0.01);
           tf.dispose([...grads.values()]);
         }
@@ -203,7 +223,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
       });
       const a = run(true);
       const b = run(false);
-      a.forEach((xs, i) => { let worst = 0; xs.forEach((x, j) => { worst = Math.max(worst, Math.abs(x - b[i][j])); }); expect(worst).to.be.below(1e-6, `parameter ${i}`); });
+      a.forEach((xs, i) => {
+        let worst = 0;
+        xs.forEach((x, j) => { worst = Math.max(worst, Math.abs(x - b[i][j])); });
+        expect(worst).to.be.below(1e-6, `parameter ${i}`);
+      });
     });
 
     it('the whole model: the same loss and gradients with fused kernels on and off', () => {
@@ -226,7 +250,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const model = tinyModel({ bias: false });
         const tokens = Uint16Array.from({ length: 400 }, (_, i) => (i * 7 + (i >> 3)) % 11);
         const stream = { tokens, docStarts: new Uint32Array([0]), firstDoc: 0, vocabSize: 11 };
-        const trainer = new Trainer(model, { train: stream, val: stream }, makeTrainConfig({ batchSize: 4, maxSteps: 5, schedule: { maxLr: 1e-2, minLr: 1e-3, warmupSteps: 0, decaySteps: 5 } }));
+        const trainer = new Trainer(model, { train: stream, val: stream }, makeTrainConfig({
+          batchSize: 4, maxSteps: 5, schedule: { maxLr: 1e-2, minLr: 1e-3, warmupSteps: 0, decaySteps: 5 },
+        }));
         const losses: number[] = [];
         for (let s = 0; s < 5; s++) {
           const out = trainer.trainStep();
@@ -268,7 +294,8 @@ describe('GELU\'s exp of a non-positive number', () => {
 });
 
 describe('GELU in WebAssembly SIMD', () => {
-  it('compiles here, and agrees with the JavaScript GELU and slope within 3e-7 (relative above 1) on 1001 values (a partial last vector)', () => {
+  it('compiles here, and agrees with the JavaScript GELU and slope within 3e-7 (relative above 1) on 1001 values ' +
+    '(a partial last vector)', () => {
     expect(hasSimdGelu()).to.equal(true); // Node 16.4+ has WebAssembly SIMD
     const x = Float32Array.from({ length: 1001 }, (_, i) => (i - 500) / 60); // -8.3 .. 8.3, and 0
     const [y1, d1, y2, d2] = [0, 1, 2, 3].map(() => new Float32Array(x.length));
@@ -290,7 +317,8 @@ describe('GELU in WebAssembly SIMD', () => {
 describe('fused.ts: where fused kernels run', () => {
   after(() => setFusedKernels(true));
 
-  it('on by default, off with setFusedKernels(false) or withFused(false), only on backends that list the op', async () => {
+  it('on by default, off with setFusedKernels(false) or withFused(false), ' +
+    'only on backends that list the op', async () => {
     expect(fusedKernelsEnabled()).to.equal(process.env.GPTLAB_FUSED !== '0');
     await withBackend('wasm', () => {
       setFusedKernels(true);

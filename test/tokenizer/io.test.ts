@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { exportTiktoken, fromJSON, importTiktoken, loadTokenizer, saveTokenizer, toJSON, trainFiles } from '../../src/tokenizer/io';
+import {
+  exportTiktoken, fromJSON, importTiktoken, loadTokenizer, saveTokenizer, toJSON, trainFiles,
+} from '../../src/tokenizer/io';
 import { getEncoding } from '../../src/tokenizer/pretrained';
 import { train, type Tokenizer } from '../../src/tokenizer/tokenizer';
 import { GptLabError } from '../../src/util/assert';
@@ -21,7 +23,9 @@ function expectSame(a: Tokenizer, b: Tokenizer): void {
   expect(b.pattern).to.equal(a.pattern);
   expect([...b.specialTokens]).to.deep.equal([...a.specialTokens]);
   expect(b.learnedSize).to.equal(a.learnedSize);
-  for (const s of SAMPLES) expect(b.encode(s, { allowedSpecial: 'all' })).to.deep.equal(a.encode(s, { allowedSpecial: 'all' }));
+  for (const s of SAMPLES) {
+    expect(b.encode(s, { allowedSpecial: 'all' })).to.deep.equal(a.encode(s, { allowedSpecial: 'all' }));
+  }
 }
 
 describe('tokenizer/io (files)', () => {
@@ -44,7 +48,10 @@ describe('tokenizer/io (files)', () => {
 
   it('writes the documented JSON fields, version first-class', () => {
     const data = toJSON(train('aaab', { vocabSize: 257, pattern: 'none', specialTokens: [] }));
-    expect(data).to.deep.equal({ format: 'gpt-lab-tokenizer', version: 1, pattern: 'none', rule: 'merges', vocabSize: 257, merges: [[97, 97]], specialTokens: {} });
+    expect(data).to.deep.equal({
+      format: 'gpt-lab-tokenizer', version: 1, pattern: 'none', rule: 'merges', vocabSize: 257, merges: [[97, 97]],
+      specialTokens: {},
+    });
   });
 
   it('saves and loads a pretrained encoding (JSON, ranks, gaps kept)', () => {
@@ -68,14 +75,17 @@ describe('tokenizer/io (files)', () => {
 
   it('round-trips cl100k_base through .tiktoken text with the same ids', () => {
     const cl = getEncoding('cl100k_base');
-    const back = importTiktoken(exportTiktoken(cl), { pattern: 'gpt4', specialTokens: cl.specialTokens }, 'cl100k_base.tiktoken');
+    const back = importTiktoken(exportTiktoken(cl), { pattern: 'gpt4', specialTokens: cl.specialTokens },
+      'cl100k_base.tiktoken');
     expectSame(cl, back);
   });
 
   it('trains on files, one document each', () => {
-    const tok = trainFiles([file('a.txt', 'ab ab ab'), file('b.txt', 'cd')], { vocabSize: 300, pattern: 'none', specialTokens: [] });
+    const tok = trainFiles([file('a.txt', 'ab ab ab'), file('b.txt', 'cd')],
+      { vocabSize: 300, pattern: 'none', specialTokens: [] });
     expect(tok.merges![0]).to.deep.equal([97, 98]);
-    expect(() => trainFiles([file('missing.txt')], { vocabSize: 300 })).to.throw(GptLabError, /cannot read .*missing\.txt: ENOENT/);
+    expect(() => trainFiles([file('missing.txt')], { vocabSize: 300 }))
+      .to.throw(GptLabError, /cannot read .*missing\.txt: ENOENT/);
   });
 
   describe('clear errors', () => {
@@ -83,19 +93,23 @@ describe('tokenizer/io (files)', () => {
 
     it('a truncated JSON file', () => {
       const text = good();
-      expect(() => loadTokenizer(file('cut.json', text.slice(0, text.length / 2)))).to.throw(GptLabError, /cut\.json is not valid JSON .*truncated or corrupt/);
+      expect(() => loadTokenizer(file('cut.json', text.slice(0, text.length / 2))))
+        .to.throw(GptLabError, /cut\.json is not valid JSON .*truncated or corrupt/);
     });
 
     it('a corrupt JSON file', () => {
-      expect(() => loadTokenizer(file('bad.json', '{"format": "gpt-lab-tokenizer", oops'))).to.throw(GptLabError, /not valid JSON/);
+      expect(() => loadTokenizer(file('bad.json', '{"format": "gpt-lab-tokenizer", oops')))
+        .to.throw(GptLabError, /not valid JSON/);
       expect(() => loadTokenizer(file('arr.json', '[1, 2]'))).to.throw(GptLabError, /does not hold a JSON object/);
-      expect(() => loadTokenizer(file('other.json', '{"format": "hf"}'))).to.throw(GptLabError, /format "hf", expected 'gpt-lab-tokenizer'/);
+      expect(() => loadTokenizer(file('other.json', '{"format": "hf"}')))
+        .to.throw(GptLabError, /format "hf", expected 'gpt-lab-tokenizer'/);
     });
 
     it('merges cut short (vocabSize disagrees)', () => {
       const data = JSON.parse(good());
       data.merges = data.merges.slice(0, 10);
-      expect(() => fromJSON(data, 'short.json')).to.throw(GptLabError, /short\.json says vocabSize 600 but holds 10 merges.*truncated/);
+      expect(() => fromJSON(data, 'short.json'))
+        .to.throw(GptLabError, /short\.json says vocabSize 600 but holds 10 merges.*truncated/);
     });
 
     it('a malformed merge', () => {
@@ -106,42 +120,52 @@ describe('tokenizer/io (files)', () => {
 
     it('a newer or missing version', () => {
       const data = JSON.parse(good());
-      expect(() => fromJSON({ ...data, version: 2 }, 'v2.json')).to.throw(GptLabError, /version 2, written by a newer gpt-lab; this one reads version 1/);
+      expect(() => fromJSON({ ...data, version: 2 }, 'v2.json'))
+        .to.throw(GptLabError, /version 2, written by a newer gpt-lab; this one reads version 1/);
       expect(() => fromJSON({ ...data, version: undefined }, 'v.json')).to.throw(GptLabError, /has version undefined/);
     });
 
     it('a vocabulary below 256', () => {
-      expect(() => fromJSON({ ...JSON.parse(good()), vocabSize: 100 }, 'small.json')).to.throw(GptLabError, /vocabSize 100.*at least 256/);
+      expect(() => fromJSON({ ...JSON.parse(good()), vocabSize: 100 }, 'small.json'))
+        .to.throw(GptLabError, /vocabSize 100.*at least 256/);
       const tiny = exportTiktoken(trained()).split('\n').slice(0, 100).join('\n');
-      expect(() => importTiktoken(tiny, { pattern: 'gpt4' }, 'tiny.tiktoken')).to.throw(GptLabError, /tiny\.tiktoken holds 100 tokens.*at least 256/);
+      expect(() => importTiktoken(tiny, { pattern: 'gpt4' }, 'tiny.tiktoken'))
+        .to.throw(GptLabError, /tiny\.tiktoken holds 100 tokens.*at least 256/);
       expect(() => train('x', { vocabSize: 255 })).to.throw(GptLabError, /vocabSize \(255\)/);
     });
 
     it('a truncated or corrupt .tiktoken file', () => {
       const text = exportTiktoken(trained());
       const cut = text.slice(0, text.lastIndexOf(' '));
-      expect(() => importTiktoken(cut, { pattern: 'gpt4' }, 'cut.tiktoken')).to.throw(GptLabError, /cut\.tiktoken: line \d+ is '.*', expected '<base64 bytes> <rank>'/);
+      expect(() => importTiktoken(cut, { pattern: 'gpt4' }, 'cut.tiktoken'))
+        .to.throw(GptLabError, /cut\.tiktoken: line \d+ is '.*', expected '<base64 bytes> <rank>'/);
       const withoutByte = text.split('\n').filter((l) => l !== 'QQ== 65').join('\n');
-      expect(() => importTiktoken(withoutByte, { pattern: 'gpt4' }, 'x.tiktoken')).to.throw(GptLabError, /byte 65 \(0x41\) is not a token/);
-      expect(() => importTiktoken(text + 'QQ== 7\n', { pattern: 'gpt4' }, 'dup.tiktoken')).to.throw(GptLabError, /rank 7 appears twice/);
+      expect(() => importTiktoken(withoutByte, { pattern: 'gpt4' }, 'x.tiktoken'))
+        .to.throw(GptLabError, /byte 65 \(0x41\) is not a token/);
+      expect(() => importTiktoken(text + 'QQ== 7\n', { pattern: 'gpt4' }, 'dup.tiktoken'))
+        .to.throw(GptLabError, /rank 7 appears twice/);
     });
 
     it('a .tiktoken file without a pattern', () => {
       saveTokenizer(trained(), file('p.tiktoken'));
-      expect(() => loadTokenizer(file('p.tiktoken'))).to.throw(GptLabError, /holds no split pattern.*none, gpt2, gpt4, o200k/);
+      expect(() => loadTokenizer(file('p.tiktoken')))
+        .to.throw(GptLabError, /holds no split pattern.*none, gpt2, gpt4, o200k/);
     });
 
     it('a special token that collides with a learned one', () => {
       const data = JSON.parse(good());
       expect(() => fromJSON({ ...data, specialTokens: { '<|endoftext|>': 300 } }, 's.json'))
         .to.throw(GptLabError, /special token '<\|endoftext\|>' has id 300, which collides with a learned token/);
-      expect(() => importTiktoken(exportTiktoken(trained()), { pattern: 'gpt4', specialTokens: new Map([['<|x|>', 5]]) }, 's.tiktoken'))
+      expect(() => importTiktoken(exportTiktoken(trained()),
+        { pattern: 'gpt4', specialTokens: new Map([['<|x|>', 5]]) }, 's.tiktoken'))
         .to.throw(GptLabError, /id 5, which collides/);
     });
 
     it('an unknown pattern or encoding name, listing the known ones', () => {
-      expect(() => fromJSON({ ...JSON.parse(good()), pattern: 'gpt3' }, 'p.json')).to.throw(GptLabError, /pattern "gpt3"; known: none, gpt2, gpt4, o200k/);
-      expect(() => getEncoding('cl200k_base')).to.throw(GptLabError, /known encodings: r50k_base, p50k_base, cl100k_base, o200k_base/);
+      expect(() => fromJSON({ ...JSON.parse(good()), pattern: 'gpt3' }, 'p.json'))
+        .to.throw(GptLabError, /pattern "gpt3"; known: none, gpt2, gpt4, o200k/);
+      expect(() => getEncoding('cl200k_base'))
+        .to.throw(GptLabError, /known encodings: r50k_base, p50k_base, cl100k_base, o200k_base/);
     });
   });
 });

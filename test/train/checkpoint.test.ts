@@ -11,7 +11,9 @@ import * as path from 'path';
 import { initBackend } from '../../src/backend';
 import { Rng } from '../../src/data/rng';
 import { splitStream, streamFromIds } from '../../src/data/stream';
-import { AdamW, loadCheckpoint, makeTrainConfig, readCheckpointFile, saveCheckpoint, Trainer, TrainData } from '../../src/train';
+import {
+  AdamW, loadCheckpoint, makeTrainConfig, readCheckpointFile, saveCheckpoint, Trainer, TrainData,
+} from '../../src/train';
 import { GptLabError } from '../../src/util/assert';
 import { lockDir, LOCK_FILE } from '../../src/util/lock';
 import { tinyModel } from '../model/helpers';
@@ -35,7 +37,8 @@ function child(...args: string[]): { proc: ChildProcess; out: () => string; err:
   let err = '';
   proc.stdout!.on('data', (d) => { out += d; });
   proc.stderr!.on('data', (d) => { err += d; });
-  const exit = new Promise<number>((resolve) => proc.on('close', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 1))));
+  const exit = new Promise<number>((resolve) =>
+    proc.on('close', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 1))));
   return { proc, out: () => out, err: () => err, exit };
 }
 
@@ -49,7 +52,8 @@ async function until(what: string, cond: () => boolean, ms = 60000): Promise<voi
 
 function syntheticData(): TrainData {
   const rng = new Rng(5);
-  return splitStream(streamFromIds(Array.from({ length: 3000 }, (_, i) => (rng.chance(0.1) ? rng.int(0, 11) : (i * 3) % 11)), 11), 0.9);
+  return splitStream(streamFromIds(
+    Array.from({ length: 3000 }, (_, i) => (rng.chance(0.1) ? rng.int(0, 11) : (i * 3) % 11)), 11), 0.9);
 }
 
 /** A pid that no process has now: that of a child that has exited. */
@@ -73,7 +77,9 @@ function editState(step: string, f: (s: Record<string, unknown>) => void): void 
   fs.writeFileSync(file, JSON.stringify(s));
 }
 
-function saveTiny(dir: string, step = 1, files?: Record<string, string>): { step: string; model: ReturnType<typeof tinyModel> } {
+function saveTiny(
+  dir: string, step = 1, files?: Record<string, string>,
+): { step: string; model: ReturnType<typeof tinyModel> } {
   const model = tinyModel({ seed: 7 });
   const opt = new AdamW(model.params.byName);
   const saved = saveCheckpoint(dir, { step, config: model.config, seed: 1, files }, model, opt);
@@ -87,7 +93,8 @@ describe('checkpoint directory lock', function () {
     for (const p of children.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   });
 
-  it('refuses a second run on the same directory at once, naming it and the pid; the first run ends whole', async () => {
+  it('refuses a second run on the same directory at once, naming it and the pid; ' +
+    'the first run ends whole', async () => {
     const root = tmpDir();
     const dir = path.join(root, 'out');
     const a = child('train', dir, '8', '3'); // pauses at step 3, after its step-2 checkpoint
@@ -113,7 +120,8 @@ describe('checkpoint directory lock', function () {
     expect(lock).to.include({ pid: holder.proc.pid, host: os.hostname() });
     const model = tinyModel();
     const save = () => saveCheckpoint(dir, { step: 1, config: model.config, seed: 1 }, model);
-    expect(save).to.throw(GptLabError, new RegExp(`${dir} is in use by another gpt-lab run \\(pid ${holder.proc.pid} on`));
+    expect(save)
+      .to.throw(GptLabError, new RegExp(`${dir} is in use by another gpt-lab run \\(pid ${holder.proc.pid} on`));
     expect(fs.readdirSync(dir)).to.deep.equal([LOCK_FILE]);
     holder.proc.kill('SIGKILL');
     await holder.exit;
@@ -165,7 +173,10 @@ describe('checkpoint directory lock', function () {
       return fd;
     };
     f.fsyncSync = (fd: number) => { log.push(`fsync ${fds.get(fd)}`); real.fsyncSync(fd); };
-    f.renameSync = (a: fs.PathLike, b: fs.PathLike) => { log.push(`rename ${path.basename(String(b))}`); real.renameSync(a, b); };
+    f.renameSync = (a: fs.PathLike, b: fs.PathLike) => {
+      log.push(`rename ${path.basename(String(b))}`);
+      real.renameSync(a, b);
+    };
     let model;
     try {
       model = saveTiny(dir, 2).model;
@@ -189,7 +200,8 @@ describe('checkpoint directory lock', function () {
     }
     fs.writeFileSync(path.join(dir, `.latest.json.tmp-${dead}`), '{"dir": "step-0');
     const { model } = saveTiny(dir, 6);
-    expect(fs.readdirSync(dir).sort()).to.deep.equal([`.step-000005.tmp-${process.ppid}`, 'latest.json', 'step-000006']);
+    expect(fs.readdirSync(dir).sort())
+      .to.deep.equal([`.step-000005.tmp-${process.ppid}`, 'latest.json', 'step-000006']);
     model.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -203,20 +215,23 @@ describe('checkpoint integrity', function () {
     const dir = tmpDir();
     const { step, model } = saveTiny(dir, 1, { 'tokenizer.json': '{"merges": []}\n' });
     const state = JSON.parse(fs.readFileSync(path.join(step, 'state.json'), 'utf8'));
-    const sums = execFileSync('sha256sum', ['model.safetensors', 'optimizer.safetensors', 'tokenizer.json'], { cwd: step, encoding: 'utf8' });
+    const sums = execFileSync('sha256sum', ['model.safetensors', 'optimizer.safetensors', 'tokenizer.json'],
+      { cwd: step, encoding: 'utf8' });
     const want = Object.fromEntries(sums.trim().split('\n').map((l) => l.split(/\s+/)).map(([h, f]) => [f, h]));
     expect(state.sha256).to.deep.equal(want);
     model.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('refuses weights overwritten with 0xFF, a flipped byte in the moments and an edited extra file, naming the file', () => {
+  it('refuses weights overwritten with 0xFF, a flipped byte in the moments and an edited extra file, ' +
+    'naming the file', () => {
     const dir = tmpDir();
     const { step, model } = saveTiny(dir, 1, { 'tokenizer.json': '{"merges": []}\n' });
     const weights = path.join(step, 'model.safetensors');
     const good = fs.readFileSync(weights);
     fillData(weights, 0xff);
-    expect(() => loadCheckpoint(dir)).to.throw(GptLabError, new RegExp(`${weights} is damaged: its sha256 .*The checkpoint is damaged`));
+    expect(() => loadCheckpoint(dir))
+      .to.throw(GptLabError, new RegExp(`${weights} is damaged: its sha256 .*The checkpoint is damaged`));
     fs.writeFileSync(weights, good);
     const moments = path.join(step, 'optimizer.safetensors');
     const m = fs.readFileSync(moments);
@@ -242,12 +257,14 @@ describe('checkpoint integrity', function () {
     const ckpt = loadCheckpoint(dir);
     expect([...ckpt.weights.get('transformer.wte.weight')!.data]).to.deep.equal([...model.params.wte.dataSync()]);
     fillData(path.join(step, 'model.safetensors'), 0xff);
-    expect(() => loadCheckpoint(dir)).to.throw(GptLabError, /model.safetensors: .* is NaN; .*the checkpoint is damaged/);
+    expect(() => loadCheckpoint(dir))
+      .to.throw(GptLabError, /model.safetensors: .* is NaN; .*the checkpoint is damaged/);
     model.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('says the checkpoint is damaged, not the learning rate, when the first loss after loading is not finite', async () => {
+  it('says the checkpoint is damaged, not the learning rate, when the first loss after loading ' +
+    'is not finite', async () => {
     const dir = tmpDir();
     const cfg = makeTrainConfig({ batchSize: 4, maxSteps: 6, evalEvery: 2, evalIters: 1, logEvery: 5,
       schedule: { maxLr: 1e-2, minLr: 1e-3, warmupSteps: 2, decaySteps: 6 } });
@@ -263,7 +280,8 @@ describe('checkpoint integrity', function () {
     let err: Error | undefined;
     await resumed.run({ checkpointDir: dir }).catch((e) => { err = e; });
     expect(err).to.be.instanceOf(GptLabError);
-    expect(err!.message).to.match(new RegExp(`training loss is already NaN at the first step after loading the checkpoint ${step} \\(step 2\\).*damaged`));
+    expect(err!.message).to.match(new RegExp('training loss is already NaN at the first step after loading ' +
+      `the checkpoint ${step} \\(step 2\\).*damaged`));
     expect(err!.message).not.to.match(/lower the learning rate|last good/i);
     expect(fs.readdirSync(dir).sort()).to.deep.equal(['latest.json', 'step-000002']); // lock released, nothing saved
     for (const t of [first, resumed]) { t.optimizer.dispose(); t.model.dispose(); }
@@ -273,10 +291,13 @@ describe('checkpoint integrity', function () {
   it('makes `gpt-lab sample` fail in one line on weights overwritten with 0xFF, instead of printing garbage', () => {
     const dir = tmpDir();
     const model = tinyModel();
-    const step = saveCheckpoint(dir, { step: 1, config: model.config, seed: 1, vocab: { chars: 'abcdefghijk'.split('') } }, model);
+    const step = saveCheckpoint(dir,
+      { step: 1, config: model.config, seed: 1, vocab: { chars: 'abcdefghijk'.split('') } }, model);
     fillData(path.join(step, 'model.safetensors'), 0xff);
     const cli = path.join(__dirname, '..', '..', '..', 'bin', 'gpt-lab.js');
-    const r = spawnSync(process.execPath, [cli, 'sample', '--checkpoint', dir, '--prompt', 'abc', '--max-tokens', '5', '--backend', 'cpu'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath,
+      [cli, 'sample', '--checkpoint', dir, '--prompt', 'abc', '--max-tokens', '5', '--backend', 'cpu'],
+      { encoding: 'utf8' });
     expect(r.status, r.stdout).to.equal(1);
     expect(r.stdout).to.equal('');
     expect(r.stderr.trim().split('\n')).to.have.length(1);
@@ -289,7 +310,8 @@ describe('checkpoint integrity', function () {
     const dir = tmpDir();
     const { step, model } = saveTiny(dir, 1);
     editState(step, (s) => { delete s.config; });
-    expect(() => loadCheckpoint(dir)).to.throw(GptLabError, /state.json has no model config \('config' is undefined\); the checkpoint is damaged/);
+    expect(() => loadCheckpoint(dir))
+      .to.throw(GptLabError, /state.json has no model config \('config' is undefined\); the checkpoint is damaged/);
     editState(step, (s) => { s.config = model.config; s.step = 'x'; });
     expect(() => loadCheckpoint(dir)).to.throw(GptLabError, /state.json has step "x", not a step count/);
     model.dispose();
