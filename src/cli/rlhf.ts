@@ -11,7 +11,8 @@
 //   options: --from DIR, --out DIR, --reward DIR, --algo ppo|grpo|dpo, --steps N, --beta B, --lr LR,
 //            --seed N, --profile ci|workshop|full, --backend B, --force, --eval (score SFT and the new policy
 //            on held-out prompts)
-// A directory holding a finished run is loaded, not trained again (--force trains anew).
+// A directory holding a finished run is loaded, not trained again (--force trains anew); one trained
+// with other settings (another --beta or --lr, or a changed profile) is refused, with the fix.
 
 import * as path from 'path';
 import { stageArgs } from './stage-args';
@@ -65,12 +66,11 @@ export async function run(argv: string[]): Promise<number> {
   const choice = await initBackend({ backend, source: '--backend' });
 
   let bar: Progress | undefined;
-  const overrides = {
-    ...(steps !== undefined ? { steps } : {}), ...(beta !== undefined ? { beta } : {}),
-    ...(lr !== undefined ? { lr } : {}),
-  };
+  // --steps goes as getStage's `steps` (a fresh run's length, not a setting a finished run is checked against)
+  const overrides = { ...(beta !== undefined ? { beta } : {}), ...(lr !== undefined ? { lr } : {}) };
   const common = {
-    profile: prof, dir: out, from: o.from, force: o.force === 'true', seed, log: (line: string) => console.log(line),
+    profile: prof, dir: out, from: o.from, force: o.force === 'true', steps, seed,
+    log: (line: string) => console.log(line),
   };
   const onStart = ({ steps: total }: { steps: number }) => {
     console.log(`backend ${choice.name}`);

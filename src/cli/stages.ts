@@ -6,11 +6,12 @@
 //   gpt-lab stages --profile workshop            every stage in table order: loaded if finished, else trained
 //   gpt-lab stages --only tokenizer,base         just those two
 //   gpt-lab stages --notebooks 07,08             the stages notebooks 07 and 08 show (think-sft, think-verifier, ...)
+//   gpt-lab stages --only sft-tools --force      train sft-tools again (e.g. its settings changed since it was trained)
 //
 // Each stage is got as the notebooks get it, getStage(name, { profile, seed, log }), so a stage it
 // starts from that is missing is trained on the way; every model is disposed at once. The status comes
 // from the checkpoint's small state file (the tokenizer's: its tokenizer.json), never from the weights.
-// Left out: each stage's own options (--steps, --from, --out, --force, progress bars): `gpt-lab sft`,
+// Left out: each stage's own options (--steps, --from, --out, progress bars): `gpt-lab sft`,
 // `reward` and `rlhf` take those; a stage trained with other settings is not what the notebooks load.
 
 import * as fs from 'fs';
@@ -114,7 +115,7 @@ function disposeStage(r: StageResults[StageName]): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['profile', 'seed', 'only', 'notebooks', 'backend'], ['list', 'json']);
+  const args = parseArgs(argv, ['profile', 'seed', 'only', 'notebooks', 'backend'], ['list', 'json', 'force']);
   const o = args.options;
   assert(args.positional.length === 0, () => `takes no positional arguments (got '${args.positional.join(' ')}'); ` +
     'choose stages with --only STAGE,... or --notebooks NN,...');
@@ -143,7 +144,7 @@ export async function run(argv: string[]): Promise<number> {
     log(`[${i + 1}/${chosen.length}] ${name}`);
     const t0 = performance.now();
     try {
-      const r = await getStage(name, { profile: prof, seed, log });
+      const r = await getStage(name, { profile: prof, seed, log, force: o.force === 'true' });
       disposeStage(r);
       const seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
       done.push({ stage: name, result: r.loaded ? 'loaded' : 'trained', seconds });

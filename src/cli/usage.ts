@@ -207,7 +207,7 @@ export const HELP: Record<string, CommandHelp> = {
   },
   stages: {
     summary: 'get every pipeline stage of a profile ahead of time (loaded if finished, else trained), or list where each stands',
-    usage: '[--list] [--only STAGE,...] [--notebooks NN,...] [--profile ci|workshop|full] [--seed N] [--json]',
+    usage: '[--list] [--only STAGE,...] [--notebooks NN,...] [--force] [--profile ci|workshop|full] [--seed N] [--json]',
     options: [
       flag('list', 'print each stage: what it starts from, its notebook, code file, directory and status (finished, ' +
         'unfinished or missing, from its state file; nothing is loaded or trained)'),
@@ -215,6 +215,8 @@ export const HELP: Record<string, CommandHelp> = {
         'think-sft, think-verifier, encoder, openbook, sft-tools); a missing stage they start from is trained on the way', 'every stage'),
       opt('notebooks', 'NN,...', 'the stages these notebooks show, by number or name (07 → think-sft, think-verifier); ' +
         'with --only, the stages of either', 'every stage'),
+      flag('force', 'train the chosen stages again even if finished (the stages they start from are still loaded); ' +
+        'needed when a stage\'s settings changed since it was trained'),
       PROFILE_OPTION,
       opt('seed', 'N', 'another seed for every stage; its models go to runs/<profile>-seed<N>/, where the notebooks look with ' +
         'GPTLAB_SEED=N', "GPTLAB_SEED, else each stage's own"),

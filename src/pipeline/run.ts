@@ -11,18 +11,27 @@
 // save), as nanochat's scripts do. The profile is a parameter; only the CLI and the notebooks read
 // GPTLAB_PROFILE. A seed other than the profile's own runs in its own tree (runs/<profile>-seed<N>/),
 // so a second seed never loads the first one's models.
+//
+// Every checkpoint a stage writes records a fingerprint of the settings it was trained with (its own,
+// and that of the stage it starts from: fingerprint.ts). A finished checkpoint whose fingerprint is
+// not the current settings' is not loaded: getStage fails, naming the fields that changed and the fix
+// (delete the directory, or force). Retraining it silently would delete a model the user may want.
+// Checkpoints from before fingerprints load as before, with one line saying they cannot be checked.
 // Left out: the settings per profile (settings.ts), the stages' own code (src/train/world.ts,
 // src/sft, src/reward, src/rlhf).
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { assert } from '../util/assert';
+import { assert, GptLabError } from '../util/assert';
 import { Profile } from '../profile';
 import { makeWorld, World } from '../data/world/world';
 import { practiceRanges, questionRanges } from '../data/world/splits';
 import { ChatBpeTokenizer, trainChatTokenizer, worldTokenizerTexts } from '../tokenizer/chat';
 import { GPT } from '../model';
-import { Checkpoint, CheckpointState, hasCheckpoint, loadCheckpoint, readCheckpointState, resolveCheckpointDir } from '../train/checkpoint';
+import {
+  Checkpoint, CheckpointState, hasCheckpoint, loadCheckpoint, readCheckpointState, resolveCheckpointDir,
+  SettingsFingerprint,
+} from '../train/checkpoint';
 import { withSteps } from '../train/schedule';
 import { BaseExtra, pretrainWorld, StageSave, TrainedModel, TrainHooks, WORLD_DATA } from '../train/world';
 import { TrainConfig } from '../train/trainer';
@@ -41,6 +50,7 @@ import {
   EncoderExtra, EncoderStepInfo, EncoderSettings, OpenBookExtra, OpenBookSettings, fineTuneOpenBook, ragSettings, trainEncoderStage,
 } from '../retrieval/stages';
 import { StageName, stageDir, stageSpec } from './table';
+import { changedFields, fingerprint, sameFingerprint } from './fingerprint';
 import { ThinkExtra, trainThinkSft, verifierPairs } from '../think/stage';
 import { thinkSettings } from '../think/settings';
 import { DEFAULT_SFT_TRAIN } from '../sft/train';
@@ -60,9 +70,12 @@ export interface StageOptions {
   dir?: string;
   /** The checkpoint to start from (default: the table's `from` stage, got the same way). */
   from?: string;
-  /** Train again even if dir holds a finished checkpoint. */
+  /** Train again even if dir holds a finished checkpoint (also one trained with other settings). */
   force?: boolean;
-  /** Override the profile's number of steps (fresh runs only). */
+  /**
+   * Override the profile's number of steps (fresh runs only). Not part of the settings fingerprint: a
+   * model trained with a steps override loads without one, as long as the profile's settings are unchanged.
+   */
   steps?: number;
   /** Seeds the stage's init and data order (and those of the stages it trains first); recorded in the checkpoint. */
   seed?: number;
@@ -193,18 +206,163 @@ function trainedLine(name: string, state: CheckpointState): string {
 
 /**
  * A stage's model: loaded when its directory holds a finished checkpoint (unless force), resumed when
- * it holds an unfinished one (base and SFT), else trained from the table's `from` stage (got the same
- * way) and saved once.
+ * it holds an unfinished one (base, SFT and openbook), else trained from the table's `from` stage (got
+ * the same way) and saved once. A checkpoint trained with other settings than the current ones is
+ * neither loaded nor resumed: getStage fails and says how to retrain it (checkSettings).
  *
  *   const base = await getStage('base', { profile: 'ci' });       // trains the tokenizer first if missing
  *   const rm = await getStage('reward-onpolicy', { profile: 'ci' });
  */
 export async function getStage<K extends StageName>(name: K, opts: GetStageOptions<K>): Promise<StageResults[K]> {
-  const run = RUNNERS[name] as (o: GetStageOptions<K>) => Promise<StageResults[K]>;
-  return run(opts);
+  const fp = stageFingerprint(name, opts);
+  if (!opts.force) checkSettings(name, opts, fp);
+  const run = RUNNERS[name] as (o: GetStageOptions<K>, fp: SettingsFingerprint) => Promise<StageResults[K]>;
+  return run(opts, fp);
 }
 
-type Runners = { [K in StageName]: (o: GetStageOptions<K>) => Promise<StageResults[K]> };
+type Runners = { [K in StageName]: (o: GetStageOptions<K>, fp: SettingsFingerprint) => Promise<StageResults[K]> };
+
+/**
+ * The settings each stage's runner trains with, less the `steps` override (a call's choice for a fresh
+ * run, not the profile's): what its fingerprint hashes, one top-level field each. The runners read
+ * their settings from here, so the fingerprint and the training cannot disagree. Left out: callbacks
+ * (onStep, a `score` function), which cannot be hashed.
+ */
+const SETTINGS_OF = {
+  tokenizer: (o: StageOptions) => stageSettings(o.profile, o.seed).tokenizer,
+  base: (o: StageOptions) => stageSettings(o.profile, o.seed).base,
+  sft: (o: StageOptions) => stageSettings(o.profile, o.seed).sft,
+  reward: (o: GetStageOptions<'reward'>) => ({ ...stageSettings(o.profile, o.seed).reward, ...o.settings }),
+  'reward-onpolicy': (o: GetStageOptions<'reward-onpolicy'>) => {
+    const s = stageSettings(o.profile, o.seed);
+    return { ...s.onpolicy, ...o.settings, questions: s.questions };
+  },
+  'reward-practice': (o: StageOptions) => {
+    const s = stageSettings(o.profile, o.seed);
+    const { questions: practiceQuestions, rewardHeldOut } = s.practice;
+    const settings = practiceRewardSettings(s.onpolicy, s.practice);
+    return { ...settings, practiceQuestions, rewardHeldOut, questions: s.questions };
+  },
+  rlhf: (o: GetStageOptions<'rlhf'>) => {
+    const s = stageSettings(o.profile, o.seed);
+    return { ...makeRlConfig(o.algo ?? 'ppo', { ...s.rlhf.rl, ...o.rl }), questions: s.questions };
+  },
+  dpo: (o: GetStageOptions<'dpo'>) => {
+    const s = stageSettings(o.profile, o.seed);
+    return { ...makeDpoConfig({ ...s.rlhf.dpo, ...o.dpo }), questions: s.questions, onpolicy: s.onpolicy };
+  },
+  'think-sft': (o: StageOptions) => ({ ...thinkSettings(o.profile).sft, seed: o.seed ?? DEFAULT_SFT_TRAIN.seed }),
+  'think-verifier': (o: StageOptions) => {
+    const s = thinkSettings(o.profile).verifier;
+    const train = { ...s.train, ...(o.seed !== undefined ? { seed: o.seed } : {}) };
+    return { ...s, headSeed: o.seed ?? s.headSeed, train, pairSeed: o.seed ?? 0 };
+  },
+  encoder: (o: GetStageOptions<'encoder'>) => ({ ...ragSettings(o.profile, o.seed).encoder, ...o.settings }),
+  openbook: (o: GetStageOptions<'openbook'>) => ({ ...ragSettings(o.profile, o.seed).openBook, ...o.settings }),
+  'sft-tools': (o: StageOptions) => {
+    const s = toolboxSettings(o.profile).tools;
+    const train = { ...s.train, ...(o.seed !== undefined ? { seed: o.seed } : {}) };
+    return { ...s, train, sft: stageSettings(o.profile, o.seed).sft };
+  },
+} satisfies { [K in StageName]: (o: GetStageOptions<K>) => object };
+
+/** The fingerprint a checkpoint of a stage that records none carries in its place, when a stage starts from it. */
+const UNRECORDED = 'unrecorded';
+
+/** Whether dir is the table's directory of `stage` for o's profile and seed (or a step directory inside it). */
+function isStageDir(dir: string, stage: StageName, o: StageOptions): boolean {
+  const own = stageDir(stage, o.profile, o.seed);
+  const given = path.resolve(dir);
+  return given === own || path.dirname(given) === own;
+}
+
+/**
+ * The fingerprint hash of the model a stage starts from: the table's stage's, from the current settings
+ * (so a change upstream reaches every stage after it, trained again or not), unless `from` names another
+ * checkpoint: then the hash that checkpoint records.
+ */
+function startHash(stage: StageName, from: string | undefined, o: StageOptions): string {
+  if (from === undefined || isStageDir(from, stage, o)) return stageFingerprint(stage, upstream(o)).hash;
+  return peekState(from)?.fingerprint?.hash ?? UNRECORDED;
+}
+
+/**
+ * The fingerprint of the settings a stage trains with under these options: its own settings
+ * (SETTINGS_OF), the hash of the model it starts from and, for RLHF, of the reward model it is paid by.
+ *
+ *   stageFingerprint('sft', { profile: 'ci' }).fields → { examples, valExamples, mixture, train, from }
+ */
+export function stageFingerprint<K extends StageName>(name: K, o: GetStageOptions<K>): SettingsFingerprint {
+  const own = (SETTINGS_OF[name] as (o: GetStageOptions<K>) => object)(o);
+  const parent = stageSpec(name).from;
+  // the base ignores `from` (it always reads the tokenizer stage); every other stage honours it
+  const from = parent === undefined ? undefined : startHash(parent, name === 'base' ? undefined : o.from, o);
+  let reward: string | undefined;
+  if (name === 'rlhf') {
+    const r = (o as GetStageOptions<'rlhf'>).reward;
+    reward = r !== undefined ? peekState(r)?.fingerprint?.hash ?? UNRECORDED
+      : stageFingerprint('reward-onpolicy', { ...upstream(o), from: o.from }).hash;
+  }
+  return fingerprint({ ...own, from, reward });
+}
+
+/** Stages that resume an unfinished checkpoint (the others train over it). */
+const RESUMES: readonly StageName[] = ['base', 'sft', 'openbook'];
+
+/** The tokenizer stage's record of its settings, beside its tokenizer.json. */
+const TOKENIZER_FINGERPRINT_FILE = 'fingerprint.json';
+
+/** The fingerprint the tokenizer stage's directory records, or undefined (none, or unreadable). */
+function tokenizerFingerprint(dir: string): SettingsFingerprint | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, TOKENIZER_FINGERPRINT_FILE), 'utf8')) as SettingsFingerprint;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A checkpoint getStage would load (finished) or resume (unfinished), and the fingerprint it records. */
+interface FoundCheckpoint {
+  what: 'finished' | 'unfinished';
+  recorded?: SettingsFingerprint;
+}
+
+/** The checkpoint getStage would load or resume in dir; undefined when none. */
+function checkpointToUse(name: StageName, dir: string): FoundCheckpoint | undefined {
+  if (name === 'tokenizer') {
+    if (!fs.existsSync(path.join(dir, TOKENIZER_FILE))) return undefined;
+    return { what: 'finished', recorded: tokenizerFingerprint(dir) };
+  }
+  const state = peekState(dir);
+  if (state === undefined) return undefined;
+  if (state.extra?.done === true) return { what: 'finished', recorded: state.fingerprint };
+  return RESUMES.includes(name) ? { what: 'unfinished', recorded: state.fingerprint } : undefined;
+}
+
+/**
+ * Fails when the checkpoint a stage would load (or resume) was trained with other settings than `current`.
+ * One that records no fingerprint (trained before they existed) passes, with a line saying it cannot be checked.
+ */
+function checkSettings(name: StageName, o: StageOptions, current: SettingsFingerprint): void {
+  const dir = dirOf(name, o);
+  const found = checkpointToUse(name, dir);
+  if (found === undefined) return;
+  if (found.recorded === undefined) {
+    o.log?.(`${name}: ${dir} records no settings fingerprint (trained before gpt-lab recorded them): ` +
+      'whether its settings changed cannot be checked');
+    return;
+  }
+  if (sameFingerprint(found.recorded, current)) return;
+  const changed = changedFields(found.recorded, current);
+  const parent = stageSpec(name).from;
+  const named = (f: string) => f === 'from' ? `from (the ${parent} model it starts from)`
+    : f === 'reward' ? 'reward (its reward model)' : f;
+  const what = changed === undefined ? 'its settings changed since it was trained'
+    : `its settings changed since it was trained (${changed.map(named).join(', ')})`;
+  throw new GptLabError(`${name}: the ${found.what} checkpoint in ${dir} is not loaded: ${what}, so its numbers ` +
+    `would be the old model's. Delete ${dir} or pass force (gpt-lab stages --only ${name} --force / the stage ` +
+    "command's --force) to retrain it");
+}
 
 const dirOf = (name: StageName, o: StageOptions) => o.dir ?? stageDir(name, o.profile, o.seed);
 /**
@@ -228,28 +386,36 @@ function typed<S>(state: CheckpointState): S {
   return state as unknown as S;
 }
 
+/** Writes file through a temporary file renamed over it, so a reader never sees half of it. */
+function writeReplacing(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
 const RUNNERS: Runners = {
-  async tokenizer(o) {
+  async tokenizer(o, fp) {
     const dir = dirOf('tokenizer', o);
     const file = path.join(dir, TOKENIZER_FILE);
     if (!o.force && fs.existsSync(file)) {
       o.log?.(`tokenizer: loading ${file}`);
       return { tok: readTokenizerDir(dir), dir, loaded: true };
     }
-    const { vocabSize } = stageSettings(o.profile, o.seed).tokenizer;
+    const { vocabSize } = SETTINGS_OF.tokenizer(o);
     const start = performance.now();
     const tok = trainChatTokenizer(worldTokenizerTexts(stageWorld()), vocabSize);
     fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, tok.toJSON());
-    fs.renameSync(tmp, file);
+    // subtle: the tokenizer first, its fingerprint second, so a crash between them never leaves a new
+    // fingerprint beside an old tokenizer (at worst a tokenizer whose settings cannot be checked)
+    writeReplacing(file, tok.toJSON());
+    writeReplacing(path.join(dir, TOKENIZER_FINGERPRINT_FILE), JSON.stringify(fp));
     o.log?.(`tokenizer: trained a ${tok.vocabSize}-token chat BPE in ${((performance.now() - start) / 1000).toFixed(1)} s into ${file}`);
     return { tok, dir, loaded: false };
   },
 
-  async base(o) {
+  async base(o, fp) {
     const dir = dirOf('base', o);
-    const s = stageSettings(o.profile, o.seed).base;
+    const s = SETTINGS_OF.base(o);
     const state = o.force ? undefined : peekState(dir);
     if (state?.extra?.done === true) {
       o.log?.(`base: loading the finished model in ${dir}`);
@@ -260,67 +426,71 @@ const RUNNERS: Runners = {
     const train = withSteps(s.train, o.steps);
     o.log?.(resume !== undefined ? `base: resuming at step ${resume.state.step} in ${dir}`
       : `base: pretraining on the world's documents (${train.maxSteps} steps) into ${dir}`);
-    const record = resume !== undefined ? recordOf(undefined, resume) : recordOf(tok as ChatBpeTokenizer);
+    // a resumed run keeps the fingerprint it started with (checked against the current one by getStage)
+    const record = resume !== undefined ? { ...recordOf(undefined, resume), fingerprint: resume.state.fingerprint }
+      : { ...recordOf(tok as ChatBpeTokenizer), fingerprint: fp };
     const run = await pretrainWorld(stageWorld(), tok, { ...s, train }, { dir, record }, { ...o, resume });
     o.log?.(trainedLine('base', run.state));
     return { model: run.model, tok, dir, state: typed<StageResults['base']['state']>(run.state), loaded: false };
   },
 
-  async sft(o) {
-    const s = stageSettings(o.profile, o.seed).sft;
-    return fineTuneStage('sft', o, { ...s, train: withSteps(s.train, o.steps) }, 'fine-tuning', fineTune);
+  async sft(o, fp) {
+    const s = SETTINGS_OF.sft(o);
+    return fineTuneStage('sft', o, fp, { ...s, train: withSteps(s.train, o.steps) }, 'fine-tuning', fineTune);
   },
 
-  async reward(o) {
+  async reward(o, fp) {
     const dir = dirOf('reward', o);
     if (!o.force && isFinished(dir, 'reward')) {
       o.log?.(`reward: loading the finished reward model in ${dir}`);
       return loadRewardStage<RewardExtra>(dir);
     }
-    const base = { ...stageSettings(o.profile, o.seed).reward, ...o.settings };
+    const base = SETTINGS_OF.reward(o);
     const settings = { ...base, train: withSteps(base.train, o.steps) };
     const sft = await startModel('reward', o);
     try {
       const from = resolveCheckpointDir(sft.dir);
       const splits = rewardData(stageWorld(), settings, rewardTokens(sft.tok), sft.model.config.blockSize);
       o.log?.(`reward: training from ${from} (${settings.train.maxSteps} steps of ${settings.train.batchSize} pairs) into ${dir}`);
-      const r = await trainRewardStage(sft, splits, settings, { dir, record: recordOfModel(sft) }, { ...o, from });
+      const save = { dir, record: { ...recordOfModel(sft), fingerprint: fp } };
+      const r = await trainRewardStage(sft, splits, settings, save, { ...o, from });
       return { ...r, dir, state: typed<StageResults['reward']['state']>(r.state), loaded: false };
     } finally {
       sft.model.dispose();
     }
   },
 
-  async 'reward-onpolicy'(o) {
-    const s = stageSettings(o.profile, o.seed);
-    const settings = { ...s.onpolicy, ...o.settings };
-    return onPolicyStage('reward-onpolicy', o, { ...settings, train: withSteps(settings.train, o.steps) }, questionRanges(stageWorld(), s.questions));
+  async 'reward-onpolicy'(o, fp) {
+    const { questions, ...settings } = SETTINGS_OF['reward-onpolicy'](o);
+    const train = withSteps(settings.train, o.steps);
+    return onPolicyStage('reward-onpolicy', o, fp, { ...settings, train }, questionRanges(stageWorld(), questions));
   },
 
-  async 'reward-practice'(o) {
-    const s = stageSettings(o.profile, o.seed);
-    const q = practiceRanges(stageWorld(), s.practice.questions, s.practice.rewardHeldOut, s.questions);
-    return onPolicyStage('reward-practice', o, practiceRewardSettings(s.onpolicy, s.practice), q);
+  async 'reward-practice'(o, fp) {
+    const { practiceQuestions, rewardHeldOut, questions, ...settings } = SETTINGS_OF['reward-practice'](o);
+    const q = practiceRanges(stageWorld(), practiceQuestions, rewardHeldOut, questions);
+    return onPolicyStage('reward-practice', o, fp, settings, q);
   },
 
-  async rlhf(o) {
+  async rlhf(o, fp) {
     const dir = dirOf('rlhf', o);
     if (!o.force && isFinished(dir, 'rlhf')) {
       o.log?.(`rlhf: loading the finished policy in ${dir}`);
       return loadStageModel(dir);
     }
-    const s = stageSettings(o.profile, o.seed);
-    const config = makeRlConfig(o.algo ?? 'ppo', { ...s.rlhf.rl, ...o.rl, ...(o.steps !== undefined ? { steps: o.steps } : {}) });
+    const { questions, ...rl } = SETTINGS_OF.rlhf(o);
+    const config = makeRlConfig(rl.algo, { ...rl, ...(o.steps !== undefined ? { steps: o.steps } : {}) });
     const { policy, reference, from } = await policyAndReference('rlhf', o);
     let rm: RewardStageModel<unknown> | undefined;
     try {
       if (o.reward !== undefined) assert(fs.existsSync(o.reward), () => `--reward ${o.reward} does not exist; give a reward model checkpoint (e.g. runs/full/reward-onpolicy)`);
       rm = o.reward !== undefined ? loadRewardStage(o.reward) : await getStage('reward-onpolicy', { ...upstream(o), from });
-      const prompts = questionRanges(stageWorld(), s.questions);
+      const prompts = questionRanges(stageWorld(), questions);
       o.log?.(`rlhf: ${config.algo} from ${from} for ${config.steps} steps of ${config.promptsPerStep}x${config.groupSize} replies, β ${config.beta}, into ${dir}`);
       o.onStart?.({ steps: config.steps, from });
       const env = { tok: policy.tok, examples: prompts.train, reward: rewardFnOf(rm.rm, rewardTokens(policy.tok)) };
-      const run = await trainRlhf(policy, reference, env, config, { dir, record: recordFromDir(from, typed<CheckpointState>(policy.state as never)) }, { from, onStep: o.onStep });
+      const record = { ...recordFromDir(from, typed<CheckpointState>(policy.state as never)), fingerprint: fp };
+      const run = await trainRlhf(policy, reference, env, config, { dir, record }, { from, onStep: o.onStep });
       o.log?.(`rlhf: trained in ${run.state.extra.seconds.toFixed(0)} s`);
       return { model: run.model, tok: policy.tok, dir, state: run.state as unknown as StageResults['rlhf']['state'], loaded: false };
     } catch (e) {
@@ -332,20 +502,22 @@ const RUNNERS: Runners = {
     }
   },
 
-  async dpo(o) {
+  async dpo(o, fp) {
     const dir = dirOf('dpo', o);
     if (!o.force && isFinished(dir, 'dpo')) {
       o.log?.(`dpo: loading the finished policy in ${dir}`);
       return loadStageModel(dir);
     }
-    const s = stageSettings(o.profile, o.seed);
-    const config = makeDpoConfig({ ...s.rlhf.dpo, ...o.dpo, ...(o.steps !== undefined ? { steps: o.steps } : {}) });
+    const { questions, onpolicy, ...dpo } = SETTINGS_OF.dpo(o);
+    const config = makeDpoConfig({ ...dpo, ...(o.steps !== undefined ? { steps: o.steps } : {}) });
     const { policy, reference, from } = await policyAndReference('dpo', o);
     try {
-      const pairs = dpoPairs(reference, policy.tok, stageWorld(), questionRanges(stageWorld(), s.questions), s.onpolicy, o.score);
+      const ranges = questionRanges(stageWorld(), questions);
+      const pairs = dpoPairs(reference, policy.tok, stageWorld(), ranges, onpolicy, o.score);
       o.log?.(`dpo: from ${from} on ${pairs.length} preference pairs, ${config.steps} steps of ${config.pairsPerStep} pairs, β ${config.beta}, into ${dir}`);
       o.onStart?.({ steps: config.steps, from });
-      const run = await trainDpoStage(policy, reference, pairs, config, { dir, record: recordFromDir(from, typed<CheckpointState>(policy.state as never)) }, { from, onStep: o.onStep });
+      const record = { ...recordFromDir(from, typed<CheckpointState>(policy.state as never)), fingerprint: fp };
+      const run = await trainDpoStage(policy, reference, pairs, config, { dir, record }, { from, onStep: o.onStep });
       o.log?.(`dpo: trained in ${run.state.extra.seconds.toFixed(0)} s`);
       return { model: run.model, tok: policy.tok, dir, state: run.state as unknown as StageResults['dpo']['state'], loaded: false };
     } catch (e) {
@@ -356,18 +528,19 @@ const RUNNERS: Runners = {
     }
   },
 
-  async encoder(o) {
+  async encoder(o, fp) {
     const dir = dirOf('encoder', o);
     if (!o.force && isFinished(dir, 'encoder')) {
       o.log?.(`encoder: loading the finished encoder in ${dir}`);
       return loadStageModel(dir);
     }
-    const settings = { ...ragSettings(o.profile, o.seed).encoder, ...o.settings, ...(o.steps !== undefined ? { steps: o.steps } : {}) };
+    const settings = { ...SETTINGS_OF.encoder(o), ...(o.steps !== undefined ? { steps: o.steps } : {}) };
     const start = await startModel('encoder', o);
     try {
       const from = resolveCheckpointDir(start.dir);
       o.log?.(`encoder: contrastive training from ${from} (${settings.steps} steps of ${settings.batchSize} pairs, τ ${settings.temperature}) into ${dir}`);
-      const run = await trainEncoderStage(start, stageWorld(), settings, { dir, record: recordOfModel(start) }, { from, onStep: o.onStep });
+      const save = { dir, record: { ...recordOfModel(start), fingerprint: fp } };
+      const run = await trainEncoderStage(start, stageWorld(), settings, save, { from, onStep: o.onStep });
       o.log?.(`encoder: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, last loss ${run.state.metrics?.trainLoss?.toFixed(3)} (chance ln ${settings.batchSize} = ${Math.log(settings.batchSize).toFixed(3)})`);
       return { model: run.model, tok: start.tok, dir, state: typed<StageResults['encoder']['state']>(run.state), loaded: false };
     } catch (e) {
@@ -376,63 +549,63 @@ const RUNNERS: Runners = {
     }
   },
 
-  async openbook(o) {
-    const s = { ...ragSettings(o.profile, o.seed).openBook, ...o.settings };
+  async openbook(o, fp) {
+    const s = SETTINGS_OF.openbook(o);
     const settings = { ...s, train: withSteps(s.train, o.steps) };
-    return fineTuneStage('openbook', o, settings, 'fine-tuning on open-book questions', fineTuneOpenBook);
+    return fineTuneStage('openbook', o, fp, settings, 'fine-tuning on open-book questions', fineTuneOpenBook);
   },
 
-  async 'think-sft'(o) {
+  async 'think-sft'(o, fp) {
     const dir = dirOf('think-sft', o);
     if (!o.force && isFinished(dir, 'sft')) {
       o.log?.(`think-sft: loading the finished model in ${dir}`);
       return loadStageModel(dir);
     }
-    const s = thinkSettings(o.profile).sft;
+    const { seed, ...s } = SETTINGS_OF['think-sft'](o);
     const settings = { ...s, train: withSteps(s.train, o.steps) };
-    const seed = o.seed ?? DEFAULT_SFT_TRAIN.seed;
     const base = await startModel('think-sft', o);
     const from = resolveCheckpointDir(base.dir);
     o.log?.(`think-sft: fine-tuning ${from} on ${settings.examples} sums in every format (${settings.train.maxSteps} steps) into ${dir}`);
-    const record = recordOfModel(base);
+    const record = { ...recordOfModel(base), fingerprint: fp };
     const run = await trainThinkSft(base, settings, { dir, record }, { ...o, from, seed });
     o.log?.(trainedLine('think-sft', run.state));
     return { model: run.model, tok: base.tok, dir, state: typed<StageResults['think-sft']['state']>(run.state), loaded: false };
   },
 
-  async 'think-verifier'(o) {
+  async 'think-verifier'(o, fp) {
     const dir = dirOf('think-verifier', o);
     if (!o.force && isFinished(dir, 'reward')) {
       o.log?.(`think-verifier: loading the finished verifier in ${dir}`);
       return loadRewardStage<RewardExtra>(dir);
     }
-    const s = thinkSettings(o.profile).verifier;
-    const settings = { ...s, headSeed: o.seed ?? s.headSeed, train: { ...withSteps(s.train, o.steps), ...(o.seed !== undefined ? { seed: o.seed } : {}) } };
+    const { pairSeed, ...s } = SETTINGS_OF['think-verifier'](o);
+    const settings = { ...s, train: withSteps(s.train, o.steps) };
     const sft = await startModel('think-verifier', o);
     try {
       const from = resolveCheckpointDir(sft.dir);
-      const splits = verifierPairs(rewardTokens(sft.tok), sft.model.config.blockSize, settings, o.seed ?? 0);
+      const splits = verifierPairs(rewardTokens(sft.tok), sft.model.config.blockSize, settings, pairSeed);
       o.log?.(`think-verifier: ${splits.train.length} right-against-wrong pairs, ${settings.train.maxSteps} steps, from ${from} into ${dir}`);
-      const r = await trainRewardStage(sft, splits, settings, { dir, record: recordOfModel(sft) }, { ...o, from }, { kind: 'verifier' });
+      const save = { dir, record: { ...recordOfModel(sft), fingerprint: fp } };
+      const r = await trainRewardStage(sft, splits, settings, save, { ...o, from }, { kind: 'verifier' });
       return { ...r, dir, state: typed<StageResults['think-verifier']['state']>(r.state), loaded: false };
     } finally {
       sft.model.dispose();
     }
   },
 
-  async 'sft-tools'(o) {
+  async 'sft-tools'(o, fp) {
     const dir = dirOf('sft-tools', o);
     if (!o.force && isFinished(dir, 'sft')) {
       o.log?.(`sft-tools: loading the finished model in ${dir}`);
       return loadStageModel(dir);
     }
-    const s = toolboxSettings(o.profile).tools;
-    const settings = { ...s, train: withSteps({ ...s.train, ...(o.seed !== undefined ? { seed: o.seed } : {}) }, o.steps) };
+    const { sft, ...s } = SETTINGS_OF['sft-tools'](o);
+    const settings = { ...s, train: withSteps(s.train, o.steps) };
     const start = await startModel('sft-tools', o);
     const from = resolveCheckpointDir(start.dir);
     o.log?.(`sft-tools: fine-tuning on calculator traces from ${from} (${settings.train.maxSteps} steps) into ${dir}`);
-    const record = recordOfModel(start);
-    const run = await toolFineTune(start, stageWorld(), stageSettings(o.profile, o.seed).sft, settings, { dir, record }, { ...o, from });
+    const record = { ...recordOfModel(start), fingerprint: fp };
+    const run = await toolFineTune(start, stageWorld(), sft, settings, { dir, record }, { ...o, from });
     o.log?.(trainedLine('sft-tools', run.state));
     return { model: run.model, tok: start.tok, dir, state: typed<StageResults['sft-tools']['state']>(run.state), loaded: false };
   },
@@ -443,7 +616,8 @@ const RUNNERS: Runners = {
  * resumed when it holds an unfinished one, else fine-tuned from the table's `from` stage; saved once by `train`.
  */
 async function fineTuneStage<K extends 'sft' | 'openbook', S>(
-  name: K, o: StageOptions & TrainHooks, settings: S & { train: Partial<SftTrainConfig> }, what: string,
+  name: K, o: StageOptions & TrainHooks, fp: SettingsFingerprint, settings: S & { train: Partial<SftTrainConfig> },
+  what: string,
   train: (start: StageModel, world: World, s: S, save: StageSave, opts: TrainHooks & { resume?: Checkpoint; from: string }) =>
     Promise<TrainedModel>,
 ): Promise<StageResults[K]> {
@@ -466,7 +640,10 @@ async function fineTuneStage<K extends 'sft' | 'openbook', S>(
   }
   const how = resume !== undefined ? `resuming at step ${resume.state.step}` : what;
   o.log?.(`${name}: ${how} from ${from} (${settings.train.maxSteps} steps) into ${dir}`);
-  const record = recordFromDir(resume !== undefined ? dir : start.dir, resume?.state ?? typed<CheckpointState>(start.state as never));
+  const startState = resume?.state ?? typed<CheckpointState>(start.state as never);
+  // a resumed run keeps the fingerprint it started with (checked against the current one by getStage)
+  const record = { ...recordFromDir(resume !== undefined ? dir : start.dir, startState),
+    fingerprint: resume !== undefined ? resume.state.fingerprint : fp };
   const run = await train(start, stageWorld(), settings, { dir, record }, { ...o, resume, from });
   o.log?.(trainedLine(name, run.state));
   return { model: run.model, tok: start.tok, dir, state: typed<StageResults[K]['state']>(run.state), loaded: false } as StageResults[K];
@@ -481,7 +658,8 @@ async function policyAndReference(name: 'rlhf' | 'dpo', o: StageOptions): Promis
 
 /** An on-policy reward model: comparisons of the SFT model's replies to `questions`, trained and saved once. */
 async function onPolicyStage(name: 'reward-onpolicy' | 'reward-practice', o: StageOptions & RewardHooks & { score?: ReplyScorer },
-  settings: OnPolicySettings, questions: Parameters<typeof onPolicyData>[3]): Promise<RewardStageModel<OnPolicyExtra>> {
+  fp: SettingsFingerprint, settings: OnPolicySettings, questions: Parameters<typeof onPolicyData>[3],
+): Promise<RewardStageModel<OnPolicyExtra>> {
   const dir = dirOf(name, o);
   if (!o.force && isFinished(dir, 'reward')) {
     o.log?.(`reward: loading the finished on-policy reward model in ${dir}`);
@@ -496,7 +674,8 @@ async function onPolicyStage(name: 'reward-onpolicy' | 'reward-practice', o: Sta
       ? `${splits.train.length} comparisons of the SFT model's own replies (${settings.sampling.samples} per question, ${(performance.now() - started) / 1000 | 0} s to sample)`
       : `${splits.train.length} templated comparisons (notebook 05's): every reply of the SFT model to a question scored the same, so its own replies give no comparisons`;
     o.log?.(`reward: ${what}; training ${settings.train.maxSteps} steps into ${dir}`);
-    const r = await trainRewardStage(sft, splits, settings, { dir, record: recordOfModel(sft) }, { ...o, from }, onPolicyRecord(splits));
+    const save = { dir, record: { ...recordOfModel(sft), fingerprint: fp } };
+    const r = await trainRewardStage(sft, splits, settings, save, { ...o, from }, onPolicyRecord(splits));
     return { ...r, dir, state: r.state as unknown as RewardStageModel<OnPolicyExtra>['state'], loaded: false };
   } finally {
     sft.model.dispose();

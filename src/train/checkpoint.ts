@@ -33,6 +33,17 @@ import { AdamW } from './adamw';
 export const CHECKPOINT_FORMAT = 'gpt-lab-checkpoint';
 export const CHECKPOINT_VERSION = 1;
 
+/**
+ * A short hash of the settings a pipeline stage was trained with (src/pipeline/fingerprint.ts): of all
+ * of them, and of each top-level field, so a mismatch can name what changed.
+ */
+export interface SettingsFingerprint {
+  /** First 12 hex characters of the sha256 of the settings' canonical JSON. */
+  hash: string;
+  /** The same hash of each top-level field (e.g. train, data, from). */
+  fields: Record<string, string>;
+}
+
 /** The JSON part of a checkpoint. */
 export interface CheckpointState {
   format: typeof CHECKPOINT_FORMAT;
@@ -61,6 +72,11 @@ export interface CheckpointState {
   /** Stage-specific settings and metrics (opaque here). */
   extra?: Record<string, unknown>;
   /**
+   * The fingerprint of the settings a pipeline stage was trained with, checked before a finished stage
+   * is loaded; checkpoints saved before fingerprints existed (and those outside the pipeline) have none.
+   */
+  fingerprint?: SettingsFingerprint;
+  /**
    * sha256 (hex) of each file saved beside state.json, by file name, checked on load; checkpoints
    * saved before checksums existed have none and load unchecked.
    */
@@ -72,9 +88,8 @@ export interface CheckpointState {
  * written into the step directory beside the weights (e.g. 'tokenizer.json'), so the directory is
  * self-contained; readCheckpointFile reads them back.
  */
-export type CheckpointExtra = Pick<CheckpointState, 'vocab' | 'tokenizer' | 'stage' | 'data' | 'extra'> & {
-  files?: Record<string, string>;
-};
+export type CheckpointExtra = Pick<CheckpointState, 'vocab' | 'tokenizer' | 'stage' | 'data' | 'extra' | 'fingerprint'>
+  & { files?: Record<string, string> };
 
 /** Names saveCheckpoint uses itself, which extra files may not take. */
 const RESERVED_FILES = ['model.safetensors', 'optimizer.safetensors', 'state.json'];

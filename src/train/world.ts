@@ -64,7 +64,10 @@ export interface TrainHooks {
   onEval?: (e: EvalInfo) => void;
 }
 
-/** Where a stage saves, and what every checkpoint it writes carries (tokenizer kind and file, data name). */
+/**
+ * Where a stage saves, and what every checkpoint it writes carries (tokenizer kind and file, data name,
+ * and the fingerprint of the settings it trains with, src/pipeline/fingerprint.ts).
+ */
 export interface StageSave {
   dir: string;
   record: Omit<CheckpointExtra, 'stage' | 'extra'>;

@@ -71,11 +71,14 @@ describe('gpt-lab rlhf', function () {
     expect(text).to.match(/^ppo +reward/m);
   });
 
-  it('loads a finished run instead of training again', async () => {
+  it('loads a finished run instead of training again, and refuses it for another beta', async () => {
     const out = path.join(root, 'ppo');
-    const r = await capture(['--from', sftDir, '--reward', rmDir, '--out', out, '--profile', 'ci', '--backend', 'cpu']);
+    const r = await capture(['--from', sftDir, '--reward', rmDir, '--out', out, '--beta', '0.1', '--profile', 'ci', '--backend', 'cpu']);
     expect(r.code).to.equal(0);
     expect(r.lines.join('\n')).to.match(/loading the finished policy/);
+    // trained with β 0.1: the profile's β (0.05) is other settings, not this run
+    await expectReject(run(['--from', sftDir, '--reward', rmDir, '--out', out, '--profile', 'ci', '--backend', 'cpu']),
+      /^rlhf: the finished checkpoint in .*ppo is not loaded: its settings changed since it was trained \(beta\)/);
   });
 
   it('runs GRPO and DPO into their own directories', async () => {
