@@ -24,8 +24,14 @@ import { checkOutputPath } from '../util/output-path';
 import { Profile, runSeed } from '../profile';
 import { tableText } from '../viz/table';
 import {
-  getStage, peekState, PIPELINE, runsRoot, stageDir, StageName, StageResults, STAGES, TOKENIZER_FILE,
+  getStage, peekState, PIPELINE, runsRoot, stageDir, stageSpec, StageName, StageResults, STAGES, TOKENIZER_FILE,
 } from '../pipeline';
+
+/**
+ * With a seed, notebooks 07 and 09 train their own stage from the profile's unseeded model (so only that
+ * stage changes with the seed), and so does this command: the same parent, the same fingerprint.
+ */
+const UNSEEDED_PARENT: ReadonlySet<StageName> = new Set(['think-sft', 'sft-tools']);
 
 /** Where a stage stands: a finished checkpoint (the notebooks load it), an interrupted one, or nothing. */
 export type StageStatus = 'finished' | 'unfinished' | 'missing';
@@ -144,7 +150,13 @@ export async function run(argv: string[]): Promise<number> {
     log(`[${i + 1}/${chosen.length}] ${name}`);
     const t0 = performance.now();
     try {
-      const r = await getStage(name, { profile: prof, seed, log, force: o.force === 'true' });
+      let from = {};
+      if (seed !== undefined && UNSEEDED_PARENT.has(name)) {
+        const parent = stageSpec(name).from!;
+        disposeStage(await getStage(parent, { profile: prof, log }));   // trained first if missing
+        from = { from: stageDir(parent, prof) };
+      }
+      const r = await getStage(name, { profile: prof, seed, log, force: o.force === 'true', ...from });
       disposeStage(r);
       const seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
       done.push({ stage: name, result: r.loaded ? 'loaded' : 'trained', seconds });

@@ -138,6 +138,18 @@ describe('gpt-lab stages: training and listing (ci profile)', function () {
     }
   });
 
+  it('with --seed, sft-tools starts from the profile\'s unseeded SFT model, as notebook 09 trains it', async () => {
+    const r = await gptLab('stages', '--profile', 'ci', '--backend', 'wasm', '--seed', '4', '--only', 'sft-tools');
+    expect(r.code, r.err).to.equal(0);
+    // the unseeded sft was trained on the way; no seeded base or sft was made
+    expect(readCheckpointState(stageDir('sft', 'ci')).extra?.done).to.equal(true);
+    expect(fs.existsSync(stageDir('sft', 'ci', 4))).to.equal(false);
+    expect(fs.existsSync(stageDir('base', 'ci', 4))).to.equal(false);
+    const extra = readCheckpointState(stageDir('sft-tools', 'ci', 4)).extra as { from: string };
+    expect(path.resolve(extra.from)).to.equal(resolveCheckpointDir(stageDir('sft', 'ci')));
+    fs.rmSync(stageDir('sft', 'ci'), { recursive: true, force: true });
+  });
+
   it('--list says unfinished for a checkpoint whose state does not say done', async () => {
     // a copy of the base's checkpoint, its state.json edited as an interrupted run leaves it
     const dir = stageDir('sft', 'ci');
