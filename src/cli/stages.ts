@@ -28,10 +28,10 @@ import {
 } from '../pipeline';
 
 /**
- * With a seed, notebooks 07 and 09 train their own stage from the profile's unseeded model (so only that
- * stage changes with the seed), and so does this command: the same parent, the same fingerprint.
+ * With a seed, notebooks 07-09 train their own stages from the profile's unseeded base or SFT model (so
+ * only those stages change with the seed), and so does this command: the same parent, the same fingerprint.
  */
-const UNSEEDED_PARENT: ReadonlySet<StageName> = new Set(['think-sft', 'sft-tools']);
+const UNSEEDED_PARENT: ReadonlySet<StageName> = new Set(['think-sft', 'encoder', 'openbook', 'sft-tools']);
 
 /** Where a stage stands: a finished checkpoint (the notebooks load it), an interrupted one, or nothing. */
 export type StageStatus = 'finished' | 'unfinished' | 'missing';
