@@ -151,10 +151,14 @@ export async function run(argv: string[]): Promise<number> {
     const t0 = performance.now();
     try {
       let from = {};
+      const parent = stageSpec(name).from;
       if (seed !== undefined && UNSEEDED_PARENT.has(name)) {
-        const parent = stageSpec(name).from!;
-        disposeStage(await getStage(parent, { profile: prof, log }));   // trained first if missing
-        from = { from: stageDir(parent, prof) };
+        disposeStage(await getStage(parent!, { profile: prof, log }));   // trained first if missing
+        from = { from: stageDir(parent!, prof) };
+      } else if (seed !== undefined && parent !== undefined && UNSEEDED_PARENT.has(parent)) {
+        // think-verifier: from the seeded think-sft that was itself trained from the unseeded base
+        disposeStage(await getStage(parent, { profile: prof, seed, log, from: stageDir(stageSpec(parent).from!, prof) }));
+        from = { from: stageDir(parent, prof, seed) };
       }
       const r = await getStage(name, { profile: prof, seed, log, force: o.force === 'true', ...from });
       disposeStage(r);

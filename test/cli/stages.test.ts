@@ -150,6 +150,19 @@ describe('gpt-lab stages: training and listing (ci profile)', function () {
     fs.rmSync(stageDir('sft', 'ci'), { recursive: true, force: true });
   });
 
+  it('with --seed, think-verifier starts from the seeded think-sft, itself from the unseeded base; a rerun loads both', async () => {
+    const args = ['stages', '--profile', 'ci', '--backend', 'wasm', '--seed', '5', '--only', 'think-sft,think-verifier', '--json'];
+    const r = await gptLab(...args);
+    expect(r.code, r.err).to.equal(0);
+    const think = readCheckpointState(stageDir('think-sft', 'ci', 5)).extra as { from: string };
+    expect(path.resolve(think.from)).to.equal(resolveCheckpointDir(stageDir('base', 'ci')));
+    expect(fs.existsSync(stageDir('base', 'ci', 5))).to.equal(false);
+    const again = await gptLab(...args);
+    expect(again.code, again.err).to.equal(0);
+    const out = JSON.parse(again.out) as { stages: { stage: string; result: string }[] };
+    expect(out.stages.map((x) => x.result)).to.deep.equal(['loaded', 'loaded']);
+  });
+
   it('--list says unfinished for a checkpoint whose state does not say done', async () => {
     // a copy of the base's checkpoint, its state.json edited as an interrupted run leaves it
     const dir = stageDir('sft', 'ci');
