@@ -23,8 +23,9 @@ import { assert } from '../util/assert';
 import { checkOutputPath } from '../util/output-path';
 import { Profile, runSeed } from '../profile';
 import { tableText } from '../viz/table';
+import { SettingsFingerprint } from '../train/checkpoint';
 import {
-  getStage, peekState, PIPELINE, runsRoot, stageDir, stageSpec, StageName, StageResults, STAGES, TOKENIZER_FILE,
+  getStage, peekState, PIPELINE, runsRoot, stageDir, stageFingerprint, stageSpec, StageName, StageResults, STAGES, TOKENIZER_FILE,
 } from '../pipeline';
 
 /**
@@ -33,8 +34,26 @@ import {
  */
 const UNSEEDED_PARENT: ReadonlySet<StageName> = new Set(['think-sft', 'encoder', 'openbook', 'sft-tools']);
 
-/** Where a stage stands: a finished checkpoint (the notebooks load it), an interrupted one, or nothing. */
-export type StageStatus = 'finished' | 'unfinished' | 'missing';
+/**
+ * The directory a stage starts from when this command (and the notebooks) get it with a seed, or
+ * undefined for the table's own parent in the same runs tree.
+ *
+ *   parentDirOf('sft-tools', 'workshop', 2) → 'runs/workshop/sft';  parentDirOf('sft', 'workshop', 2) → undefined
+ */
+function parentDirOf(name: StageName, prof: Profile, seed?: number): string | undefined {
+  const parent = stageSpec(name).from;
+  if (seed === undefined || parent === undefined) return undefined;
+  if (UNSEEDED_PARENT.has(name)) return stageDir(parent, prof);
+  // think-verifier: from the seeded think-sft that was itself trained from the unseeded base
+  if (UNSEEDED_PARENT.has(parent)) return stageDir(parent, prof, seed);
+  return undefined;
+}
+
+/**
+ * Where a stage stands: a finished checkpoint (the notebooks load it), one finished with other settings
+ * than today's (stale: getStage refuses it, naming the fix), an interrupted one, or nothing.
+ */
+export type StageStatus = 'finished' | 'stale' | 'unfinished' | 'missing';
 
 /**
  * The status of a stage's directory, from its state.json alone (the tokenizer: whether its file exists).
@@ -42,11 +61,14 @@ export type StageStatus = 'finished' | 'unfinished' | 'missing';
  *   stageStatus('base', 'runs/ci/base') → 'missing' (nothing there), 'unfinished' (a checkpoint without
  *   extra.done, e.g. an interrupted run), 'finished'
  */
-export function stageStatus(name: StageName, dir: string): StageStatus {
+export function stageStatus(name: StageName, dir: string, expected?: SettingsFingerprint): StageStatus {
   if (name === 'tokenizer') return fs.existsSync(path.join(dir, TOKENIZER_FILE)) ? 'finished' : 'missing';
   const state = peekState(dir);
   if (state === undefined) return 'missing';
-  return state.extra?.done === true ? 'finished' : 'unfinished';
+  if (state.extra?.done !== true) return 'unfinished';
+  // a checkpoint from before fingerprints cannot be checked: it counts as finished, as getStage loads it
+  const stale = expected !== undefined && state.fingerprint !== undefined && state.fingerprint.hash !== expected.hash;
+  return stale ? 'stale' : 'finished';
 }
 
 /** A comma-separated option as its items: commaList(' a, b,,c ') → ['a', 'b', 'c']. */
@@ -103,7 +125,9 @@ export interface StageRow {
 export function stageRows(chosen: StageName[], prof: Profile, seed?: number): StageRow[] {
   return PIPELINE.filter((s) => chosen.includes(s.name)).map((s) => {
     const dir = stageDir(s.name, prof, seed);
-    const status = stageStatus(s.name, dir);
+    const expected = s.name === 'tokenizer' ? undefined
+      : stageFingerprint(s.name, { profile: prof, seed, from: parentDirOf(s.name, prof, seed) });
+    const status = stageStatus(s.name, dir, expected);
     return { stage: s.name, from: s.from ?? null, notebook: s.notebook, code: s.code, dir, status };
   });
 }
@@ -150,17 +174,15 @@ export async function run(argv: string[]): Promise<number> {
     log(`[${i + 1}/${chosen.length}] ${name}`);
     const t0 = performance.now();
     try {
-      let from = {};
+      const from = parentDirOf(name, prof, seed);
       const parent = stageSpec(name).from;
-      if (seed !== undefined && UNSEEDED_PARENT.has(name)) {
-        disposeStage(await getStage(parent!, { profile: prof, log }));   // trained first if missing
-        from = { from: stageDir(parent!, prof) };
-      } else if (seed !== undefined && parent !== undefined && UNSEEDED_PARENT.has(parent)) {
-        // think-verifier: from the seeded think-sft that was itself trained from the unseeded base
-        disposeStage(await getStage(parent, { profile: prof, seed, log, from: stageDir(stageSpec(parent).from!, prof) }));
-        from = { from: stageDir(parent, prof, seed) };
+      if (from !== undefined && parent !== undefined) {
+        // the parent first (trained if missing), got the way its own notebook gets it
+        const unseeded = UNSEEDED_PARENT.has(name);
+        const up = unseeded ? {} : { seed, from: parentDirOf(parent, prof, seed) };
+        disposeStage(await getStage(parent, { profile: prof, log, ...up }));
       }
-      const r = await getStage(name, { profile: prof, seed, log, force: o.force === 'true', ...from });
+      const r = await getStage(name, { profile: prof, seed, log, force: o.force === 'true', from });
       disposeStage(r);
       const seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
       done.push({ stage: name, result: r.loaded ? 'loaded' : 'trained', seconds });

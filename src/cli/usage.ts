@@ -210,7 +210,7 @@ export const HELP: Record<string, CommandHelp> = {
     usage: '[--list] [--only STAGE,...] [--notebooks NN,...] [--force] [--profile ci|workshop|full] [--seed N] [--json]',
     options: [
       flag('list', 'print each stage: what it starts from, its notebook, code file, directory and status (finished, ' +
-        'unfinished or missing, from its state file; nothing is loaded or trained)'),
+        'stale (trained with other settings than today\'s), unfinished or missing, from its state file; nothing is loaded or trained)'),
       opt('only', 'STAGE,...', 'just these stages (tokenizer, base, sft, reward, reward-onpolicy, reward-practice, rlhf, dpo, ' +
         'think-sft, think-verifier, encoder, openbook, sft-tools); a missing stage they start from is trained on the way', 'every stage'),
       opt('notebooks', 'NN,...', 'the stages these notebooks show, by number or name (07 → think-sft, think-verifier); ' +

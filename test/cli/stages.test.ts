@@ -163,6 +163,29 @@ describe('gpt-lab stages: training and listing (ci profile)', function () {
     expect(out.stages.map((x) => x.result)).to.deep.equal(['loaded', 'loaded']);
   });
 
+  it('--list says stale for a finished checkpoint whose recorded settings are not today\'s, finished once restored', async () => {
+    const file = path.join(resolveCheckpointDir(stageDir('base', 'ci')), 'state.json');
+    const saved = fs.readFileSync(file, 'utf8');
+    const state = JSON.parse(saved) as { fingerprint?: { hash: string } };
+    expect(state.fingerprint?.hash, 'the base records a fingerprint').to.match(/^[0-9a-f]{12}$/);
+    expect((await statuses('--only', 'base')).base).to.equal('finished');
+    state.fingerprint!.hash = '000000000000';
+    fs.writeFileSync(file, JSON.stringify(state));
+    try {
+      expect((await statuses('--only', 'base')).base).to.equal('stale');
+      // and getStage agrees: it refuses the stale checkpoint with the fix
+      const r = await gptLab('stages', '--profile', 'ci', '--backend', 'wasm', '--only', 'base');
+      expect(r.code).to.equal(1);
+      expect(r.err).to.match(/settings changed since it was trained/);
+    } finally {
+      fs.writeFileSync(file, saved);
+    }
+    expect((await statuses('--only', 'base')).base).to.equal('finished');
+    // the seeded think-verifier (from the seeded think-sft, itself from the unseeded base) is not stale either
+    expect(await statuses('--seed', '5', '--only', 'think-sft,think-verifier'))
+      .to.deep.equal({ 'think-sft': 'finished', 'think-verifier': 'finished' });
+  });
+
   it('--list says unfinished for a checkpoint whose state does not say done', async () => {
     // a copy of the base's checkpoint, its state.json edited as an interrupted run leaves it
     const dir = stageDir('sft', 'ci');
