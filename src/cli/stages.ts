@@ -25,7 +25,8 @@ import { Profile, runSeed } from '../profile';
 import { tableText } from '../viz/table';
 import { SettingsFingerprint } from '../train/checkpoint';
 import {
-  getStage, peekState, PIPELINE, runsRoot, stageDir, stageFingerprint, stageSpec, StageName, StageResults, STAGES, TOKENIZER_FILE,
+  getStage, peekState, PIPELINE, runsRoot, stageDir, stageFingerprint, stageSpec, StageName, StageResults, STAGES,
+  TOKENIZER_FILE,
 } from '../pipeline';
 
 /**

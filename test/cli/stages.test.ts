@@ -150,8 +150,10 @@ describe('gpt-lab stages: training and listing (ci profile)', function () {
     fs.rmSync(stageDir('sft', 'ci'), { recursive: true, force: true });
   });
 
-  it('with --seed, think-verifier starts from the seeded think-sft, itself from the unseeded base; a rerun loads both', async () => {
-    const args = ['stages', '--profile', 'ci', '--backend', 'wasm', '--seed', '5', '--only', 'think-sft,think-verifier', '--json'];
+  it('with --seed, think-verifier starts from the seeded think-sft, itself from the unseeded base; ' +
+    'a rerun loads both', async () => {
+    const args = ['stages', '--profile', 'ci', '--backend', 'wasm', '--seed', '5', '--only', 'think-sft,think-verifier',
+      '--json'];
     const r = await gptLab(...args);
     expect(r.code, r.err).to.equal(0);
     const think = readCheckpointState(stageDir('think-sft', 'ci', 5)).extra as { from: string };
@@ -163,7 +165,8 @@ describe('gpt-lab stages: training and listing (ci profile)', function () {
     expect(out.stages.map((x) => x.result)).to.deep.equal(['loaded', 'loaded']);
   });
 
-  it('--list says stale for a finished checkpoint whose recorded settings are not today\'s, finished once restored', async () => {
+  it('--list says stale for a finished checkpoint whose recorded settings are not today\'s, ' +
+    'finished once restored', async () => {
     const file = path.join(resolveCheckpointDir(stageDir('base', 'ci')), 'state.json');
     const saved = fs.readFileSync(file, 'utf8');
     const state = JSON.parse(saved) as { fingerprint?: { hash: string } };
