@@ -6,14 +6,13 @@
 
 import { expect } from 'chai';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/backend';
 import { selectStages, stageStatus } from '../../src/cli/stages';
 import { PIPELINE, STAGES, stageDir } from '../../src/pipeline';
 import { readCheckpointState, resolveCheckpointDir } from '../../src/train/checkpoint';
 import { gptLab } from '../helpers/cli';
+import { useTempRunsDir } from '../helpers/runs-dir';
 
 /** The status column of `stages --list --json`, by stage. */
 async function statuses(...argv: string[]): Promise<Record<string, string>> {
@@ -63,19 +62,7 @@ describe('gpt-lab stages: choosing stages', () => {
 
 describe('gpt-lab stages: training and listing (ci profile)', function () {
   this.timeout(300_000);
-  let root: string;
-  const saved = process.env.GPTLAB_RUNS_DIR;
-  before(async () => {
-    await initBackend({ backend: 'wasm' });
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpt-lab-stages-cmd-'));
-    process.env.GPTLAB_RUNS_DIR = root;
-  });
-  after(async () => {
-    if (saved === undefined) delete process.env.GPTLAB_RUNS_DIR;
-    else process.env.GPTLAB_RUNS_DIR = saved;
-    fs.rmSync(root, { recursive: true, force: true });
-    await initBackend({ backend: 'cpu' });
-  });
+  const runs = useTempRunsDir('gpt-lab-stages-cmd-');
 
   it('--list on an empty runs tree says missing for every stage, with its row of the table', async () => {
     const r = await gptLab('stages', '--list', '--json', '--profile', 'ci');
@@ -84,7 +71,7 @@ describe('gpt-lab stages: training and listing (ci profile)', function () {
     expect(rows.profile).to.equal('ci');
     expect(rows.stages.map((s) => s.stage)).to.deep.equal([...STAGES]);
     expect(rows.stages.every((s) => s.status === 'missing')).to.equal(true);
-    const sft = { stage: 'sft', from: 'base', notebook: '04-sft', dir: path.join(root, 'ci', 'sft') };
+    const sft = { stage: 'sft', from: 'base', notebook: '04-sft', dir: path.join(runs.root(), 'ci', 'sft') };
     expect(rows.stages[2]).to.include(sft);
     expect(rows.stages[0].from).to.equal(null);
     const text = await gptLab('stages', '--list', '--profile', 'ci');
@@ -100,7 +87,7 @@ describe('gpt-lab stages: training and listing (ci profile)', function () {
     expect(r.out).to.match(/^base: pretraining on the world's documents \(40 steps\)/m);
     expect(r.out).to.match(/^tokenizer +trained +\d/m);
     expect(r.out).to.match(/^base +trained +\d/m);
-    expect(fs.existsSync(path.join(root, 'ci', 'tokenizer', 'tokenizer.json'))).to.equal(true);
+    expect(fs.existsSync(path.join(runs.root(), 'ci', 'tokenizer', 'tokenizer.json'))).to.equal(true);
     // the base's own state file, read here, says done: the listing agrees with it
     expect(readCheckpointState(stageDir('base', 'ci')).extra?.done).to.equal(true);
     const st = await statuses();
@@ -127,12 +114,12 @@ describe('gpt-lab stages: training and listing (ci profile)', function () {
       expect(r.code, r.err).to.equal(0);
       return (JSON.parse(r.out) as { stages: { dir: string; status: string }[] }).stages.map((s) => [s.dir, s.status]);
     };
-    expect(await dirs('--seed', '2')).to.deep.equal([[path.join(root, 'ci-seed2', 'base'), 'missing']]);
+    expect(await dirs('--seed', '2')).to.deep.equal([[path.join(runs.root(), 'ci-seed2', 'base'), 'missing']]);
     const savedSeed = process.env.GPTLAB_SEED;
     process.env.GPTLAB_SEED = '3';
     try {
-      expect(await dirs()).to.deep.equal([[path.join(root, 'ci-seed3', 'base'), 'missing']]);
-      expect(await dirs('--seed', '2')).to.deep.equal([[path.join(root, 'ci-seed2', 'base'), 'missing']]);
+      expect(await dirs()).to.deep.equal([[path.join(runs.root(), 'ci-seed3', 'base'), 'missing']]);
+      expect(await dirs('--seed', '2')).to.deep.equal([[path.join(runs.root(), 'ci-seed2', 'base'), 'missing']]);
     } finally {
       if (savedSeed === undefined) delete process.env.GPTLAB_SEED; else process.env.GPTLAB_SEED = savedSeed;
     }

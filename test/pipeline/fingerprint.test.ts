@@ -6,14 +6,13 @@
 
 import { expect } from 'chai';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { initBackend } from '../../src/backend';
 import { resolveCheckpointDir } from '../../src/train/checkpoint';
 import {
   canonicalJson, changedFields, fingerprint, getStage, settingsHash, stageDir, stageFingerprint, TOKENIZER_FILE,
 } from '../../src/pipeline';
 import { gptLab } from '../helpers/cli';
+import { useTempRunsDir } from '../helpers/runs-dir';
 
 describe('settings fingerprints', () => {
   it('hashes the canonical JSON: sha256 (as coreutils sha256sum gives it), first 12 hex characters', () => {
@@ -66,20 +65,8 @@ describe('settings fingerprints', () => {
 
 describe('getStage checks the settings a finished stage was trained with', function () {
   this.timeout(300_000);
-  let root: string;
-  const saved = process.env.GPTLAB_RUNS_DIR;
+  const runs = useTempRunsDir('gpt-lab-fingerprint-');
   const o = { profile: 'ci' as const };
-  before(async () => {
-    await initBackend({ backend: 'wasm' });
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpt-lab-fingerprint-'));
-    process.env.GPTLAB_RUNS_DIR = root;
-  });
-  after(async () => {
-    if (saved === undefined) delete process.env.GPTLAB_RUNS_DIR;
-    else process.env.GPTLAB_RUNS_DIR = saved;
-    fs.rmSync(root, { recursive: true, force: true });
-    await initBackend({ backend: 'cpu' });
-  });
 
   /** The state.json of a stage directory's latest checkpoint, edited by fn. */
   function editState(dir: string, fn: (state: Record<string, unknown>) => void): void {
@@ -176,8 +163,8 @@ describe('getStage checks the settings a finished stage was trained with', funct
   });
 
   it('fails for a stage whose `from` checkpoint was retrained since, also with dir and from given', async () => {
-    const baseDir = path.join(root, 'exp', 'base');
-    const sftDir = path.join(root, 'exp', 'sft');
+    const baseDir = path.join(runs.root(), 'exp', 'base');
+    const sftDir = path.join(runs.root(), 'exp', 'sft');
     (await getStage('base', { ...o, dir: baseDir, steps: 2 })).model.dispose();
     (await getStage('sft', { ...o, dir: sftDir, from: baseDir, steps: 2 })).model.dispose();
     const same = await getStage('sft', { ...o, dir: sftDir, from: baseDir });

@@ -5,10 +5,8 @@
 
 import { expect } from 'chai';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/backend';
 import { run } from '../../src/cli/sft';
 import { GPT, makeConfig } from '../../src/model';
 import { evalSets, makeSftTrainConfig, SftTrainer, sftData, sftQuestions } from '../../src/sft';
@@ -16,6 +14,7 @@ import { loadCheckpoint, readCheckpointFile, resolveCheckpointDir, saveCheckpoin
 import { withSteps } from '../../src/train/schedule';
 import { makeWorld } from '../../src/data/world/world';
 import { ancestors, getStage, loadStageModel, PIPELINE, pipelineSettings, STAGES, stageDir, TOKENIZER_FILE } from '../../src/pipeline';
+import { useTempRunsDir } from '../helpers/runs-dir';
 
 function weightsOf(m: GPT): number[] {
   return [...m.params.byName.values()].flatMap((v) => [...v.dataSync().slice(0, 20)]);
@@ -58,29 +57,17 @@ describe('the pipeline table', () => {
 
 describe('getStage: tokenizer, base, sft and gpt-lab sft', function () {
   this.timeout(300_000);
-  let root: string;
-  const saved = process.env.GPTLAB_RUNS_DIR;
-  before(async () => {
-    await initBackend({ backend: 'wasm' });
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpt-lab-stages-'));
-    process.env.GPTLAB_RUNS_DIR = root;
-  });
-  after(async () => {
-    if (saved === undefined) delete process.env.GPTLAB_RUNS_DIR;
-    else process.env.GPTLAB_RUNS_DIR = saved;
-    fs.rmSync(root, { recursive: true, force: true });
-    await initBackend({ backend: 'cpu' });
-  });
+  const runs = useTempRunsDir('gpt-lab-stages-');
 
   it('trains the tokenizer, then pretrains the base, whose checkpoint carries the tokenizer file', async () => {
     const starts: number[] = [];
     const steps: number[] = [];
     const base = await getStage('base', { profile: 'ci', steps: 4, onStart: (s) => starts.push(s.resumedFrom), onStep: (s) => steps.push(s.step) });
-    expect(base.dir).to.equal(path.join(root, 'ci', 'base'));
+    expect(base.dir).to.equal(path.join(runs.root(), 'ci', 'base'));
     expect(base.loaded).to.equal(false);
     expect(base.state).to.include({ stage: 'base', tokenizer: 'chat-bpe', data: 'world-small', step: 4 });
     expect(base.state.extra.done).to.equal(true);
-    const tokFile = path.join(root, 'ci', 'tokenizer', TOKENIZER_FILE);
+    const tokFile = path.join(runs.root(), 'ci', 'tokenizer', TOKENIZER_FILE);
     expect(fs.existsSync(tokFile)).to.equal(true);
     expect(readCheckpointFile(base.dir, TOKENIZER_FILE)).to.equal(fs.readFileSync(tokFile, 'utf8'));
     expect(base.model.config.vocabSize).to.equal(base.tok.vocabSize);
@@ -103,8 +90,8 @@ describe('getStage: tokenizer, base, sft and gpt-lab sft', function () {
     expect(reads.get('model.safetensors')).to.equal(1);
     expect(reads.get('optimizer.safetensors') ?? 0).to.equal(0);
     // the directory is self-contained: the tokenizer comes from the checkpoint, even with the tokenizer stage gone
-    fs.rmSync(path.join(root, 'ci', 'tokenizer'), { recursive: true });
-    const moved = loadStageModel(path.join(root, 'ci', 'base'));
+    fs.rmSync(path.join(runs.root(), 'ci', 'tokenizer'), { recursive: true });
+    const moved = loadStageModel(path.join(runs.root(), 'ci', 'base'));
     expect(moved.tok.encode('What is 47+85?')).to.deep.equal(again.tok.encode('What is 47+85?'));
     expect(weightsOf(moved.model)).to.deep.equal(weightsOf(again.model));
     again.model.dispose();
@@ -117,11 +104,11 @@ describe('getStage: tokenizer, base, sft and gpt-lab sft', function () {
     // the base was loaded on the way, silently: a notebook that loaded it itself sees no repeated line
     expect(lines.filter((l) => /^base: /.test(l))).to.deep.equal([]);
     expect(lines[0]).to.match(/^sft: fine-tuning from .*base.step-000004 \(3 steps\)/);
-    expect(sft.dir).to.equal(path.join(root, 'ci', 'sft'));
+    expect(sft.dir).to.equal(path.join(runs.root(), 'ci', 'sft'));
     expect(sft.state).to.include({ stage: 'sft', tokenizer: 'chat-bpe', step: 3 });
-    expect(sft.state.extra).to.include({ done: true, from: resolveCheckpointDir(path.join(root, 'ci', 'base')) });
-    expect(readCheckpointFile(sft.dir, TOKENIZER_FILE)).to.equal(readCheckpointFile(path.join(root, 'ci', 'base'), TOKENIZER_FILE));
-    const base = loadStageModel(path.join(root, 'ci', 'base'));
+    expect(sft.state.extra).to.include({ done: true, from: resolveCheckpointDir(path.join(runs.root(), 'ci', 'base')) });
+    expect(readCheckpointFile(sft.dir, TOKENIZER_FILE)).to.equal(readCheckpointFile(path.join(runs.root(), 'ci', 'base'), TOKENIZER_FILE));
+    const base = loadStageModel(path.join(runs.root(), 'ci', 'base'));
     expect(weightsOf(sft.model)).to.not.deep.equal(weightsOf(base.model));
     let started = false;
     const again = await getStage('sft', { profile: 'ci', onStart: () => { started = true; } });
@@ -131,10 +118,10 @@ describe('getStage: tokenizer, base, sft and gpt-lab sft', function () {
   });
 
   it('resumes an interrupted SFT run to exactly the weights of an uninterrupted one', async () => {
-    const baseDir = path.join(root, 'ci', 'base');
-    const whole = await getStage('sft', { profile: 'ci', dir: path.join(root, 'sft-whole'), steps: 4 });
+    const baseDir = path.join(runs.root(), 'ci', 'base');
+    const whole = await getStage('sft', { profile: 'ci', dir: path.join(runs.root(), 'sft-whole'), steps: 4 });
     // the same run, stopped after 2 of its 4 steps (as a crash would leave it: a checkpoint, not done)
-    const dir = path.join(root, 'sft-cut');
+    const dir = path.join(runs.root(), 'sft-cut');
     const base = loadStageModel(baseDir);
     const s = pipelineSettings('ci').sft;
     const data = sftData(base.tok, base.model.config.blockSize, makeWorld(), s);
@@ -156,7 +143,7 @@ describe('getStage: tokenizer, base, sft and gpt-lab sft', function () {
   it('runs a second seed in its own tree and records the seed', async () => {
     const base = await getStage('base', { profile: 'ci', steps: 2, seed: 7 });
     expect(base.dir).to.equal(stageDir('base', 'ci', 7));
-    expect(base.dir).to.equal(path.join(root, 'ci-seed7', 'base'));
+    expect(base.dir).to.equal(path.join(runs.root(), 'ci-seed7', 'base'));
     expect(base.state.seed).to.equal(7);
     expect(base.model.config.seed).to.equal(7);
     base.model.dispose();
@@ -173,7 +160,7 @@ describe('getStage: tokenizer, base, sft and gpt-lab sft', function () {
   });
 
   it('refuses a checkpoint written without the chat tokenizer', () => {
-    const dir = path.join(root, 'shakespeare');
+    const dir = path.join(runs.root(), 'shakespeare');
     const m = new GPT(makeConfig('tiny', { vocabSize: 65 }));
     saveCheckpoint(dir, { step: 1, config: m.config, seed: 1 }, m);
     expect(() => loadStageModel(dir)).to.throw(/not written with the chat tokenizer/);
@@ -181,14 +168,14 @@ describe('getStage: tokenizer, base, sft and gpt-lab sft', function () {
   });
 
   it('gpt-lab sft trains from --from into --out, then scores held-out questions', async () => {
-    const out = path.join(root, 'cli-sft');
+    const out = path.join(runs.root(), 'cli-sft');
     const lines: string[] = [];
     const log = console.log;
     console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
     let code: number;
     const before = tf.memory().numTensors;
     try {
-      code = await run(['--profile', 'ci', '--from', path.join(root, 'ci', 'base'), '--out', out, '--steps', '2', '--seed', '3', '--backend', 'wasm', '--eval', '3']);
+      code = await run(['--profile', 'ci', '--from', path.join(runs.root(), 'ci', 'base'), '--out', out, '--steps', '2', '--seed', '3', '--backend', 'wasm', '--eval', '3']);
     } finally {
       console.log = log;
     }
