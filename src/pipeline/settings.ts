@@ -15,6 +15,7 @@ import { RewardSettings } from '../reward/stage';
 import { OnPolicySettings } from '../reward/onpolicy';
 import { PracticeSettings } from '../rlhf/practice';
 import { RlhfSettings } from '../rlhf/stage';
+import { tenthFloor } from '../train/schedule';
 
 /** The chat tokenizer's size. */
 export interface TokenizerSettings {
@@ -37,7 +38,6 @@ export interface PipelineSettings {
   rlhf: RlhfSettings;
 }
 
-const SCHEDULE = (maxLr: number, warmupSteps: number, decaySteps: number) => ({ maxLr, minLr: maxLr / 10, warmupSteps, decaySteps });
 
 /** The chat models' vocabulary: the size notebook 01's sweep chose (bits per byte at equal compute). */
 const STAGE_VOCAB_SIZE = CHAT_VOCAB_SIZE;
@@ -48,21 +48,21 @@ const SETTINGS: Record<Profile, PipelineSettings> = {
     base: {
       preset: 'tiny', model: { nLayer: 2, nHead: 2, nEmbd: 32, blockSize: 256 },
       corpus: { size: 1000, arithmeticDigits: 2, arithmetic: 0.35 },
-      train: { batchSize: 4, maxSteps: 40, evalEvery: 0, evalIters: 2, logEvery: 5, schedule: SCHEDULE(3e-3, 5, 40) },
+      train: { batchSize: 4, maxSteps: 40, evalEvery: 0, evalIters: 2, logEvery: 5, schedule: tenthFloor(3e-3, 5, 40) },
     },
     sft: {
       examples: 400, valExamples: 32, mixture: { weights: { facts: 1, arithmetic: 2 }, digits: 2 },
-      train: { batchSize: 8, maxSteps: 20, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: SCHEDULE(2e-3, 3, 20) },
+      train: { batchSize: 8, maxSteps: 20, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: tenthFloor(2e-3, 3, 20) },
     },
     reward: {
       pairs: { train: 256, heldOut: 64 }, headSeed: 1337,
-      train: { batchSize: 16, maxSteps: 30, evalEvery: 10, trainEvalPairs: 64, schedule: SCHEDULE(3e-3, 5, 30) },
+      train: { batchSize: 16, maxSteps: 30, evalEvery: 10, trainEvalPairs: 64, schedule: tenthFloor(3e-3, 5, 30) },
     },
     questions: { prompts: 32, heldOut: 8, rewardHeldOut: 8 },
     onpolicy: {
       headSeed: 1337, fallbackPairs: { train: 256, heldOut: 64 },
       sampling: { samples: 4, maxTokens: 24, temperature: 1, seed: 11 },
-      train: { batchSize: 16, maxSteps: 20, evalEvery: 10, trainEvalPairs: 32, schedule: SCHEDULE(1e-3, 2, 20) },
+      train: { batchSize: 16, maxSteps: 20, evalEvery: 10, trainEvalPairs: 32, schedule: tenthFloor(1e-3, 2, 20) },
     },
     practice: { questions: 4, samples: 4, rewardHeldOut: 8, rmSteps: 10, evalSamples: 2, rl: { steps: 3, promptsPerStep: 4, groupSize: 4, maxTokens: 24, lr: 1e-4, beta: 0.05 } },
     rlhf: {
@@ -78,21 +78,21 @@ const SETTINGS: Record<Profile, PipelineSettings> = {
       corpus: { size: 4000, arithmeticDigits: 2, arithmetic: 0.35 },
       // Subtle: at equal time (~80 s) 300 steps of 4 sequences beat 150 of 8 (val loss 1.53 vs 1.76) and 2 layers
       // of 128 (1.64); a learning rate of 6e-3 did not help (1.59); each then SFT for 120 steps, 57 questions a set.
-      train: { batchSize: 4, maxSteps: 300, evalEvery: 0, evalIters: 8, logEvery: 5, schedule: SCHEDULE(3e-3, 20, 300) },
+      train: { batchSize: 4, maxSteps: 300, evalEvery: 0, evalIters: 8, logEvery: 5, schedule: tenthFloor(3e-3, 20, 300) },
     },
     sft: {
       examples: 2000, valExamples: 32, mixture: { weights: { facts: 1, arithmetic: 2 }, digits: 2 },
-      train: { batchSize: 16, maxSteps: 120, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: SCHEDULE(2e-3, 10, 120) },
+      train: { batchSize: 16, maxSteps: 120, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: tenthFloor(2e-3, 10, 120) },
     },
     reward: {
       pairs: { train: 1000, heldOut: 160 }, headSeed: 1337,
-      train: { batchSize: 16, maxSteps: 60, evalEvery: 15, trainEvalPairs: 64, schedule: SCHEDULE(2e-3, 6, 60) },
+      train: { batchSize: 16, maxSteps: 60, evalEvery: 15, trainEvalPairs: 64, schedule: tenthFloor(2e-3, 6, 60) },
     },
     questions: { prompts: 64, heldOut: 24, rewardHeldOut: 16 },
     onpolicy: {
       headSeed: 1337, fallbackPairs: { train: 1000, heldOut: 160 },
       sampling: { samples: 6, maxTokens: 24, temperature: 1, seed: 11 },
-      train: { batchSize: 16, maxSteps: 40, evalEvery: 10, trainEvalPairs: 64, schedule: SCHEDULE(3e-4, 4, 40) },
+      train: { batchSize: 16, maxSteps: 40, evalEvery: 10, trainEvalPairs: 64, schedule: tenthFloor(3e-4, 4, 40) },
     },
     practice: { questions: 8, samples: 12, rewardHeldOut: 16, rmSteps: 60, evalSamples: 6, rl: { steps: 16, promptsPerStep: 8, groupSize: 6, maxTokens: 24, lr: 1e-4, beta: 0.05 } },
     rlhf: {
@@ -106,21 +106,21 @@ const SETTINGS: Record<Profile, PipelineSettings> = {
     base: {
       preset: 'baby', model: { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 256 },
       corpus: { size: 8000, arithmeticDigits: 2, arithmetic: 0.35 },
-      train: { batchSize: 8, maxSteps: 500, evalEvery: 100, evalIters: 10, logEvery: 10, schedule: SCHEDULE(2e-3, 40, 500) },
+      train: { batchSize: 8, maxSteps: 500, evalEvery: 100, evalIters: 10, logEvery: 10, schedule: tenthFloor(2e-3, 40, 500) },
     },
     sft: {
       examples: 4000, valExamples: 64, mixture: { weights: { facts: 1, arithmetic: 2 }, digits: 2 },
-      train: { batchSize: 16, maxSteps: 300, evalEvery: 100, evalBatches: 4, logEvery: 10, schedule: SCHEDULE(1e-3, 20, 300) },
+      train: { batchSize: 16, maxSteps: 300, evalEvery: 100, evalBatches: 4, logEvery: 10, schedule: tenthFloor(1e-3, 20, 300) },
     },
     reward: {
       pairs: { train: 2000, heldOut: 300 }, headSeed: 1337,
-      train: { batchSize: 16, maxSteps: 150, evalEvery: 15, trainEvalPairs: 128, schedule: SCHEDULE(2e-3, 10, 150) },
+      train: { batchSize: 16, maxSteps: 150, evalEvery: 15, trainEvalPairs: 128, schedule: tenthFloor(2e-3, 10, 150) },
     },
     questions: { prompts: 160, heldOut: 48, rewardHeldOut: 21 },
     onpolicy: {
       headSeed: 1337, fallbackPairs: { train: 2000, heldOut: 300 },
       sampling: { samples: 8, maxTokens: 32, temperature: 1, seed: 11 },
-      train: { batchSize: 16, maxSteps: 60, evalEvery: 10, trainEvalPairs: 128, schedule: SCHEDULE(3e-4, 6, 60) },
+      train: { batchSize: 16, maxSteps: 60, evalEvery: 10, trainEvalPairs: 128, schedule: tenthFloor(3e-4, 6, 60) },
     },
     practice: { questions: 16, samples: 16, rewardHeldOut: 21, rmSteps: 150, evalSamples: 8, rl: { steps: 30, promptsPerStep: 8, groupSize: 8, maxTokens: 32, lr: 1e-4, beta: 0.05 } },
     rlhf: {

@@ -7,6 +7,7 @@
 
 import { Profile } from '../profile';
 import { SftTrainConfig } from '../sft/train';
+import { tenthFloor } from '../train/schedule';
 
 /** The contrastive encoder's training (src/retrieval/encoder.ts). */
 export interface EncoderSettings {
@@ -55,14 +56,13 @@ export interface RagSettings {
   eval: RagEvalSettings;
 }
 
-const SCHEDULE = (maxLr: number, warmupSteps: number, decaySteps: number) => ({ maxLr, minLr: maxLr / 10, warmupSteps, decaySteps });
 
 const SETTINGS: Record<Profile, RagSettings> = {
   ci: {
     encoder: { steps: 8, batchSize: 16, lr: 1e-3, temperature: 0.05, seed: 8 },
     openBook: {
       worldSeed: 1001, worlds: 4, examples: 200, valExamples: 16, maxDistractors: 3, documents: 0.3,
-      train: { batchSize: 8, maxSteps: 10, evalEvery: 0, evalBatches: 1, logEvery: 5, schedule: SCHEDULE(2e-3, 2, 10) },
+      train: { batchSize: 8, maxSteps: 10, evalEvery: 0, evalBatches: 1, logEvery: 5, schedule: tenthFloor(2e-3, 2, 10) },
     },
     eval: { questions: 16, k: 3, distractors: [0, 2] },
   },
@@ -72,7 +72,7 @@ const SETTINGS: Record<Profile, RagSettings> = {
       // Subtle: reading appears suddenly. From workshop SFT, 200 worlds: the right passage given, 5% right after 300
       // steps, 55% after 600, 55% after 1000. One world trained for 150 steps (the first version): 5.6%, it memorised.
       worldSeed: 1001, worlds: 200, examples: 4000, valExamples: 32, maxDistractors: 4, documents: 0.3,
-      train: { batchSize: 16, maxSteps: 600, evalEvery: 0, evalBatches: 2, logEvery: 10, schedule: SCHEDULE(3e-3, 20, 600) },
+      train: { batchSize: 16, maxSteps: 600, evalEvery: 0, evalBatches: 2, logEvery: 10, schedule: tenthFloor(3e-3, 20, 600) },
     },
     eval: { questions: 90, k: 3, distractors: [0, 1, 2, 4] },
   },
@@ -80,7 +80,7 @@ const SETTINGS: Record<Profile, RagSettings> = {
     encoder: { steps: 400, batchSize: 32, lr: 1e-3, temperature: 0.05, seed: 8 },
     openBook: {
       worldSeed: 1001, worlds: 300, examples: 6000, valExamples: 64, maxDistractors: 4, documents: 0.3,
-      train: { batchSize: 16, maxSteps: 700, evalEvery: 100, evalBatches: 4, logEvery: 10, schedule: SCHEDULE(3e-3, 20, 700) },
+      train: { batchSize: 16, maxSteps: 700, evalEvery: 100, evalBatches: 4, logEvery: 10, schedule: tenthFloor(3e-3, 20, 700) },
     },
     eval: { questions: 90, k: 3, distractors: [0, 1, 2, 4, 6] },
   },

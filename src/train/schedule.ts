@@ -23,6 +23,15 @@ export interface LrSchedule {
   decaySteps: number;
 }
 
+/**
+ * nanoGPT's usual schedule: the floor a tenth of the peak.
+ *
+ *   tenthFloor(3e-3, 20, 1000) → { maxLr: 3e-3, minLr: 3e-4, warmupSteps: 20, decaySteps: 1000 }
+ */
+export function tenthFloor(maxLr: number, warmupSteps: number, decaySteps: number): LrSchedule {
+  return { maxLr, minLr: maxLr / 10, warmupSteps, decaySteps };
+}
+
 /** Checks a schedule and returns it. */
 export function checkSchedule(s: LrSchedule): LrSchedule {
   assert(s.maxLr > 0 && s.minLr >= 0 && s.minLr <= s.maxLr, () => `learning rates must satisfy 0 <= minLr (${s.minLr}) <= maxLr (${s.maxLr}) and maxLr > 0`);
