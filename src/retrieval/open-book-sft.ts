@@ -71,7 +71,9 @@ export function openBookWorld(stage: World, seed: number): World {
 export function openBookWorlds(stage: World, s: Pick<OpenBookSettings, 'worldSeed' | 'worlds'>): World[] {
   assert(Number.isInteger(s.worlds) && s.worlds >= 1, () => `worlds ${s.worlds} must be a positive integer`);
   const out: World[] = [];
-  for (let seed = s.worldSeed; out.length < s.worlds; seed++) if (seed !== stage.config.seed) out.push(openBookWorld(stage, seed));
+  for (let seed = s.worldSeed; out.length < s.worlds; seed++) {
+    if (seed !== stage.config.seed) out.push(openBookWorld(stage, seed));
+  }
   return out;
 }
 
@@ -128,7 +130,9 @@ export function openBookSftExample(world: World, tok: ChatTokenizer, blockSize: 
  *
  *   openBookSftData(openBookWorlds(world, settings), tok, 256, settings, 1).train.length → settings.examples
  */
-export function openBookSftData(worlds: readonly World[], tok: ChatTokenizer, blockSize: number, s: OpenBookSettings, seed: number):
+export function openBookSftData(
+  worlds: readonly World[], tok: ChatTokenizer, blockSize: number, s: OpenBookSettings, seed: number,
+):
   { train: RenderedConversation[]; val: RenderedConversation[] } {
   assert(worlds.length > 0, () => 'openBookSftData needs at least one world');
   const take = (n: number, sd: number) => Array.from({ length: n },

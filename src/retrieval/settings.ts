@@ -27,7 +27,8 @@ export interface EncoderSettings {
 export interface OpenBookSettings {
   /** The seed of the first invented world whose facts the examples ask about (openBookWorlds). */
   worldSeed: number;
-  /** How many invented worlds (seeds worldSeed, worldSeed + 1, ...): enough that memorising them is harder than reading. */
+  /** How many invented worlds (seeds worldSeed, worldSeed + 1, ...): enough that memorising them is harder
+   *  than reading. */
   worlds: number;
   /** Training conversations (questions with passages). */
   examples: number;
@@ -72,7 +73,8 @@ const SETTINGS: Record<Profile, RagSettings> = {
       // Subtle: reading appears suddenly. From workshop SFT, 200 worlds: the right passage given, 5% right after 300
       // steps, 55% after 600, 55% after 1000. One world trained for 150 steps (the first version): 5.6%, it memorised.
       worldSeed: 1001, worlds: 200, examples: 4000, valExamples: 32, maxDistractors: 4, documents: 0.3,
-      train: { batchSize: 16, maxSteps: 600, evalEvery: 0, evalBatches: 2, logEvery: 10, schedule: tenthFloor(3e-3, 20, 600) },
+      train: { batchSize: 16, maxSteps: 600, evalEvery: 0, evalBatches: 2, logEvery: 10,
+        schedule: tenthFloor(3e-3, 20, 600) },
     },
     eval: { questions: 90, k: 3, distractors: [0, 1, 2, 4] },
   },
@@ -80,7 +82,8 @@ const SETTINGS: Record<Profile, RagSettings> = {
     encoder: { steps: 400, batchSize: 32, lr: 1e-3, temperature: 0.05, seed: 8 },
     openBook: {
       worldSeed: 1001, worlds: 300, examples: 6000, valExamples: 64, maxDistractors: 4, documents: 0.3,
-      train: { batchSize: 16, maxSteps: 700, evalEvery: 100, evalBatches: 4, logEvery: 10, schedule: tenthFloor(3e-3, 20, 700) },
+      train: { batchSize: 16, maxSteps: 700, evalEvery: 100, evalBatches: 4, logEvery: 10,
+        schedule: tenthFloor(3e-3, 20, 700) },
     },
     eval: { questions: 90, k: 3, distractors: [0, 1, 2, 4, 6] },
   },

@@ -56,7 +56,8 @@ const SETTINGS: Record<Profile, ToolboxSettings> = {
       // 600 steps the call was copied and the answer not (0-8% right), after 1000 steps 92% of sums and 58% of products
       // were right; 150 steps at tool weight 1 taught the format and no copying at all (0%).
       data: { examples: 4000, valExamples: 32, weights: { tool: 3, steps: 1, sft: 1 } },
-      train: { batchSize: 16, maxSteps: 1000, evalEvery: 0, evalBatches: 2, logEvery: 10, schedule: tenthFloor(3e-3, 20, 1000) },
+      train: { batchSize: 16, maxSteps: 1000, evalEvery: 0, evalBatches: 2, logEvery: 10,
+        schedule: tenthFloor(3e-3, 20, 1000) },
     },
     evalPerKind: 32, maxTokens: 64, constrainQuestions: 48,
     lora: { ranks: [1, 2, 4, 8, 16], loraLrs: [3e-3, 1e-2], fullLrs: [3e-4, 1e-3], steps: 30, batchSize: 16, examples: 600, valExamples: 32 },
@@ -64,7 +65,8 @@ const SETTINGS: Record<Profile, ToolboxSettings> = {
   full: {
     tools: {
       data: { examples: 8000, valExamples: 64, weights: { tool: 3, steps: 1, sft: 1 } },
-      train: { batchSize: 16, maxSteps: 1200, evalEvery: 200, evalBatches: 4, logEvery: 20, schedule: tenthFloor(2e-3, 40, 1200) },
+      train: { batchSize: 16, maxSteps: 1200, evalEvery: 200, evalBatches: 4, logEvery: 20,
+        schedule: tenthFloor(2e-3, 40, 1200) },
     },
     evalPerKind: 64, maxTokens: 72, constrainQuestions: 96,
     lora: { ranks: [1, 2, 4, 8, 16], loraLrs: [1e-3, 3e-3, 1e-2], fullLrs: [1e-4, 3e-4, 1e-3], steps: 80, batchSize: 16, examples: 1200, valExamples: 64 },
