@@ -19,6 +19,8 @@ import { factQuestions, heldOutArithmetic } from '../data/world/splits';
 import { QAExample } from '../data/world/task';
 import { World } from '../data/world/world';
 import { ChatModel, completeDocuments, ReplyOptions } from '../sample/chat';
+import { Interval, bootstrapPairedDifference } from '../think/bootstrap';
+import { assert } from '../util/assert';
 import { evaluateTask, ScoredRow, TaskScore } from './eval';
 import { sftQuestions, SftSettings } from './stage';
 
@@ -68,6 +70,39 @@ export function accuracyRows(cmp: Comparison): Record<string, string | number>[]
     for (const n of names) row[n] = Math.round(cmp[n][set].accuracy * 1000) / 10;
     return row;
   });
+}
+
+/** Two models on the same pooled questions: each one's accuracy, and the difference with its interval. */
+export interface PooledGain {
+  questions: number;
+  /** Accuracy of `from` and of `to` over every question of the sets, in [0, 1]. */
+  from: number;
+  to: number;
+  /** to - from, paired question by question, with a 95% percentile bootstrap interval. */
+  gain: Interval;
+}
+
+/**
+ * The questions of several sets pooled into one: how much model `to` answers above model `from`.
+ * Held-out sets are small (a few right answers each); pooled, the interval says whether the gain is
+ * more than chance.
+ *
+ *   pooledGain(cmp, ['facts (test split)', 'arithmetic'], 'base', 'sft')
+ *     → { questions: 114, from: 0, to: 0.061, gain: { estimate: 0.061, lower: 0.026, upper: 0.105, ... } }
+ */
+export function pooledGain(cmp: Comparison, sets: readonly string[], from: string, to: string): PooledGain {
+  for (const m of [from, to]) {
+    assert(cmp[m] !== undefined, () => `pooledGain: no model '${m}' in the comparison; it has ${Object.keys(cmp).join(', ')}`);
+    for (const set of sets) {
+      assert(cmp[m][set] !== undefined, () => `pooledGain: no set '${set}' for '${m}'; the sets are ${Object.keys(cmp[m]).join(', ')}`);
+    }
+  }
+  const outcomes = (m: string): number[] => sets.flatMap((set) => cmp[m][set].rows.map((r) => (r.correct ? 1 : 0)));
+  const a = outcomes(from);
+  const b = outcomes(to);
+  assert(a.length > 0, () => `pooledGain: the sets ${sets.join(', ')} hold no questions`);
+  const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+  return { questions: a.length, from: mean(a), to: mean(b), gain: bootstrapPairedDifference(b, a) };
 }
 
 /**
