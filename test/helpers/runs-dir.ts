@@ -2,6 +2,9 @@
 // tests (on the backend asked for) and is restored, the directory removed, after them.
 //
 //   describe('...', () => { const runs = useTempRunsDir('gpt-lab-stages-'); it('...', () => runs.root()); });
+//
+// Setup that needs the tree (checkpoints saved or stages trained into it) goes in a before() written after
+// the call: mocha runs a block's before() hooks in the order they are registered, so the helper's runs first.
 
 import * as fs from 'fs';
 import * as os from 'os';

@@ -3,14 +3,11 @@
 // came from, and is loaded afterwards without training; a second seed goes to its own tree.
 
 import { expect } from 'chai';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { initBackend } from '../../src/backend';
 import { GPT, makeConfig } from '../../src/model';
 import { saveCheckpoint, resolveCheckpointDir } from '../../src/train/checkpoint';
 import { CHAT_BPE_SPECIALS, trainChatTokenizer } from '../../src/tokenizer/chat';
 import { getStage, stageDir, stageSpec } from '../../src/pipeline';
+import { useTempRunsDir } from '../helpers/runs-dir';
 
 const tok = trainChatTokenizer([], 256 + CHAT_BPE_SPECIALS.length);
 
@@ -25,19 +22,10 @@ function saveTiny(dir: string, stage: 'base' | 'sft', seed: number): void {
 
 describe('getStage: encoder and openbook', function () {
   this.timeout(300_000);
-  let root: string;
-  const saved = process.env.GPTLAB_RUNS_DIR;
-  before(async () => {
-    await initBackend({ backend: 'cpu' });
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpt-lab-rag-stages-'));
-    process.env.GPTLAB_RUNS_DIR = root;
+  useTempRunsDir('gpt-lab-rag-stages-', 'cpu');
+  before(() => { // after the helper's before(): the stand-in checkpoints go into the temporary runs tree
     saveTiny(stageDir('base', 'ci'), 'base', 1);
     saveTiny(stageDir('sft', 'ci'), 'sft', 2);
-  });
-  after(() => {
-    if (saved === undefined) delete process.env.GPTLAB_RUNS_DIR;
-    else process.env.GPTLAB_RUNS_DIR = saved;
-    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('are rows of the table: the encoder from base, the open-book model from sft, both in notebook 08', () => {

@@ -4,14 +4,13 @@
 // are refused with the value named.
 
 import { expect } from 'chai';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { run } from '../../src/cli/rlhf';
 import { GPT, makeConfig } from '../../src/model';
 import { RewardModel } from '../../src/reward';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint';
 import { GptLabError } from '../../src/util/assert';
+import { useTempRunsDir } from '../helpers/runs-dir';
 
 /** Runs the command with console.log captured; returns its exit code and the lines it printed. */
 async function capture(argv: string[]): Promise<{ code: number; lines: string[] }> {
@@ -27,16 +26,13 @@ async function capture(argv: string[]): Promise<{ code: number; lines: string[] 
 
 describe('gpt-lab rlhf', function () {
   this.timeout(120_000);
-  let root: string;
+  const runs = useTempRunsDir('gpt-lab-rlhf-', 'cpu');
   let sftDir: string;
   let rmDir: string;
-  const saved = process.env.GPTLAB_RUNS_DIR;
 
-  before(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpt-lab-rlhf-'));
-    process.env.GPTLAB_RUNS_DIR = root;
-    sftDir = path.join(root, 'sft');
-    rmDir = path.join(root, 'reward');
+  before(() => { // after the helper's before(): the stand-in checkpoints go into the temporary runs tree
+    sftDir = path.join(runs.root(), 'sft');
+    rmDir = path.join(runs.root(), 'reward');
     const config = makeConfig('tiny', { vocabSize: 107, blockSize: 128, nLayer: 1 });
     const sft = new GPT(config);
     const extra = { tokenizer: 'chat-char' as const, data: 'world-small', seed: 1, config };
@@ -46,14 +42,9 @@ describe('gpt-lab rlhf', function () {
     rm.dispose();
     sft.dispose();
   });
-  after(() => {
-    if (saved === undefined) delete process.env.GPTLAB_RUNS_DIR;
-    else process.env.GPTLAB_RUNS_DIR = saved;
-    fs.rmSync(root, { recursive: true, force: true });
-  });
 
   it('runs PPO for the given steps, saves a finished rlhf checkpoint and scores held-out prompts', async () => {
-    const out = path.join(root, 'ppo');
+    const out = path.join(runs.root(), 'ppo');
     const r = await capture(['--from', sftDir, '--reward', rmDir, '--out', out, '--steps', '2', '--beta', '0.1', '--profile', 'ci', '--backend', 'cpu', '--eval']);
     expect(r.code).to.equal(0);
     const state = loadCheckpoint(out).state;
@@ -72,7 +63,7 @@ describe('gpt-lab rlhf', function () {
   });
 
   it('loads a finished run instead of training again, and refuses it for another beta', async () => {
-    const out = path.join(root, 'ppo');
+    const out = path.join(runs.root(), 'ppo');
     const r = await capture(['--from', sftDir, '--reward', rmDir, '--out', out, '--beta', '0.1', '--profile', 'ci', '--backend', 'cpu']);
     expect(r.code).to.equal(0);
     expect(r.lines.join('\n')).to.match(/loading the finished policy/);
@@ -82,10 +73,10 @@ describe('gpt-lab rlhf', function () {
   });
 
   it('runs GRPO and DPO into their own directories', async () => {
-    const grpo = path.join(root, 'grpo');
+    const grpo = path.join(runs.root(), 'grpo');
     expect((await capture(['--algo', 'grpo', '--from', sftDir, '--reward', rmDir, '--out', grpo, '--steps', '1', '--profile', 'ci', '--backend', 'cpu'])).code).to.equal(0);
     expect(loadCheckpoint(grpo).state.extra!.algo).to.equal('grpo');
-    const dpo = path.join(root, 'dpo');
+    const dpo = path.join(runs.root(), 'dpo');
     const r = await capture(['--algo', 'dpo', '--from', sftDir, '--out', dpo, '--steps', '2', '--profile', 'ci', '--backend', 'cpu']);
     expect(r.code).to.equal(0);
     const state = loadCheckpoint(dpo).state;
@@ -97,7 +88,7 @@ describe('gpt-lab rlhf', function () {
   it('refuses an unknown algorithm, a negative beta and a missing reward checkpoint', async () => {
     await expectReject(run(['--algo', 'sac']), /--algo 'sac' is not known; use one of: ppo, grpo, dpo/);
     await expectReject(run(['--beta', '-1']), /--beta must be a number >= 0, got '-1'/);
-    await expectReject(run(['--from', sftDir, '--reward', path.join(root, 'nope'), '--out', path.join(root, 'x'), '--profile', 'ci', '--backend', 'cpu']), /--reward .*nope does not exist/);
+    await expectReject(run(['--from', sftDir, '--reward', path.join(runs.root(), 'nope'), '--out', path.join(runs.root(), 'x'), '--profile', 'ci', '--backend', 'cpu']), /--reward .*nope does not exist/);
   });
 });
 

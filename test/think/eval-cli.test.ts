@@ -3,11 +3,9 @@
 // one-prompt-at-a-time generation), the held-out sums checked against the training mixture, and one-line errors.
 
 import { expect } from 'chai';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { gptLab } from '../helpers/cli';
-import { initBackend } from '../../src/backend';
+import { useTempRunsDir } from '../helpers/runs-dir';
 import { getStage } from '../../src/pipeline';
 import { loadRewardStage, loadStageModel } from '../../src/pipeline/load';
 import { generate } from '../../src/sample/generate';
@@ -25,15 +23,11 @@ const answer = (text: string) => String(lastNumber(finalAnswerText(text)) ?? '')
 
 describe('gpt-lab eval', function () {
   this.timeout(300000);
-  const saved = process.env.GPTLAB_RUNS_DIR;
-  let root: string;
+  const runs = useTempRunsDir('gptlab-eval-');
   let sftDir: string;
   let verifierDir: string;
 
-  before(async () => {
-    await initBackend({ backend: 'wasm' });
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'gptlab-eval-'));
-    process.env.GPTLAB_RUNS_DIR = root;
+  before(async () => { // after the helper's before(): the think stages train into the temporary runs tree
     const sft = await getStage('think-sft', { profile: 'ci' });
     sftDir = sft.dir;
     sft.model.dispose();
@@ -53,11 +47,6 @@ describe('gpt-lab eval', function () {
       sft.model.dispose();
       v.rm.dispose();
     }
-  });
-  after(async () => {
-    if (saved === undefined) delete process.env.GPTLAB_RUNS_DIR; else process.env.GPTLAB_RUNS_DIR = saved;
-    fs.rmSync(root, { recursive: true, force: true });
-    await initBackend({ backend: 'cpu' });
   });
 
   async function evalJson(...argv: string[]) {
@@ -137,7 +126,7 @@ describe('gpt-lab eval', function () {
 
   it('says what is wrong in one line', async () => {
     const cases: [string[], RegExp][] = [
-      [['--checkpoint', path.join(root, 'nope')], /does not exist/],
+      [['--checkpoint', path.join(runs.root(), 'nope')], /does not exist/],
       [['--checkpoint', sftDir, '--technique', 'beam'], /--technique must be one of greedy, vote, pass, best-of, got 'beam'/],
       [['--checkpoint', sftDir, '--technique', 'best-of'], /best-of needs --scorer DIR/],
       [['--checkpoint', sftDir, '--task', 'sums9'], /--task must be one of sums2, sums3, sums4/],

@@ -3,7 +3,6 @@
 
 import { expect } from 'chai';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { Shakespeare, splitText, charVocab, shakespeareStreams } from '../../src/data/shakespeare';
@@ -12,27 +11,18 @@ import {
   saveShakespeareTokenizer, shakespeareBpeData, shakespeareTokenizer, shakespeareTokenizerPath, trainAndMeasure, trainShakespeareBpe,
 } from '../../src/train/shakespeare-bpe';
 import { mirrorDir, shakespeareText } from '../helpers/shakespeare';
+import { useTempRunsDir } from '../helpers/runs-dir';
 
 describe('train/shakespeare-bpe', function () {
   this.timeout(120_000);
-  let runs: string;
-  const saved = process.env.GPTLAB_RUNS_DIR;
-  before(() => {
-    runs = fs.mkdtempSync(path.join(os.tmpdir(), 'gptlab-shakespeare-bpe-'));
-    process.env.GPTLAB_RUNS_DIR = runs;
-  });
-  after(() => {
-    if (saved === undefined) delete process.env.GPTLAB_RUNS_DIR;
-    else process.env.GPTLAB_RUNS_DIR = saved;
-    fs.rmSync(runs, { recursive: true, force: true });
-  });
+  const runs = useTempRunsDir('gptlab-shakespeare-bpe-', 'cpu');
 
   it('saves the tokenizer under runs/<profile>/tokenizer and loads it back; a missing file is trained again', async function () {
     const text = await shakespeareText(this);
     const s: Shakespeare = { text, vocab: charVocab(text), split: splitText(text, 0.9) };
     const tok = trainShakespeareBpe(s, { chars: 300_000, vocabSize: 1024 });
     const file = saveShakespeareTokenizer(tok, 'ci');
-    expect(file).to.equal(path.join(runs, 'ci', 'tokenizer', 'shakespeare.json'));
+    expect(file).to.equal(path.join(runs.root(), 'ci', 'tokenizer', 'shakespeare.json'));
     expect(shakespeareTokenizerPath('ci')).to.equal(file);
     const loaded = await shakespeareTokenizer('ci', { mirror: mirrorDir() });
     expect(loaded.trained).to.equal(false);
