@@ -35,8 +35,10 @@ export function constrainedControl(ix: TokenIndex): RowControl {
     const s = replyState(ix, reply);
     const forced = forcedTokens(ix, s);
     if (forced.ids.length > 0) return { kind: 'force', ids: forced.ids };
-    if (ix.eosId !== undefined && isComplete(ix, s) && ix.allowed[s].length === 1) return { kind: 'force', ids: [ix.eosId] };
-    assert(ix.allowed[s].length > 0, () => `state ${s} allows no token: the vocabulary cannot spell what the pattern needs here`);
+    if (ix.eosId !== undefined && isComplete(ix, s) && ix.allowed[s].length === 1)
+      return { kind: 'force', ids: [ix.eosId] };
+    assert(ix.allowed[s].length > 0,
+      () => `state ${s} allows no token: the vocabulary cannot spell what the pattern needs here`);
     return { kind: 'sample', allowed: ix.mask[s] };
   };
 }

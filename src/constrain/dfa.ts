@@ -31,7 +31,8 @@ const MAX_NFA_STATES = 200_000;
 /** Builds the NFA fragment for a node between fresh states; returns [start, end]. */
 function buildNfa(node: RegexNode, nfa: Nfa): [number, number] {
   const state = () => {
-    assert(nfa.eps.length < MAX_NFA_STATES, () => `regex expands to over ${MAX_NFA_STATES} NFA states; lower the {m,n} counts`);
+    assert(nfa.eps.length < MAX_NFA_STATES,
+      () => `regex expands to over ${MAX_NFA_STATES} NFA states; lower the {m,n} counts`);
     nfa.eps.push([]);
     nfa.moves.push([]);
     return nfa.eps.length - 1;
@@ -130,7 +131,10 @@ function trimDead(dfa: Dfa): Dfa {
   const live = dfa.accept.slice();
   for (let changed = true; changed;) {
     changed = false;
-    for (let s = 0; s < n; s++) if (!live[s] && dfa.edges[s].some((e) => live[e.to])) { live[s] = true; changed = true; }
+    for (let s = 0; s < n; s++) if (!live[s] && dfa.edges[s].some((e) => live[e.to])) {
+      live[s] = true;
+      changed = true;
+    }
   }
   assert(live[0], () => 'the pattern matches no string at all; check its classes and counts');
   const renumber = new Map<number, number>();

@@ -8,7 +8,8 @@
 //   measure.ts      free vs answer-first vs JSON templates on held-out sums: accuracy, passes saved
 //
 //   const ix = buildTokenIndex(schemaPattern(schema), vocabStrings, { eosId });
-//   let s = 0;  each step: maskLogits(ix, s, logits) → pick t → s = advance(ix, s, t);  forcedTokens(ix, s) skips passes
+//   let s = 0;  each step: maskLogits(ix, s, logits) → pick t → s = advance(ix, s, t);
+//   forcedTokens(ix, s) skips passes
 
 export * from './regex';
 export * from './dfa';

@@ -23,7 +23,8 @@ import { buildTokenIndex, vocabStrings } from './token-index';
 
 /** The schema of the json template. */
 export const ANSWER_SCHEMA: ObjectSchema = {
-  type: 'object', properties: { answer: { type: 'integer', minimum: 0, maximum: 999 } }, required: ['answer'], additionalProperties: false,
+  type: 'object', properties: { answer: { type: 'integer', minimum: 0, maximum: 999 } }, required: ['answer'],
+  additionalProperties: false,
 };
 
 /**
@@ -88,16 +89,18 @@ function isCorrect(mode: ConstrainMode, ex: QAExample, reply: string): boolean {
  *
  *   measureConstrained(sft.model, sft.tok, heldOutSums(48, seen)) → 144 rows
  */
-export function measureConstrained(model: GPT, tok: ChatTokenizer, examples: readonly QAExample[], modes: readonly ConstrainMode[] = CONSTRAIN_MODES,
-  opts: { maxTokens?: number } = {}): ConstrainedRow[] {
+export function measureConstrained(model: GPT, tok: ChatTokenizer, examples: readonly QAExample[],
+  modes: readonly ConstrainMode[] = CONSTRAIN_MODES, opts: { maxTokens?: number } = {}): ConstrainedRow[] {
   const rows: ConstrainedRow[] = [];
   for (const mode of modes) {
-    const replies = sampleReplies(model, tok, examples.map(promptFor), { maxTokens: opts.maxTokens ?? 64, control: modeControl(tok, mode) });
+    const replies = sampleReplies(model, tok, examples.map(promptFor),
+      { maxTokens: opts.maxTokens ?? 64, control: modeControl(tok, mode) });
     replies.forEach((r, i) => {
       const ex = examples[i];
       rows.push({
         mode, question: ex.question, expected: ex.expected.kind === 'number' ? ex.expected.value : NaN, reply: r.text,
-        correct: isCorrect(mode, ex, r.text), stopped: r.stopped, tokens: r.ids.length, forced: r.forced.filter((f) => f).length, passes: forwardPasses(r.forced),
+        correct: isCorrect(mode, ex, r.text), stopped: r.stopped, tokens: r.ids.length,
+        forced: r.forced.filter((f) => f).length, passes: forwardPasses(r.forced),
       });
     });
   }

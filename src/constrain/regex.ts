@@ -74,12 +74,14 @@ export function escapeRegex(text: string): string {
 /**
  * Parses a pattern of the subset above.
  *
- *   parseRegex('a|b*') → { kind: 'alt', options: [{ kind: 'seq', items: [set a] }, { kind: 'seq', items: [repeat(set b, 0, ∞)] }] }
+ *   parseRegex('a|b*')
+ *     → { kind: 'alt', options: [{ kind: 'seq', items: [set a] }, { kind: 'seq', items: [repeat(set b, 0, ∞)] }] }
  */
 export function parseRegex(pattern: string): RegexNode {
   let pos = 0;
   const fail = (why: string): never => {
-    assert(false, () => `regex '${pattern}': ${why} at position ${pos}; supported: literals, classes, . ? * + {m,n} | ( )`);
+    assert(false,
+      () => `regex '${pattern}': ${why} at position ${pos}; supported: literals, classes, . ? * + {m,n} | ( )`);
     throw new Error('unreachable');
   };
   const code = (c: string) => c.charCodeAt(0);
@@ -117,11 +119,13 @@ export function parseRegex(pattern: string): RegexNode {
     while (pattern[pos] !== ']') {
       if (pos >= pattern.length) fail('an unclosed character class');
       const lo = single();
-      if (pattern[pos] === '-' && pattern[pos + 1] !== ']' && pattern[pos + 1] !== undefined && lo.length === 1 && lo[0][0] === lo[0][1]) {
+      if (pattern[pos] === '-' && pattern[pos + 1] !== ']' && pattern[pos + 1] !== undefined
+        && lo.length === 1 && lo[0][0] === lo[0][1]) {
         pos++;
         const hi = single();
         if (hi.length !== 1 || hi[0][0] !== hi[0][1]) fail('a range ends in a class escape');
-        if (hi[0][0] < lo[0][0]) fail(`the range ${String.fromCharCode(lo[0][0])}-${String.fromCharCode(hi[0][0])} is out of order`);
+        if (hi[0][0] < lo[0][0])
+          fail(`the range ${String.fromCharCode(lo[0][0])}-${String.fromCharCode(hi[0][0])} is out of order`);
         ranges.push([lo[0][0], hi[0][0]]);
       } else ranges.push(...lo);
     }
@@ -167,7 +171,8 @@ export function parseRegex(pattern: string): RegexNode {
       const node = atom();
       const q = quantifier();
       // subtle: in JavaScript 'a*?' is lazy (same language) but 'a{2}?' would read as optional here: refuse both.
-      if (q !== undefined && pos < pattern.length && '*+?{'.includes(pattern[pos])) fail('stacked or lazy quantifiers (group the inner part)');
+      if (q !== undefined && pos < pattern.length && '*+?{'.includes(pattern[pos]))
+        fail('stacked or lazy quantifiers (group the inner part)');
       items.push(q === undefined ? node : { kind: 'repeat', node, min: q[0], max: q[1] });
     }
     return { kind: 'seq', items };

@@ -53,7 +53,8 @@ export function valuePattern(p: PropertySchema): string {
   if (p.type === 'integer') {
     if (p.maximum === undefined && p.minimum === undefined) return '-?(?:0|[1-9][0-9]*)';
     assert(p.minimum === 0 && Number.isSafeInteger(p.maximum) && p.maximum! >= 0,
-      () => `integer bounds minimum ${p.minimum} / maximum ${p.maximum} are not supported; give minimum 0 and a whole maximum >= 0, or neither`);
+      () => `integer bounds minimum ${p.minimum} / maximum ${p.maximum} are not supported; ` +
+        'give minimum 0 and a whole maximum >= 0, or neither');
     return upToPattern(p.maximum!);
   }
   if (p.type === 'boolean') return '(?:true|false)';
@@ -93,11 +94,13 @@ export function upToPattern(max: number): string {
  *     → '\\{"n": -?(?:0|[1-9][0-9]*)\\}'
  */
 export function schemaPattern(schema: ObjectSchema): string {
-  assert(schema.type === 'object', () => `schema type '${schema.type}' is not supported; the top level must be an object`);
+  assert(schema.type === 'object',
+    () => `schema type '${schema.type}' is not supported; the top level must be an object`);
   const keys = Object.keys(schema.properties);
   assert(keys.length > 0, () => 'the schema has no properties');
   assert(JSON.stringify(schema.required) === JSON.stringify(keys),
-    () => `required (${JSON.stringify(schema.required)}) must list every property in order (${JSON.stringify(keys)}); optional keys are not supported`);
+    () => `required (${JSON.stringify(schema.required)}) must list every property in order ` +
+      `(${JSON.stringify(keys)}); optional keys are not supported`);
   const fields = keys.map((k) => `${escapeRegex(JSON.stringify(k))}: ${valuePattern(schema.properties[k])}`);
   return `\\{${fields.join(', ')}\\}`;
 }

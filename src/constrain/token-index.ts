@@ -80,11 +80,14 @@ export interface TokenIndexOptions {
  *   const ix = buildTokenIndex('(ab|c)+', ['a', 'b', 'c', 'ab', '<eos>'], { eosId: 4 });
  *   ix.allowed[0] → [0, 2, 3]  ('a', 'c', 'ab'; not 'b', and not eos before any text)
  */
-export function buildTokenIndex(pattern: string | Dfa, vocab: readonly string[], options: TokenIndexOptions = {}): TokenIndex {
+export function buildTokenIndex(
+  pattern: string | Dfa, vocab: readonly string[], options: TokenIndexOptions = {},
+): TokenIndex {
   const dfa = typeof pattern === 'string' ? compileDfa(pattern) : pattern;
   const V = vocab.length;
   const { eosId } = options;
-  assert(eosId === undefined || (Number.isInteger(eosId) && eosId >= 0 && eosId < V), () => `eosId (${eosId}) is not an id of the ${V}-token vocabulary`);
+  assert(eosId === undefined || (Number.isInteger(eosId) && eosId >= 0 && eosId < V),
+    () => `eosId (${eosId}) is not an id of the ${V}-token vocabulary`);
   const skip = new Set(options.exclude ?? []);
   if (eosId !== undefined) skip.add(eosId);
   const root = buildTrie(vocab, skip);
@@ -122,7 +125,8 @@ export function buildTokenIndex(pattern: string | Dfa, vocab: readonly string[],
  */
 export function advance(ix: TokenIndex, state: number, token: number): number {
   const to = ix.next[state]?.[token];
-  assert(to !== undefined && to !== -1, () => `token ${token} ('${ix.vocab[token]}') is not allowed in state ${state}; sample from the masked logits`);
+  assert(to !== undefined && to !== -1,
+    () => `token ${token} ('${ix.vocab[token]}') is not allowed in state ${state}; sample from the masked logits`);
   return to;
 }
 

@@ -27,7 +27,8 @@ export type ExportFormat = (typeof FORMATS)[number];
 /** Checks a format name from the user: parseFormat('hf', '--format') → 'hf'. */
 export function parseFormat(value: string | undefined, source: string): ExportFormat {
   assert(value !== undefined, () => `${source} is required: ${FORMATS.join(' or ')}`);
-  assert((FORMATS as readonly string[]).includes(value), () => `${source} '${value}' is not a format gpt-lab knows; use ${FORMATS.join(' or ')}`);
+  assert((FORMATS as readonly string[]).includes(value),
+    () => `${source} '${value}' is not a format gpt-lab knows; use ${FORMATS.join(' or ')}`);
   return value as ExportFormat;
 }
 
@@ -48,11 +49,13 @@ export function startOut(out: string, force: boolean, source: string, option = '
   const s = path.resolve(source);
   const holds = (dir: string) => o === dir || dir.startsWith(o.endsWith(path.sep) ? o : o + path.sep);
   assert(!holds(s), () => `${option} ${out} is or holds the directory read from (${source}); choose another directory`);
-  assert(!holds(process.cwd()), () => `${option} ${out} is or holds the working directory; choose a directory inside it, e.g. out/export`);
+  assert(!holds(process.cwd()),
+    () => `${option} ${out} is or holds the working directory; choose a directory inside it, e.g. out/export`);
   if (fs.existsSync(o)) {
     assert(fs.statSync(o).isDirectory(), () => `${option} ${out} is a file, not a directory; choose a directory`);
     const n = fs.readdirSync(o).length;
-    assert(n === 0 || force, () => `${option} ${out} is not empty (${n} entries); pass --force to replace it, or choose another directory`);
+    assert(n === 0 || force,
+      () => `${option} ${out} is not empty (${n} entries); pass --force to replace it, or choose another directory`);
   }
   const parent = path.dirname(o);
   try {
@@ -86,7 +89,8 @@ function removeStale(parent: string, base: string): void {
   const re = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-(\\d+)$`);
   for (const entry of fs.readdirSync(parent)) {
     const m = re.exec(entry);
-    if (m !== null && Number(m[2]) !== process.pid && !alive(Number(m[2]))) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+    if (m !== null && Number(m[2]) !== process.pid && !alive(Number(m[2])))
+      fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
   }
 }
 
@@ -128,7 +132,9 @@ export interface ExportOptions {
 
 /** Writes a lab checkpoint as a Hugging Face GPT-2 directory or a nanoGPT checkpoint. */
 export function exportCheckpoint(o: ExportOptions): Result {
-  assert(fs.existsSync(o.checkpoint), () => `--checkpoint ${o.checkpoint} does not exist; pass a run's --out (e.g. out/baby) or a step-* directory in it`);
+  assert(fs.existsSync(o.checkpoint),
+    () => `--checkpoint ${o.checkpoint} does not exist; ` +
+      "pass a run's --out (e.g. out/baby) or a step-* directory in it");
   return withOut(o.out, o.force === true, o.checkpoint, (dir) => {
     const ckpt = loadCheckpoint(o.checkpoint);
     const src = exportSource(ckpt);
@@ -153,7 +159,9 @@ export interface ImportOptions {
 
 /** Reads a Hugging Face or nanoGPT model into a normal lab checkpoint. */
 export function importCheckpoint(o: ImportOptions): Result & { step: number; imported: Imported } {
-  assert(fs.existsSync(o.from) && fs.statSync(o.from).isDirectory(), () => `--from ${o.from} is not a directory; pass the directory that holds ${o.format === 'hf' ? 'config.json and model.safetensors' : 'ckpt.pt'}`);
+  assert(fs.existsSync(o.from) && fs.statSync(o.from).isDirectory(),
+    () => `--from ${o.from} is not a directory; ` +
+      `pass the directory that holds ${o.format === 'hf' ? 'config.json and model.safetensors' : 'ckpt.pt'}`);
   let imported: Imported | undefined;
   const result = withOut(o.out, o.force === true, o.from, (dir) => {
     imported = o.format === 'hf' ? readHf(o.from) : readNanogptDir(o.from);

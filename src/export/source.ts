@@ -90,7 +90,8 @@ function tokenizerFields(t: LabTokenizer | undefined, notes: string[]): Tokenize
   const chatChars = t.chars.join('') === PRINTABLE_ASCII && t.specials.join('\n') === CHAT_SPECIALS.join('\n');
   if (chatChars) return { tokenizer: 'chat-char' };
   if (t.specials.length === 0) return { vocab: { chars: [...t.chars] } };
-  notes.push(`the char tokenizer has special tokens (${t.specials.join(', ')}) other than the lab's chat ones; the checkpoint records no tokenizer`);
+  notes.push(`the char tokenizer has special tokens (${t.specials.join(', ')}) other than the lab's chat ones; ` +
+    'the checkpoint records no tokenizer');
   return {};
 }
 
@@ -123,9 +124,11 @@ export function saveImported(root: string, m: Imported, from: string): string {
   const opt = m.optimizer === undefined ? undefined : optimizerOf(model, m.optimizer, m.train);
   try {
     const { files, ...tok } = tokenizerFields(m.tokenizer, m.notes);
-    const stage = ['base', 'sft', 'reward', 'rlhf', 'dpo'].includes(m.stage ?? '') ? m.stage as CheckpointState['stage'] : undefined;
+    const stage = ['base', 'sft', 'reward', 'rlhf', 'dpo'].includes(m.stage ?? '')
+      ? m.stage as CheckpointState['stage'] : undefined;
     return saveCheckpoint(root, {
-      step: m.step, config: m.config, train: m.train, seed: m.train?.seed ?? m.config.seed, ...tok, files, stage, data: m.data,
+      step: m.step, config: m.config, train: m.train, seed: m.train?.seed ?? m.config.seed, ...tok, files, stage,
+      data: m.data,
       extra: { importedFrom: from },
     }, model, opt);
   } finally {

@@ -28,7 +28,8 @@ import { assert, GptLabError } from '../util/assert';
 
 /** A checkpoint's tokenizer, as the export sees it. */
 export type LabTokenizer =
-  | { kind: 'chars'; chars: readonly string[]; specials: readonly string[] } // char i = id i, special j = chars.length + j
+  // char i = id i, special j = chars.length + j
+  | { kind: 'chars'; chars: readonly string[]; specials: readonly string[] }
   | { kind: 'bpe'; tokenizer: Tokenizer };
 
 /** The chat char tokenizer of src/data/char-tokenizer.ts as a LabTokenizer. */
@@ -73,7 +74,8 @@ function stringBytes(s: string): number[] | undefined {
 
 /** One entry of added_tokens. */
 interface AddedToken {
-  id: number; content: string; single_word: boolean; lstrip: boolean; rstrip: boolean; normalized: boolean; special: boolean;
+  id: number; content: string; single_word: boolean; lstrip: boolean; rstrip: boolean; normalized: boolean;
+  special: boolean;
 }
 
 /** The parts of tokenizer.json that gpt-lab writes and reads. */
@@ -134,7 +136,8 @@ export function mergesFromRanks(tok: Tokenizer): Pair[] {
       parts = [...parts.slice(0, best), parts[best] + parts[best + 1], ...parts.slice(best + 2)];
     }
     const [a, b] = parts.map((p) => ids.get(p));
-    assert(a !== undefined && b !== undefined, () => `token ${id}'s halves are not tokens; the vocabulary has no BPE merges`);
+    assert(a !== undefined && b !== undefined,
+      () => `token ${id}'s halves are not tokens; the vocabulary has no BPE merges`);
     merges.push([a, b]);
   }
   return merges;
@@ -203,10 +206,11 @@ function patternOf(pre: unknown, source: string): PatternName {
     for (const name of ['gpt2', 'gpt4', 'o200k'] as const) {
       if (s.type === 'Split' && regex === ORIGINAL_PATTERNS[name] && s.behavior === 'Isolated') return name;
     }
-    throw new GptLabError(`${source}: the split pattern ${JSON.stringify(regex)} is not one gpt-lab knows (GPT-2's, cl100k's or o200k's)`);
+    throw new GptLabError(`${source}: the split pattern ${JSON.stringify(regex)} is not one gpt-lab knows ` +
+      "(GPT-2's, cl100k's or o200k's)");
   }
-  throw new GptLabError(`${source}: pre_tokenizer ${JSON.stringify(pre).slice(0, 120)} is neither ByteLevel nor Split + ByteLevel; ` +
-    'gpt-lab reads byte-level BPE and char-level tokenizers');
+  throw new GptLabError(`${source}: pre_tokenizer ${JSON.stringify(pre).slice(0, 120)} ` +
+    'is neither ByteLevel nor Split + ByteLevel; gpt-lab reads byte-level BPE and char-level tokenizers');
 }
 
 /**
@@ -220,8 +224,10 @@ function patternOf(pre: unknown, source: string): PatternName {
 export function fromHfTokenizer(json: unknown, source: string): LabTokenizer {
   const j = json as Partial<HfTokenizerJson> | null;
   assert(j !== null && typeof j === 'object' && j.model?.type === 'BPE' && typeof j.model.vocab === 'object',
-    () => `${source} has no BPE model (model.type ${JSON.stringify(j?.model?.type)}); gpt-lab reads byte-level BPE and char-level tokenizers`);
-  assert(j.normalizer === null || j.normalizer === undefined, () => `${source} has a normalizer (${JSON.stringify(j.normalizer)}), which gpt-lab's tokenizers lack`);
+    () => `${source} has no BPE model (model.type ${JSON.stringify(j?.model?.type)}); ` +
+      'gpt-lab reads byte-level BPE and char-level tokenizers');
+  assert(j.normalizer === null || j.normalizer === undefined,
+    () => `${source} has a normalizer (${JSON.stringify(j.normalizer)}), which gpt-lab's tokenizers lack`);
   const specials = (j.added_tokens ?? []).filter((a) => a.special).sort((a, b) => a.id - b.id);
   const vocab = Object.entries(j.model.vocab).sort((a, b) => a[1] - b[1]);
   const merges = (j.model.merges ?? []).map((m) => (Array.isArray(m) ? m as string[] : String(m).split(' ')));
@@ -231,7 +237,8 @@ export function fromHfTokenizer(json: unknown, source: string): LabTokenizer {
       () => `${source} has no pre-tokenizer but is not char-level (single characters with ids 0..n-1 and no merges)`);
     const chars = vocab.map(([s]) => s);
     specials.forEach((a, i) => assert(a.id === chars.length + i,
-      () => `${source}: special token ${a.content} has id ${a.id}, expected ${chars.length + i} (right after the characters)`));
+      () => `${source}: special token ${a.content} has id ${a.id}, expected ${chars.length + i} ` +
+        '(right after the characters)'));
     return { kind: 'chars', chars, specials: specials.map((a) => a.content) };
   }
   const pattern = patternOf(j.pre_tokenizer, source);
@@ -240,7 +247,8 @@ export function fromHfTokenizer(json: unknown, source: string): LabTokenizer {
   for (const [s, id] of vocab) {
     if (specialIds.has(id)) continue; // GPT-2 lists <|endoftext|> in its vocab too
     const b = stringBytes(s);
-    assert(b !== undefined && b.length > 0, () => `${source}: vocab entry ${JSON.stringify(s)} is not a byte-level token`);
+    assert(b !== undefined && b.length > 0,
+      () => `${source}: vocab entry ${JSON.stringify(s)} is not a byte-level token`);
     bytesOf.set(id, b);
   }
   const specialMap = new Map(specials.map((a) => [a.content, a.id]));

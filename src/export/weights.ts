@@ -71,19 +71,23 @@ export function biasesAllZero(weights: Map<string, NamedArray>): boolean {
  * The weights a lab model of `config` needs, checked by name and shape; `source` names the file.
  * Extra names are an error (a layout gpt-lab does not know), so nothing is silently dropped.
  */
-export function pickWeights(config: GPTConfig, weights: Map<string, NamedArray>, source: string): Map<string, NamedArray> {
+export function pickWeights(
+  config: GPTConfig, weights: Map<string, NamedArray>, source: string,
+): Map<string, NamedArray> {
   const out = new Map<string, NamedArray>();
   const specs = paramSpecs(config);
   for (const spec of specs) {
     const w = weights.get(spec.name);
     assert(w !== undefined, () => `${source} lacks ${spec.name}, which a GPT of this config needs`);
-    assert(w.shape.join(',') === spec.shape.join(','), () => `${source}: ${spec.name} has shape [${w.shape}], the config needs [${spec.shape}]`);
+    assert(w.shape.join(',') === spec.shape.join(','),
+      () => `${source}: ${spec.name} has shape [${w.shape}], the config needs [${spec.shape}]`);
     assert(w.dtype === 'F32', () => `${source}: ${spec.name} is ${w.dtype}, expected F32`);
     out.set(spec.name, w);
   }
   const known = new Set(paramSpecs({ ...config, bias: true }).map((s) => s.name));
   for (const name of weights.keys()) {
-    assert(known.has(name), () => `${source} holds ${name}, which is not a GPT-2 weight gpt-lab knows; it cannot be imported exactly`);
+    assert(known.has(name),
+      () => `${source} holds ${name}, which is not a GPT-2 weight gpt-lab knows; it cannot be imported exactly`);
   }
   return out;
 }

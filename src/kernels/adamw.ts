@@ -23,28 +23,34 @@ export interface AdamWStepScalars {
   decay: number;
 }
 
-registerHeapKernel('GptLabAdamW', { outputShapes: ([shape]) => [shape, shape, shape], run: ([p, m, v, g], [p1, m1, v1], _, attrs) => {
-  const { beta1, beta2, bc1, bc2, eps, lr, decay } = attrs as unknown as AdamWStepScalars;
-  const n = p.length;
-  const c1 = 1 - beta1;
-  const c2 = 1 - beta2;
-  for (let i = 0; i < n; i++) {
-    const gi = g[i];
-    const mi = beta1 * m[i] + c1 * gi;
-    const vi = beta2 * v[i] + c2 * gi * gi;
-    m1[i] = mi;
-    v1[i] = vi;
-    p1[i] = p[i] * decay - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps);
-  }
-} });
+registerHeapKernel('GptLabAdamW', {
+  outputShapes: ([shape]) => [shape, shape, shape],
+  run: ([p, m, v, g], [p1, m1, v1], _, attrs) => {
+    const { beta1, beta2, bc1, bc2, eps, lr, decay } = attrs as unknown as AdamWStepScalars;
+    const n = p.length;
+    const c1 = 1 - beta1;
+    const c2 = 1 - beta2;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const mi = beta1 * m[i] + c1 * gi;
+      const vi = beta2 * v[i] + c2 * gi * gi;
+      m1[i] = mi;
+      v1[i] = vi;
+      p1[i] = p[i] * decay - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps);
+    }
+  },
+});
 
 /**
  * The new [p, m, v] of one AdamW step, as new tensors (the caller assigns and disposes them).
  * cpu and wasm only.
  *
- *   fusedAdamW(p, m, v, g, { beta1: 0.9, beta2: 0.99, bc1: 0.1, bc2: 0.01, eps: 1e-8, lr: 0.01, decay: 1 }) → [p', m', v']
+ *   fusedAdamW(p, m, v, g, { beta1: 0.9, beta2: 0.99, bc1: 0.1, bc2: 0.01, eps: 1e-8, lr: 0.01, decay: 1 })
+ *     → [p', m', v']
  */
-export function fusedAdamW(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, s: AdamWStepScalars): [tf.Tensor, tf.Tensor, tf.Tensor] {
+export function fusedAdamW(
+  p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, s: AdamWStepScalars,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
   const [p1, m1, v1] = runJsKernel('GptLabAdamW', { p, m, v, g }, { ...s });
   return [p1, m1, v1];
 }

@@ -96,17 +96,21 @@ export function xnnCausalAttention(qkv: tf.Tensor2D, B: number, T: number, nHead
   function backward(dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor {
     const [q, k, v, p] = saved; // [B, T, nHead, hs] x 3, [i, G, j]
     const dY = tf.reshape(dy, [B, T, nHead, hs]); // [B, T, nHead, d]
-    const toBTHd = (t: tf.Tensor3D) => tf.reshape(tf.transpose(tf.reshape(t, [T, B, nHead, hs]), [1, 0, 2, 3]), [B * T, C]); // [B*T, C]
+    const toBTHd = (t: tf.Tensor3D) =>
+      tf.reshape(tf.transpose(tf.reshape(t, [T, B, nHead, hs]), [1, 0, 2, 3]), [B * T, C]); // [B*T, C]
     // dP[i, g, j] = Σ_d dY[g, i, d] V[g, j, d]
-    const dP = dw(tf.reshape(tf.transpose(dY, [1, 3, 0, 2]), [1, T, hs, G]), tf.reshape(tf.transpose(v, [3, 0, 2, 1]), [1, hs, G, T]), T, G, T); // [i, G, j]
+    const dP = dw(tf.reshape(tf.transpose(dY, [1, 3, 0, 2]), [1, T, hs, G]),
+      tf.reshape(tf.transpose(v, [3, 0, 2, 1]), [1, hs, G, T]), T, G, T); // [i, G, j]
     const dS = runHeap('GptLabSoftmaxGrad', { P: p, dP }, scale); // [i, G, j]
     // dV[j, g, d] = Σ_i P[i, g, j] dY[g, i, d]
     const dYig = tf.reshape(tf.transpose(dY, [1, 0, 2, 3]), [1, T, G, hs]); // [1, i, G, d]
     const dV = dw(tf.reshape(tf.transpose(p, [2, 0, 1]), [1, T, T, G]), dYig, T, G, hs); // [j, G, d]
     // dQ[i, g, d] = Σ_j dS[i, g, j] K[g, j, d]
-    const dQ = dw(tf.reshape(tf.transpose(dS, [0, 2, 1]), [1, T, T, G]), tf.reshape(tf.transpose(k, [1, 0, 2, 3]), [1, T, G, hs]), T, G, hs); // [i, G, d]
+    const dQ = dw(tf.reshape(tf.transpose(dS, [0, 2, 1]), [1, T, T, G]),
+      tf.reshape(tf.transpose(k, [1, 0, 2, 3]), [1, T, G, hs]), T, G, hs); // [i, G, d]
     // dK[j, g, d] = Σ_i dS[i, g, j] Q[g, i, d]
-    const dK = dw(tf.reshape(tf.transpose(dS, [2, 0, 1]), [1, T, T, G]), tf.reshape(tf.transpose(q, [1, 0, 2, 3]), [1, T, G, hs]), T, G, hs); // [j, G, d]
+    const dK = dw(tf.reshape(tf.transpose(dS, [2, 0, 1]), [1, T, T, G]),
+      tf.reshape(tf.transpose(q, [1, 0, 2, 3]), [1, T, G, hs]), T, G, hs); // [j, G, d]
     return tf.concat([toBTHd(dQ), toBTHd(dK), toBTHd(dV)], 1); // [B*T, 3C]
   }
   return f(qkv) as tf.Tensor2D;

@@ -28,7 +28,10 @@ function attrsOf(a: Record<string, unknown>): AttnAttrs {
 }
 
 /** Copies head h of q, k and v of batch row b out of qkv [B*T, 3C] into contiguous [T, hs] arrays. */
-function gatherHead(qkv: Float32Array, b: number, h: number, T: number, C: number, hs: number, q: Float32Array, k: Float32Array, v: Float32Array): void {
+function gatherHead(
+  qkv: Float32Array, b: number, h: number, T: number, C: number, hs: number, q: Float32Array, k: Float32Array,
+  v: Float32Array,
+): void {
   const C3 = 3 * C;
   for (let t = 0; t < T; t++) {
     const src = (b * T + t) * C3 + h * hs;
@@ -162,7 +165,8 @@ export function fusedCausalAttention(qkv: tf.Tensor2D, B: number, T: number, nHe
     save([x, P]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => runJsKernel('GptLabCausalAttentionGrad', { dy, qkv: saved[0], P: saved[1] }, attrs),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        runJsKernel('GptLabCausalAttentionGrad', { dy, qkv: saved[0], P: saved[1] }, attrs),
     };
   });
   return f(qkv) as tf.Tensor2D;

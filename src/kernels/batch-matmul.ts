@@ -62,7 +62,8 @@ function bmm3(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, transposeB: b
 export function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
   const lead = a.shape.slice(0, -2);
   assert(a.rank >= 3 && a.rank === b.rank && lead.every((d, i) => d === b.shape[i]),
-    () => `batchMatMul needs equal batch dimensions of rank >= 3, got [${a.shape}] and [${b.shape}]; use tf.matMul to broadcast`);
+    () => `batchMatMul needs equal batch dimensions of rank >= 3, got [${a.shape}] and [${b.shape}]; ` +
+      'use tf.matMul to broadcast');
   const G = lead.reduce((p, d) => p * d, 1);
   const [a1, a2] = a.shape.slice(-2);
   const [b1, b2] = b.shape.slice(-2);
@@ -70,7 +71,9 @@ export function batchMatMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, tran
   const K = transposeA ? a1 : a2;
   const Kb = transposeB ? b2 : b1;
   const N = transposeB ? b1 : b2;
-  assert(K === Kb, () => `batchMatMul: inner dimensions differ: [${a.shape}]${transposeA ? 'ᵀ' : ''} · [${b.shape}]${transposeB ? 'ᵀ' : ''}`);
+  assert(K === Kb,
+    () => `batchMatMul: inner dimensions differ: [${a.shape}]${transposeA ? 'ᵀ' : ''} · ` +
+      `[${b.shape}]${transposeB ? 'ᵀ' : ''}`);
   return tf.tidy(() => {
     const c = bmm3(tf.reshape(a, [G, a1, a2]), tf.reshape(b, [G, b1, b2]), transposeA, transposeB); // [G, M, N]
     return tf.reshape(c, [...lead, M, N]); // [..., M, N]

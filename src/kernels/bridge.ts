@@ -17,19 +17,26 @@ function copyTensor(t: tf.TensorInfo, from: tf.KernelBackend, to: tf.KernelBacke
 }
 
 /** copyTensor for a kernel's input, with an error that names the kernel when the read fails. */
-function inputToCpu(kernelName: string, t: tf.TensorInfo, active: tf.KernelBackend, cpu: tf.KernelBackend): tf.TensorInfo {
-  assert(t.dtype !== 'complex64', () => `kernel '${kernelName}' is bridged to cpu but got a complex64 input, which cannot cross backends; run it under tf.setBackend('cpu')`);
+function inputToCpu(
+  kernelName: string, t: tf.TensorInfo, active: tf.KernelBackend, cpu: tf.KernelBackend,
+): tf.TensorInfo {
+  assert(t.dtype !== 'complex64',
+    () => `kernel '${kernelName}' is bridged to cpu but got a complex64 input, which cannot cross backends; ` +
+      "run it under tf.setBackend('cpu')");
   try {
     return copyTensor(t, active, cpu);
   } catch (e) {
-    throw new GptLabError(`kernel '${kernelName}' is missing on backend '${tf.getBackend()}' and its cpu fallback could not read an input synchronously (${(e as Error).message}); run it under tf.setBackend('cpu')`);
+    throw new GptLabError(`kernel '${kernelName}' is missing on backend '${tf.getBackend()}' and its cpu fallback ` +
+      `could not read an input synchronously (${(e as Error).message}); run it under tf.setBackend('cpu')`);
   }
 }
 
 /** The cpu backend instance, created on first use (it is always registered by @tensorflow/tfjs). */
 export function cpuBackend(): tf.KernelBackend {
   const cpu = tf.findBackend('cpu');
-  assert(cpu != null, () => `the cpu backend is not registered, so missing kernels cannot be bridged; import '@tensorflow/tfjs' (not only tfjs-core)`);
+  assert(cpu != null,
+    () => 'the cpu backend is not registered, so missing kernels cannot be bridged; ' +
+      "import '@tensorflow/tfjs' (not only tfjs-core)");
   // subtle: its first write prints a banner advising tfjs-node; gpt-lab's backend report already
   // says which backends run here, and the banner would land in the middle of a training run.
   (cpu as { firstUse?: boolean }).firstUse = false;

@@ -21,7 +21,8 @@ registerJsKernel('GptLabCrossEntropy', ([z, t], [shape]) => {
     const inv = 1 / sum;
     for (let j = 0; j < V; j++) probs[o + j] *= inv;
     const target = t[n];
-    if (!(target >= 0 && target < V)) throw new Error(`crossEntropy: target ${target} at row ${n} is outside 0..${V - 1}`);
+    if (!(target >= 0 && target < V))
+      throw new Error(`crossEntropy: target ${target} at row ${n} is outside 0..${V - 1}`);
     total += mx + Math.log(sum) - z[o + target];
   }
   return [{ shape: [], values: Float32Array.of(total / N) }, { shape, values: probs }];
@@ -53,7 +54,8 @@ export function fusedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf
     save([probs]);
     return {
       value: loss,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => runJsKernel('GptLabCrossEntropyGrad', { dy, probs: saved[0], t }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        runJsKernel('GptLabCrossEntropyGrad', { dy, probs: saved[0], t }),
     };
   });
   return f(logits) as tf.Scalar;

@@ -74,7 +74,9 @@ const reports = new Map<string, FallbackReport>();
 
 /** Stands in for an original kernel that a replacement delegates to but the backend lacks. */
 function missingOriginal(kernelName: string, backendName: string): tf.KernelFunc {
-  return () => { throw new Error(`${kernelName} on ${backendName}: the replacement has no original kernel to hand this case to`); };
+  return () => {
+    throw new Error(`${kernelName} on ${backendName}: the replacement has no original kernel to hand this case to`);
+  };
 }
 
 /** Kernel names the cpu backend registers and `backendName` does not, sorted. */
@@ -96,7 +98,9 @@ export function installFallbackKernels(backendName: string): FallbackReport {
   for (const [kernelName, make] of Object.entries(REPLACE[backendName] ?? {})) {
     const original = tf.getKernel(kernelName, backendName);
     if (original != null) tf.unregisterKernel(kernelName, backendName);
-    tf.registerKernel({ kernelName, backendName, kernelFunc: make(original?.kernelFunc ?? missingOriginal(kernelName, backendName)) });
+    tf.registerKernel({
+      kernelName, backendName, kernelFunc: make(original?.kernelFunc ?? missingOriginal(kernelName, backendName)),
+    });
     report.replaced.push(kernelName);
   }
   for (const kernelName of missingKernels(backendName)) {

@@ -16,7 +16,9 @@ import { HeapArray, WasmHeap } from './js-kernel';
  * out[b, o, n, :] = x[b, o, ids[b, n], :] for x laid out [batch, outer, dim, slice] and ids
  * [batch, nIds]; out is [batch, outer, nIds, slice].
  */
-export function gatherRows(x: HeapArray, ids: ArrayLike<number>, batch: number, outer: number, dim: number, slice: number, out: HeapArray): void {
+export function gatherRows(
+  x: HeapArray, ids: ArrayLike<number>, batch: number, outer: number, dim: number, slice: number, out: HeapArray,
+): void {
   const nIds = ids.length / batch;
   let w = 0;
   for (let b = 0; b < batch; b++) {
@@ -43,9 +45,11 @@ export const gatherWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     const id = ids[i];
     if (!(id >= 0 && id <= dim - 1)) throw new Error(`GatherV2: the index value ${id} is not in [0, ${dim - 1}]`);
   }
-  const info = tf.backend_util.segment_util.collectGatherOpShapeInfo(x as tf.TensorInfo as tf.Tensor, indices as tf.TensorInfo as tf.Tensor, ax, batchDims);
+  const info = tf.backend_util.segment_util.collectGatherOpShapeInfo(
+    x as tf.TensorInfo as tf.Tensor, indices as tf.TensorInfo as tf.Tensor, ax, batchDims);
   const out = w.makeOutput(info.outputShape, x.dtype);
   // subtle: allocating the output may grow the heap and detach earlier views; take them all after.
-  gatherRows(w.typedArrayFromHeap(x), w.typedArrayFromHeap(indices), info.batchSize, info.outerSize, info.dimSize, info.sliceSize, w.typedArrayFromHeap(out));
+  gatherRows(w.typedArrayFromHeap(x), w.typedArrayFromHeap(indices), info.batchSize, info.outerSize, info.dimSize,
+    info.sliceSize, w.typedArrayFromHeap(out));
   return out;
 };

@@ -84,7 +84,8 @@ export function geluModuleBytes(): Uint8Array {
     ...get(R), ...F32X4_MUL, ...add(1 / 2),
     ...get(R), ...F32X4_MUL, ...add(1),
     ...get(R), ...F32X4_MUL, ...add(1),
-    ...get(K), ...I32X4_TRUNC_SAT_F32X4_S, ...i32x4(127), ...I32X4_ADD, ...I32_CONST(23), ...I32X4_SHL, ...F32X4_MUL, ...set(E),
+    ...get(K), ...I32X4_TRUNC_SAT_F32X4_S, ...i32x4(127), ...I32X4_ADD, ...I32_CONST(23), ...I32X4_SHL,
+    ...F32X4_MUL, ...set(E),
     // t = 1 / (1 + p·|x|/√2)
     ...f32x4(1), ...get(AX), ...mul(P * Math.SQRT1_2), ...add(1), ...F32X4_DIV, ...set(T),
     // h = ½ - ½·((((A5·t + A4)·t + A3)·t + A2)·t + A1)·t·e

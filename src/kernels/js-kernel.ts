@@ -44,7 +44,8 @@ function kernelFunc(name: string, backendName: string, impl: JsKernelImpl): tf.K
   return ({ inputs, backend, attrs }) => {
     const infos = Object.values(inputs) as tf.TensorInfo[];
     for (const t of infos) {
-      if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`${name}: inputs must be float32 or int32, got ${t.dtype} of shape [${t.shape}]`);
+      if (t.dtype !== 'float32' && t.dtype !== 'int32')
+        throw new Error(`${name}: inputs must be float32 or int32, got ${t.dtype} of shape [${t.shape}]`);
     }
     const views = backendName === 'wasm'
       ? infos.map((t) => (backend as unknown as WasmHeap).typedArrayFromHeap(t) as Float32Array)
@@ -70,7 +71,8 @@ export function registerJsKernel(name: string, impl: JsKernelImpl): void {
   if (registered.has(name)) return;
   registered.add(name);
   for (const b of JS_KERNEL_BACKENDS) {
-    if (tf.getKernel(name, b) == null) tf.registerKernel({ kernelName: name, backendName: b, kernelFunc: kernelFunc(name, b, impl) });
+    if (tf.getKernel(name, b) == null)
+      tf.registerKernel({ kernelName: name, backendName: b, kernelFunc: kernelFunc(name, b, impl) });
   }
 }
 
@@ -86,7 +88,8 @@ function heapKernelFunc(name: string, backendName: string, k: HeapKernel): tf.Ke
   return ({ inputs, backend, attrs }) => {
     const infos = Object.values(inputs) as tf.TensorInfo[];
     for (const t of infos) {
-      if (t.dtype !== 'float32') throw new Error(`${name}: inputs must be float32, got ${t.dtype} of shape [${t.shape}]`);
+      if (t.dtype !== 'float32')
+        throw new Error(`${name}: inputs must be float32, got ${t.dtype} of shape [${t.shape}]`);
     }
     const shapes = infos.map((t) => t.shape);
     const a = (attrs ?? {}) as Record<string, unknown>;
@@ -113,12 +116,16 @@ export function registerHeapKernel(name: string, kernel: HeapKernel): void {
   if (registered.has(name)) return;
   registered.add(name);
   for (const b of JS_KERNEL_BACKENDS) {
-    if (tf.getKernel(name, b) == null) tf.registerKernel({ kernelName: name, backendName: b, kernelFunc: heapKernelFunc(name, b, kernel) });
+    if (tf.getKernel(name, b) == null)
+      tf.registerKernel({ kernelName: name, backendName: b, kernelFunc: heapKernelFunc(name, b, kernel) });
   }
 }
 
 /** Runs a registered JS kernel on the active backend; one tensor per output. */
-export function runJsKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {}): tf.Tensor[] {
-  const out = tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+export function runJsKernel(
+  name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {},
+): tf.Tensor[] {
+  const out = tf.engine().runKernel(
+    name, inputs as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
   return Array.isArray(out) ? out : [out];
 }

@@ -18,7 +18,8 @@ import { assert } from '../util/assert';
 export function segmentSum<A extends Float32Array | Int32Array>(
   x: A, ids: ArrayLike<number>, numSegments: number, inner: number,
 ): A {
-  assert(x.length === ids.length * inner, () => `segmentSum: x has ${x.length} values, expected ids.length (${ids.length}) * inner (${inner})`);
+  assert(x.length === ids.length * inner,
+    () => `segmentSum: x has ${x.length} values, expected ids.length (${ids.length}) * inner (${inner})`);
   const out = new (x.constructor as new (n: number) => A)(numSegments * inner);
   for (let i = 0; i < ids.length; i++) {
     const s = ids[i];
@@ -37,7 +38,8 @@ export const unsortedSegmentSum: tf.KernelFunc = ({ inputs, backend, attrs }) =>
   const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
   const numSegments = (attrs as { numSegments: number }).numSegments;
   const be = backend as tf.KernelBackend;
-  assert(x.dtype === 'float32' || x.dtype === 'int32', () => `UnsortedSegmentSum: x has dtype ${x.dtype}; only float32 and int32 are supported`);
+  assert(x.dtype === 'float32' || x.dtype === 'int32',
+    () => `UnsortedSegmentSum: x has dtype ${x.dtype}; only float32 and int32 are supported`);
   const nIds = tf.util.sizeFromShape(segmentIds.shape);
   const innerShape = x.shape.slice(segmentIds.shape.length);           // x = [...idsShape, ...innerShape]
   const inner = tf.util.sizeFromShape(innerShape);

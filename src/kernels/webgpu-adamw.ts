@@ -41,8 +41,10 @@ class AdamWProgram {
     const value = this.part === 'm'
       ? 'uniforms.beta1 * getMByOutputIndex(index) + (1.0 - uniforms.beta1) * getGByOutputIndex(index)'
       : this.part === 'v'
-        ? 'uniforms.beta2 * getVByOutputIndex(index) + (1.0 - uniforms.beta2) * getGByOutputIndex(index) * getGByOutputIndex(index)'
-        : 'getPByOutputIndex(index) * uniforms.decay - uniforms.lr * (getMByOutputIndex(index) / uniforms.bc1) / (sqrt(getVByOutputIndex(index) / uniforms.bc2) + uniforms.eps)';
+        ? 'uniforms.beta2 * getVByOutputIndex(index) + (1.0 - uniforms.beta2) * getGByOutputIndex(index) ' +
+          '* getGByOutputIndex(index)'
+        : 'getPByOutputIndex(index) * uniforms.decay - uniforms.lr * (getMByOutputIndex(index) / uniforms.bc1) ' +
+          '/ (sqrt(getVByOutputIndex(index) / uniforms.bc2) + uniforms.eps)';
     return `
       fn main(index : i32) {
         if (index < uniforms.size) {
@@ -53,7 +55,9 @@ class AdamWProgram {
 }
 
 interface WebGpuLike {
-  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms?: { type: string; data: number[] }[]): tf.TensorInfo;
+  runWebGPUProgram(
+    program: object, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms?: { type: string; data: number[] }[],
+  ): tf.TensorInfo;
 }
 
 const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
@@ -67,7 +71,8 @@ const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return [p1, m1, v1];
 };
 
-if (tf.getKernel('GptLabAdamW', 'webgpu') == null) tf.registerKernel({ kernelName: 'GptLabAdamW', backendName: 'webgpu', kernelFunc });
+if (tf.getKernel('GptLabAdamW', 'webgpu') == null)
+  tf.registerKernel({ kernelName: 'GptLabAdamW', backendName: 'webgpu', kernelFunc });
 
 /** The WGSL source of one of the three shaders (for tests and readers). */
 export function adamwShader(part: Part): string {

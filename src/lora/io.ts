@@ -23,10 +23,12 @@ export const LORA_VERSION = '1';
  */
 export function saveAdapters(adapters: LoraAdapters, base: GPTConfig): Uint8Array {
   const tensors = new Map<string, NamedArray>();
-  for (const [name, v] of adapters.byName) tensors.set(name, { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array });
+  for (const [name, v] of adapters.byName)
+    tensors.set(name, { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array });
   const c = adapters.config;
   return encodeSafetensors(tensors, {
-    format: LORA_FORMAT, version: LORA_VERSION, rank: String(c.rank), alpha: String(c.alpha), targets: c.targets.join(','),
+    format: LORA_FORMAT, version: LORA_VERSION, rank: String(c.rank), alpha: String(c.alpha),
+    targets: c.targets.join(','),
     seed: String(c.seed), nLayer: String(base.nLayer), nEmbd: String(base.nEmbd),
   });
 }
@@ -38,12 +40,16 @@ export function saveAdapters(adapters: LoraAdapters, base: GPTConfig): Uint8Arra
  */
 export function loadAdapters(bytes: Uint8Array, base: GPTConfig, what = 'adapter file'): LoraAdapters {
   const { tensors, metadata: m } = decodeSafetensors(bytes, what);
-  assert(m.format === LORA_FORMAT, () => `${what} is not a LoRA adapter file (format '${m.format}', expected '${LORA_FORMAT}')`);
-  assert(m.version === LORA_VERSION, () => `${what} has LoRA format version ${m.version}; this gpt-lab reads version ${LORA_VERSION}`);
+  assert(m.format === LORA_FORMAT,
+    () => `${what} is not a LoRA adapter file (format '${m.format}', expected '${LORA_FORMAT}')`);
+  assert(m.version === LORA_VERSION,
+    () => `${what} has LoRA format version ${m.version}; this gpt-lab reads version ${LORA_VERSION}`);
   assert(Number(m.nLayer) === base.nLayer && Number(m.nEmbd) === base.nEmbd,
-    () => `${what} was trained on a base with nLayer ${m.nLayer}, nEmbd ${m.nEmbd}; this base has nLayer ${base.nLayer}, nEmbd ${base.nEmbd}`);
+    () => `${what} was trained on a base with nLayer ${m.nLayer}, nEmbd ${m.nEmbd}; ` +
+      `this base has nLayer ${base.nLayer}, nEmbd ${base.nEmbd}`);
   const targets = (m.targets ?? '').split(',') as LoraTarget[];
-  for (const t of targets) assert((LORA_TARGETS as readonly string[]).includes(t), () => `${what} names an unknown LoRA target '${t}'`);
+  for (const t of targets) assert((LORA_TARGETS as readonly string[]).includes(t),
+    () => `${what} names an unknown LoRA target '${t}'`);
   const config: LoraConfig = { rank: Number(m.rank), alpha: Number(m.alpha), targets, seed: Number(m.seed) };
   const values = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, t] of tensors) {
@@ -51,7 +57,9 @@ export function loadAdapters(bytes: Uint8Array, base: GPTConfig, what = 'adapter
     values.set(name, { shape: t.shape, data: t.data as Float32Array });
   }
   const expected = base.nLayer * targets.length * 2;
-  assert(values.size === expected, () => `${what} holds ${values.size} tensors; ${expected} expected for ${base.nLayer} layers × ${targets.join(', ')}`);
+  assert(values.size === expected,
+    () => `${what} holds ${values.size} tensors; ${expected} expected for ${base.nLayer} layers ` +
+      `× ${targets.join(', ')}`);
   return adaptersFromValues(base, config, values);
 }
 

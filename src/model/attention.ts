@@ -52,16 +52,19 @@ function splitHeads(x: tf.Tensor, nHead: number): tf.Tensor4D {
  * and returns the extended ones in `kv` (the caller keeps them); without one, returns them only if
  * `keepKV` (the first pass of incremental decoding).
  *
- *   causalSelfAttention(x [2, 8, 16], block, tiny config, 0, undefined, undefined, true) → { y: [2, 8, 16], kv: { k: [2, 2, 8, 8], v: ... } }
+ *   causalSelfAttention(x [2, 8, 16], block, tiny config, 0, undefined, undefined, true)
+ *     → { y: [2, 8, 16], kv: { k: [2, 2, 8, 8], v: ... } }
  */
 export function causalSelfAttention(
-  x: tf.Tensor3D, p: BlockParams, c: GPTConfig, layer: number, dropout?: DropoutContext, cache?: LayerKV, keepKV = false,
+  x: tf.Tensor3D, p: BlockParams, c: GPTConfig, layer: number, dropout?: DropoutContext, cache?: LayerKV,
+  keepKV = false,
 ): { y: tf.Tensor3D; kv?: LayerKV } {
   const [B, T, C] = x.shape;
   const hs = C / c.nHead;
   const qkv = linear(tf.reshape(x, [B * T, C]), p.attnW, p.attnB, p.lora?.attn); // [B*T, 3C]
   // q, k, v (from 0) or k, v (from 1) as [B, nHead, T, headSize] each, split out of qkv.
-  const qkvHeads = (from: 0 | 1) => tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2).slice(from).map((t) => splitHeads(t, c.nHead));
+  const qkvHeads = (from: 0 | 1) =>
+    tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2).slice(from).map((t) => splitHeads(t, c.nHead));
   const noAttnDropout = !(dropout !== undefined && dropout.rate > 0);
   let merged: tf.Tensor2D; // [B*T, C]
   let kv: LayerKV | undefined;
@@ -82,10 +85,12 @@ export function causalSelfAttention(
       k = tf.concat([cache.k, k], 2); // [B, nHead, past+T, headSize]
       v = tf.concat([cache.v, v], 2); // [B, nHead, past+T, headSize]
     }
-    // subtle: on wasm the batched products go through XNNPACK (src/kernels/batch-matmul.ts), not tf.matMul's naive loop.
+    // subtle: on wasm the batched products go through XNNPACK (src/kernels/batch-matmul.ts), not tf.matMul's
+    // naive loop.
     const bmm = useFused('batchMatMul') ? batchMatMul : tf.matMul;
     const scores = tf.mul(bmm(q, k, false, true), 1 / Math.sqrt(hs)); // [B, nHead, T, past+T]
-    const att = applyDropout(tf.softmax(tf.add(scores, causalMask(T, past)), -1), dropout, layer, 'attnWeights'); // [B, nHead, T, past+T]
+    const att = applyDropout(
+      tf.softmax(tf.add(scores, causalMask(T, past)), -1), dropout, layer, 'attnWeights'); // [B, nHead, T, past+T]
     const heads = bmm(att, v); // [B, nHead, T, headSize]
     merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [B*T, C]
     kv = cache !== undefined || keepKV ? { k: k as tf.Tensor4D, v: v as tf.Tensor4D } : undefined;

@@ -60,7 +60,8 @@ function positiveInt(name: string, v: number): void {
 /**
  * A checked config: a preset (or explicit fields) plus overrides; vocabSize is required.
  *
- *   makeConfig('tiny', { vocabSize: 11 }) → { vocabSize: 11, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0, seed: 1337 }
+ *   makeConfig('tiny', { vocabSize: 11 })
+ *     → { vocabSize: 11, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0, seed: 1337 }
  *   makeConfig('tiny', { vocabSize: 11, nHead: 3 }) throws: nEmbd (16) must be divisible by nHead (3)
  */
 export function makeConfig(preset: PresetName, overrides: Partial<GPTConfig> & { vocabSize: number }): GPTConfig {
@@ -78,7 +79,8 @@ export function checkConfig(c: GPTConfig): GPTConfig {
   assert(c.nEmbd % c.nHead === 0, () => `nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead})`);
   assert(c.dropout >= 0 && c.dropout < 1, () => `dropout (${c.dropout}) must be in [0, 1)`);
   assert(Number.isSafeInteger(c.seed), () => `seed (${c.seed}) must be an integer`);
-  assert(c.bias === undefined || typeof c.bias === 'boolean', () => `bias (${JSON.stringify(c.bias)}) must be true or false`);
+  assert(c.bias === undefined || typeof c.bias === 'boolean',
+    () => `bias (${JSON.stringify(c.bias)}) must be true or false`);
   return c;
 }
 

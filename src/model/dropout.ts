@@ -24,7 +24,9 @@ export interface DropoutContext {
  *
  *   applyDropout(x, { rate: 0.5, seed: 7 }, 0, 'attnResid') → x * mask / 0.5, the same mask for the same seed
  */
-export function applyDropout(x: tf.Tensor, ctx: DropoutContext | undefined, layer: number, site: DropoutSite): tf.Tensor {
+export function applyDropout(
+  x: tf.Tensor, ctx: DropoutContext | undefined, layer: number, site: DropoutSite,
+): tf.Tensor {
   if (ctx === undefined || ctx.rate === 0) return x;
   return tf.dropout(x, ctx.rate, undefined, hashSeed(ctx.seed, layer, DROPOUT_SITES[site]));
 }

@@ -67,10 +67,13 @@ export class GPT {
     const c = this.config;
     const [B, T] = idx.shape;
     const past = opts.cache === undefined || opts.cache.length === 0 ? 0 : opts.cache[0].k.shape[2];
-    assert(past + T <= c.blockSize, () => `sequence of ${past + T} tokens (${past} cached + ${T} new) exceeds blockSize (${c.blockSize}); crop the context`);
+    assert(past + T <= c.blockSize,
+      () => `sequence of ${past + T} tokens (${past} cached + ${T} new) exceeds blockSize (${c.blockSize}); ` +
+        'crop the context');
     const tok = tf.gather(this.params.wte, tf.reshape(idx, [B * T])); // [B*T, C]
     const pos = tf.slice(this.params.wpe, [past, 0], [T, c.nEmbd]); // [T, C]
-    let x = applyDropout(tf.add(tf.reshape(tok, [B, T, c.nEmbd]), pos), opts.dropout, 0, 'embedding') as tf.Tensor3D; // [B, T, C]
+    let x = applyDropout(
+      tf.add(tf.reshape(tok, [B, T, c.nEmbd]), pos), opts.dropout, 0, 'embedding') as tf.Tensor3D; // [B, T, C]
     const kv: LayerKV[] = [];
     for (let i = 0; i < c.nLayer; i++) {
       const out = block(x, this.params.blocks[i], c, i, opts.dropout, opts.cache?.[i], opts.keepKV);

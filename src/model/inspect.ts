@@ -37,8 +37,10 @@ export function attentionProbs(model: GPT, ids: number[], layer: number): tf.Ten
   const c = model.config;
   const T = ids.length;
   assert(T > 0 && T <= c.blockSize, () => `attentionProbs: ${T} tokens; pass 1..blockSize (${c.blockSize})`);
-  assert(Number.isInteger(layer) && layer >= 0 && layer < c.nLayer, () => `attentionProbs: layer ${layer} is outside 0..${c.nLayer - 1}`);
-  ids.forEach((id, i) => assert(Number.isInteger(id) && id >= 0 && id < c.vocabSize, () => `attentionProbs: token ${id} at position ${i} is outside 0..${c.vocabSize - 1}`));
+  assert(Number.isInteger(layer) && layer >= 0 && layer < c.nLayer,
+    () => `attentionProbs: layer ${layer} is outside 0..${c.nLayer - 1}`);
+  ids.forEach((id, i) => assert(Number.isInteger(id) && id >= 0 && id < c.vocabSize,
+    () => `attentionProbs: token ${id} at position ${i} is outside 0..${c.vocabSize - 1}`));
   return tf.tidy(() => {
     const p = model.params.blocks[layer];
     const C = c.nEmbd;
@@ -59,7 +61,8 @@ export function attentionProbs(model: GPT, ids: number[], layer: number): tf.Ten
  *   headAttention(model, vocab.encode('To be'), model.config.nLayer - 1, 0) → 5 rows of 5 numbers
  */
 export function headAttention(model: GPT, ids: number[], layer: number, head: number): number[][] {
-  assert(Number.isInteger(head) && head >= 0 && head < model.config.nHead, () => `headAttention: head ${head} is outside 0..${model.config.nHead - 1}`);
+  assert(Number.isInteger(head) && head >= 0 && head < model.config.nHead,
+    () => `headAttention: head ${head} is outside 0..${model.config.nHead - 1}`);
   const all = attentionProbs(model, ids, layer);
   try {
     return (all.arraySync() as number[][][])[head];

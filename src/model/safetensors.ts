@@ -45,7 +45,8 @@ export function encodeSafetensors(tensors: Map<string, NamedArray>, metadata: Re
   let offset = 0;
   for (const [name, t] of tensors) {
     assert(name !== '__metadata__', () => 'a tensor may not be named __metadata__');
-    assert(t.data.length === sizeOf(t.shape), () => `tensor ${name}: ${t.data.length} values do not fill shape [${t.shape}] (${sizeOf(t.shape)})`);
+    assert(t.data.length === sizeOf(t.shape),
+      () => `tensor ${name}: ${t.data.length} values do not fill shape [${t.shape}] (${sizeOf(t.shape)})`);
     const n = t.data.length * BYTES[t.dtype];
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + n] };
     offset += n;
@@ -74,18 +75,21 @@ export function encodeSafetensors(tensors: Map<string, NamedArray>, metadata: Re
  *   decodeSafetensors(encodeSafetensors(m)).tensors → a map equal to m
  */
 export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors data'): SafetensorsFile {
-  const bad = (why: string) => new GptLabError(`${what} is not a valid safetensors file: ${why}; it may be truncated or corrupt — delete it and save again`);
+  const bad = (why: string) => new GptLabError(
+    `${what} is not a valid safetensors file: ${why}; it may be truncated or corrupt — delete it and save again`);
   if (bytes.length < 8) throw bad(`only ${bytes.length} bytes, fewer than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(view.getBigUint64(0, true));
-  if (8 + n > bytes.length) throw bad(`the header claims ${n} bytes but the file has ${bytes.length - 8} after the length`);
+  if (8 + n > bytes.length)
+    throw bad(`the header claims ${n} bytes but the file has ${bytes.length - 8} after the length`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, n).toString('utf8'));
   } catch (e) {
     throw bad(`the header is not JSON (${(e as Error).message})`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw bad('the header is not a JSON object');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw bad('the header is not a JSON object');
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
   const tensors = new Map<string, NamedArray>();
@@ -95,11 +99,16 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors data'):
   // subtle: check that the tensors tile the data exactly (no overlaps, no gaps, nothing past the end).
   const spans = entries.map(([name, v]) => {
     const e = v as { dtype?: string; shape?: number[]; data_offsets?: number[] };
-    if (e.dtype !== 'F32' && e.dtype !== 'I32') throw bad(`tensor ${name} has dtype ${e.dtype}; gpt-lab reads F32 and I32`);
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`tensor ${name} has shape ${JSON.stringify(e.shape)}`);
+    if (e.dtype !== 'F32' && e.dtype !== 'I32')
+      throw bad(`tensor ${name} has dtype ${e.dtype}; gpt-lab reads F32 and I32`);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw bad(`tensor ${name} has shape ${JSON.stringify(e.shape)}`);
     const [b, end] = e.data_offsets ?? [];
-    if (!Number.isSafeInteger(b) || !Number.isSafeInteger(end) || b < 0 || end < b) throw bad(`tensor ${name} has data_offsets ${JSON.stringify(e.data_offsets)}`);
-    if (end - b !== sizeOf(e.shape) * BYTES[e.dtype]) throw bad(`tensor ${name} spans ${end - b} bytes but shape [${e.shape}] of ${e.dtype} needs ${sizeOf(e.shape) * BYTES[e.dtype]}`);
+    if (!Number.isSafeInteger(b) || !Number.isSafeInteger(end) || b < 0 || end < b)
+      throw bad(`tensor ${name} has data_offsets ${JSON.stringify(e.data_offsets)}`);
+    if (end - b !== sizeOf(e.shape) * BYTES[e.dtype])
+      throw bad(`tensor ${name} spans ${end - b} bytes but shape [${e.shape}] of ${e.dtype} ` +
+        `needs ${sizeOf(e.shape) * BYTES[e.dtype]}`);
     return { name, dtype: e.dtype as SafeDtype, shape: e.shape, b, end };
   });
   let covered = 0;

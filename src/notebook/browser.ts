@@ -11,12 +11,14 @@ import { assert, GptLabError } from '../util/assert';
 
 /** The Chromium executable: GPTLAB_CHROMIUM, else chromium or chromium-browser on PATH. */
 export function findChromium(): string {
-  const names = [process.env.GPTLAB_CHROMIUM, 'chromium', 'chromium-browser', 'google-chrome'].filter((n): n is string => !!n);
+  const names = [process.env.GPTLAB_CHROMIUM, 'chromium', 'chromium-browser', 'google-chrome']
+    .filter((n): n is string => !!n);
   for (const name of names) {
     const r = spawnSync(name, ['--version'], { encoding: 'utf8', timeout: 30_000 });
     if (r.status === 0) return name;
   }
-  throw new GptLabError('Chromium is not installed; install it with: sudo apt-get install chromium (bin/setup --test does), or set GPTLAB_CHROMIUM');
+  throw new GptLabError('Chromium is not installed; install it with: sudo apt-get install chromium ' +
+    '(bin/setup --test does), or set GPTLAB_CHROMIUM');
 }
 
 /**

@@ -35,9 +35,11 @@ function works(cmd: string, args: string[]): boolean {
 export function findJupyter(sub: 'nbconvert' | 'notebook'): string {
   const forced = process.env.GPTLAB_JUPYTER;
   const fromPath = (process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'jupyter'));
-  const candidates = forced ? [forced] : [...new Set([...fromPath, '/usr/bin/jupyter'])].filter((c) => fs.existsSync(c));
+  const candidates = forced ? [forced]
+    : [...new Set([...fromPath, '/usr/bin/jupyter'])].filter((c) => fs.existsSync(c));
   const found = candidates.find((c) => works(c, [sub, '--version']));
-  assert(found !== undefined, () => `${INSTALL_HINT}\n(no working 'jupyter ${sub}' among: ${candidates.join(', ') || 'none found'})`);
+  assert(found !== undefined,
+    () => `${INSTALL_HINT}\n(no working 'jupyter ${sub}' among: ${candidates.join(', ') || 'none found'})`);
   return found;
 }
 

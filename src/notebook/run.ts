@@ -53,7 +53,9 @@ export function notebookErrors(nb: { cells: Cell[] }): string[] {
   return errors;
 }
 
-function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; log: string }> {
+function exec(
+  cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string,
+): Promise<{ code: number; log: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
@@ -83,11 +85,17 @@ export async function runNotebook(notebook: string, o: RunOptions): Promise<RunR
   const executed = path.join(o.outDir, `${name}.ipynb`);
   const t0 = Date.now();
   const script = path.join(PROJECT_ROOT, 'src', 'notebook', 'execute.py');
-  const run = await exec(pythonOf(jupyter), [script, notebook, executed, String(o.cellTimeoutSec ?? 1200)], env, path.dirname(notebook));
+  const run = await exec(pythonOf(jupyter), [script, notebook, executed, String(o.cellTimeoutSec ?? 1200)], env,
+    path.dirname(notebook));
   const report = parseReport(run.log);
   const errors = report === undefined ? [`could not execute ${notebook}:\n${tail(run.log)}`]
-    : [...(report.ok ? [] : [report.error]), ...(fs.existsSync(executed) ? notebookErrors(JSON.parse(fs.readFileSync(executed, 'utf8'))) : [])];
-  const result: RunResult = { notebook, ok: run.code === 0 && errors.length === 0, seconds: (Date.now() - t0) / 1000, executed, errors };
+    : [
+      ...(report.ok ? [] : [report.error]),
+      ...(fs.existsSync(executed) ? notebookErrors(JSON.parse(fs.readFileSync(executed, 'utf8'))) : []),
+    ];
+  const result: RunResult = {
+    notebook, ok: run.code === 0 && errors.length === 0, seconds: (Date.now() - t0) / 1000, executed, errors,
+  };
   if (o.html && fs.existsSync(executed)) {
     const html = await exec(jupyter, ['nbconvert', '--to', 'html', '--output-dir', o.outDir, executed], env, o.outDir);
     if (html.code === 0) result.html = path.join(o.outDir, `${name}.html`);

@@ -51,7 +51,8 @@ export function quantizeRows(w: Float32Array, rows: number, cols: number, bits: 
     assert(Number.isFinite(m), () => `quantizeRows: row ${r} holds a non-finite value`);
     scale[r] = m / q;
     // subtle: divide by the float32 scale actually stored, so dequantizing with it stays within half a step.
-    if (scale[r] > 0) for (let c = 0; c < cols; c++) levels[r * cols + c] = Math.max(-q, Math.min(q, Math.round(w[r * cols + c] / scale[r])));
+    if (scale[r] > 0) for (let c = 0; c < cols; c++)
+      levels[r * cols + c] = Math.max(-q, Math.min(q, Math.round(w[r * cols + c] / scale[r])));
   }
   return { bits, rows, cols, scale, data: bits === 8 ? levels : packInt4(levels, rows, cols) };
 }
@@ -104,7 +105,8 @@ export function levels(m: QuantizedMatrix): Int8Array {
 export function dequantizeRows(m: QuantizedMatrix): Float32Array {
   const lv = levels(m);
   const out = new Float32Array(m.rows * m.cols);
-  for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) out[r * m.cols + c] = lv[r * m.cols + c] * m.scale[r];
+  for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++)
+    out[r * m.cols + c] = lv[r * m.cols + c] * m.scale[r];
   return out;
 }
 

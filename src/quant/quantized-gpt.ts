@@ -48,7 +48,8 @@ export interface QuantizedGPT {
  * Quantizes a model's block weights per output unit and builds a frozen model on the dequantized values.
  * The base is left unchanged; the result owns its variables.
  *
- *   quantizeGPT(baby model, vocab 65, 8).bytes → { float32: 3,216,384, quantized: 875,520 } (0.27; int4: 482,304, 0.15)
+ *   quantizeGPT(baby model, vocab 65, 8).bytes
+ *     → { float32: 3,216,384, quantized: 875,520 } (0.27; int4: 482,304, 0.15)
  */
 export function quantizeGPT(base: GPT, bits: QuantBits): QuantizedGPT {
   const c = base.config;

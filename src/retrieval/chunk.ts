@@ -73,7 +73,8 @@ export function factId(f: Pick<Fact, 'entityId' | 'attribute'>): string {
 /**
  * One chunk per fact: its sentence.
  *
- *   factChunks(world)[1] → { id: 'town-0/founded', docId: 'town-0', text: 'Dusem was founded in 883.', start: 23, end: 48 }
+ *   factChunks(world)[1]
+ *     → { id: 'town-0/founded', docId: 'town-0', text: 'Dusem was founded in 883.', start: 23, end: 48 }
  */
 export function factChunks(world: World): Chunk[] {
   const spans = factSpans(world);
@@ -88,7 +89,8 @@ export function factChunks(world: World): Chunk[] {
  * One chunk per document.
  *
  *   documentChunks(documentStore(world))[0]
- *     → { id: 'town-0', docId: 'town-0', text: 'Dusem is in the north. Dusem was founded in 883.', start: 0, end: 48 }
+ *     → { id: 'town-0', docId: 'town-0', text: 'Dusem is in the north. Dusem was founded in 883.',
+ *         start: 0, end: 48 }
  */
 export function documentChunks(docs: readonly Doc[]): Chunk[] {
   return docs.map((d) => ({ id: d.id, docId: d.id, text: d.text, start: 0, end: d.text.length }));

@@ -51,14 +51,16 @@ function unitRows(x: tf.Tensor2D): tf.Tensor2D {
 export function infoNCE(q: tf.Tensor2D, p: tf.Tensor2D, config: Partial<InfoNCEConfig> = {}): tf.Scalar {
   const c = makeInfoNCEConfig(config);
   assert(q.shape.length === 2 && q.shape[0] === p.shape[0] && q.shape[1] === p.shape[1],
-    () => `infoNCE: questions [${q.shape}] and facts [${p.shape}] must both be [B, D], row i of one paired with row i of the other`);
+    () => `infoNCE: questions [${q.shape}] and facts [${p.shape}] must both be [B, D], ` +
+      'row i of one paired with row i of the other');
   assert(q.shape[0] >= 2, () => `infoNCE: a batch of ${q.shape[0]} has no negatives; use at least 2 pairs`);
   return tf.tidy(() => {
     const B = q.shape[0];
     const logits = tf.div(tf.matMul(unitRows(q), unitRows(p), false, true), c.temperature) as tf.Tensor2D; // [B, B]
     const labels = tf.oneHot(tf.range(0, B, 1, 'int32'), B); // [B, B]
     const pick = (s: tf.Tensor2D) => tf.mean(tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(s, 1)), 1))); // []
-    const loss = c.symmetric ? tf.div(tf.add(pick(logits), pick(tf.transpose(logits) as tf.Tensor2D)), 2) : pick(logits);
+    const loss = c.symmetric
+      ? tf.div(tf.add(pick(logits), pick(tf.transpose(logits) as tf.Tensor2D)), 2) : pick(logits);
     return loss as tf.Scalar;
   });
 }

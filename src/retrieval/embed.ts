@@ -65,7 +65,8 @@ export function embedTexts(
     });
     const T = Math.max(...rows.map((r) => r.length));
     const flat = Int32Array.from(rows.flatMap((r) => [...r, ...new Array<number>(T - r.length).fill(c.padId)]));
-    parts.push(tf.tidy(() => meanPooled(model, tf.tensor2d(flat, [rows.length, T], 'int32'), rows.map((r) => r.length))));
+    parts.push(tf.tidy(() =>
+      meanPooled(model, tf.tensor2d(flat, [rows.length, T], 'int32'), rows.map((r) => r.length))));
   }
   const out = tf.concat(parts, 0) as tf.Tensor2D; // [N, C]
   tf.dispose(parts);

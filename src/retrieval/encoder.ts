@@ -78,7 +78,8 @@ export function encoderBatch(pairs: readonly EncoderPair[], B: number, seed: num
 /**
  * Token ids of texts padded at the end to the longest (each cut to maxLen), and their lengths.
  *
- *   padTexts((s) => [...s].map((c) => c.charCodeAt(0)), ['ab', 'c'], 8, 0) → { ids: [97, 98, 99, 0], T: 2, lengths: [2, 1] }
+ *   padTexts((s) => [...s].map((c) => c.charCodeAt(0)), ['ab', 'c'], 8, 0)
+ *     → { ids: [97, 98, 99, 0], T: 2, lengths: [2, 1] }
  */
 export function padTexts(encode: (text: string) => number[], texts: readonly string[], maxLen: number,
   padId = 0): { ids: Int32Array; T: number; lengths: number[] } {
@@ -93,7 +94,9 @@ export function padTexts(encode: (text: string) => number[], texts: readonly str
 }
 
 /** The contrastive loss of one batch through `model` (call inside a gradient function or tf.tidy). */
-export function encoderLoss(model: GPT, tok: ChatTokenizer, batch: { questions: string[]; facts: string[] }, temperature: number): tf.Scalar {
+export function encoderLoss(
+  model: GPT, tok: ChatTokenizer, batch: { questions: string[]; facts: string[] }, temperature: number,
+): tf.Scalar {
   const embed = (texts: string[]) => {
     const p = padTexts((s) => tok.encode(s), texts, model.config.blockSize);
     return meanPooled(model, tf.tensor2d(p.ids, [texts.length, p.T], 'int32'), p.lengths); // [B, C]
@@ -132,7 +135,9 @@ export async function trainEncoderStage(start: ChatModel, world: World, s: Encod
   const { model, tok } = start;
   const pairs = encoderPairs(world);
   const optimizer = new AdamW(model.params.byName, DEFAULT_ADAMW);
-  const schedule = { maxLr: s.lr, minLr: s.lr / 10, warmupSteps: Math.max(1, Math.round(s.steps / 10)), decaySteps: s.steps };
+  const schedule = {
+    maxLr: s.lr, minLr: s.lr / 10, warmupSteps: Math.max(1, Math.round(s.steps / 10)), decaySteps: s.steps,
+  };
   const logEvery = opts.logEvery ?? Math.max(1, Math.round(s.steps / 30));
   const losses: { step: number; loss: number }[] = [];
   const started = performance.now();
@@ -142,7 +147,8 @@ export async function trainEncoderStage(start: ChatModel, world: World, s: Encod
       [() => encoderLoss(model, tok, batch, s.temperature)], { lr: learningRate(step, schedule), gradClip: 1 });
     if (step % logEvery === 0 || step === s.steps - 1) {
       const value = loss.dataSync()[0];
-      assert(Number.isFinite(value), () => `encoder training: loss ${value} at step ${step}; lower the learning rate (${s.lr})`);
+      assert(Number.isFinite(value),
+        () => `encoder training: loss ${value} at step ${step}; lower the learning rate (${s.lr})`);
       losses.push({ step: step + 1, loss: value });
       opts.onStep?.({ step: step + 1, loss: value, chance: Math.log(s.batchSize) });
       await new Promise((r) => setImmediate(r)); // let a notebook draw
@@ -150,7 +156,9 @@ export async function trainEncoderStage(start: ChatModel, world: World, s: Encod
     tf.dispose([loss, gradNorm]);
   }
   optimizer.dispose();
-  const extra: EncoderExtra = { done: true, from: opts.from, seconds: (performance.now() - started) / 1000, facts: pairs.length, losses };
+  const extra: EncoderExtra = {
+    done: true, from: opts.from, seconds: (performance.now() - started) / 1000, facts: pairs.length, losses,
+  };
   const fields = {
     ...save.record, step: s.steps, config: model.config, seed: s.seed, train: s, stage: 'encoder' as const,
     extra: extra as unknown as Record<string, unknown>, metrics: { trainLoss: losses[losses.length - 1].loss },

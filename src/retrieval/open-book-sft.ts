@@ -91,7 +91,8 @@ export function factPassage(f: Fact): Doc {
  */
 export function openBookSftExample(world: World, tok: ChatTokenizer, blockSize: number,
   s: Pick<OpenBookSettings, 'maxDistractors' | 'documents'>, seed: number, i: number): OpenBookSftExample {
-  assert(Number.isInteger(s.maxDistractors) && s.maxDistractors >= 0, () => `maxDistractors ${s.maxDistractors} must be a non-negative integer`);
+  assert(Number.isInteger(s.maxDistractors) && s.maxDistractors >= 0,
+    () => `maxDistractors ${s.maxDistractors} must be a non-negative integer`);
   const rng = new Rng(hashSeed(seed, 0x0b00c, i));
   const publicEntities = entities(world).filter((e) => !e.heldOut);
   const e = rng.pick(publicEntities);
@@ -106,7 +107,8 @@ export function openBookSftExample(world: World, tok: ChatTokenizer, blockSize: 
   } else {
     right = factPassage(fact);
     const hard = rng.shuffle(facts.filter((f) => f !== fact)).map(factPassage);
-    const easy = rng.shuffle(publicEntities.filter((p) => p.id !== e.id)).slice(0, count).map((p) => factPassage(rng.pick(factsOf(world, p))));
+    const easy = rng.shuffle(publicEntities.filter((p) => p.id !== e.id)).slice(0, count)
+      .map((p) => factPassage(rng.pick(factsOf(world, p))));
     distractors = [];
     for (let j = 0; distractors.length < count; j++) {
       const from = j % 2 === 0 && hard.length > 0 ? hard : easy;
@@ -121,7 +123,8 @@ export function openBookSftExample(world: World, tok: ChatTokenizer, blockSize: 
     const rendered = renderOpenBook(tok, passages, fact.question, fact.sentence);
     if (rendered.ids.length <= blockSize) return { fact, passages, position: at, rendered };
   }
-  throw new GptLabError(`fact ${factId(fact)} with its passage alone exceeds blockSize ${blockSize}; use a longer context`);
+  throw new GptLabError(
+    `fact ${factId(fact)} with its passage alone exceeds blockSize ${blockSize}; use a longer context`);
 }
 
 /**
@@ -167,8 +170,11 @@ export async function fineTuneOpenBook(start: ChatModel, world: World, s: OpenBo
     onStep: opts.onStep, onEval: opts.onEval, checkpointDir: save.dir, saveAtEnd: false,
     checkpointExtra: { ...record, extra: { from: opts.from, done: false } satisfies OpenBookExtra },
   });
-  const extra: OpenBookExtra = { from: opts.from, done: true, seconds: (performance.now() - started) / 1000, examples: data.train.length };
-  const { state } = trainer.save(save.dir, { ...record, extra: { ...extra } }, { trainLoss: last.trainLoss, valLoss: last.valLoss });
+  const extra: OpenBookExtra = {
+    from: opts.from, done: true, seconds: (performance.now() - started) / 1000, examples: data.train.length,
+  };
+  const { state } = trainer.save(
+    save.dir, { ...record, extra: { ...extra } }, { trainLoss: last.trainLoss, valLoss: last.valLoss });
   trainer.optimizer.dispose();
   return { model: start.model, state };
 }

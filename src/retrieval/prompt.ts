@@ -26,13 +26,15 @@ export function ragPrompt(chunks: readonly Pick<Chunk, 'id' | 'docId' | 'text'>[
  * The prompt with the best-ranked chunks that fit `maxTokens` (as counted by `count`), in rank
  * order, and the chunks used; none fit gives the closed-book question alone.
  *
- *   fitPrompt(ranked, 'Where is Dusem?', (s) => tok.encode(s).length, 200) → { prompt, used: [the first few of ranked] }
+ *   fitPrompt(ranked, 'Where is Dusem?', (s) => tok.encode(s).length, 200)
+ *     → { prompt, used: [the first few of ranked] }
  */
 export function fitPrompt<C extends Pick<Chunk, 'id' | 'docId' | 'text'>>(
   ranked: readonly C[], question: string, count: (text: string) => number, maxTokens: number,
 ): { prompt: string; used: C[] } {
   const bare = ragPrompt([], question);
-  assert(count(bare) <= maxTokens, () => `fitPrompt: the question alone takes ${count(bare)} tokens, over the budget of ${maxTokens}`);
+  assert(count(bare) <= maxTokens,
+    () => `fitPrompt: the question alone takes ${count(bare)} tokens, over the budget of ${maxTokens}`);
   const used: C[] = [];
   for (const c of ranked) {
     if (count(ragPrompt([...used, c], question)) > maxTokens) break;

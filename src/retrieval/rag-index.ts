@@ -92,10 +92,12 @@ export function readRagIndexMeta(dir: string): RagIndexMeta {
     const code = (e as NodeJS.ErrnoException).code;
     throw new GptLabError(code === 'ENOENT'
       ? `no retrieval index in ${dir} (${file} is missing); build one with \`gpt-lab rag index --out ${dir}\``
-      : `${file} is not valid JSON (${(e as Error).message}); rebuild the index with \`gpt-lab rag index --out ${dir}\``);
+      : `${file} is not valid JSON (${(e as Error).message}); ` +
+        `rebuild the index with \`gpt-lab rag index --out ${dir}\``);
   }
   assert(m.format === RAG_INDEX_FORMAT, () => `${file} is not a gpt-lab retrieval index (format '${m.format}')`);
-  assert(m.version === RAG_INDEX_VERSION, () => `${file} has version ${m.version}; this gpt-lab reads ${RAG_INDEX_VERSION}: rebuild it`);
+  assert(m.version === RAG_INDEX_VERSION,
+    () => `${file} has version ${m.version}; this gpt-lab reads ${RAG_INDEX_VERSION}: rebuild it`);
   return m;
 }
 
@@ -115,16 +117,21 @@ export interface LoadedRagIndex {
  */
 export function loadRagIndex(dir: string, world: World, encoder?: EncoderModel): LoadedRagIndex {
   const meta = readRagIndexMeta(dir);
-  const rebuild = `rebuild it with \`gpt-lab rag index --out ${dir} --chunks ${meta.chunker === 'document' ? 'doc' : meta.chunker}` +
+  const rebuild = `rebuild it with \`gpt-lab rag index --out ${dir} ` +
+    `--chunks ${meta.chunker === 'document' ? 'doc' : meta.chunker}` +
     `${meta.encoder !== undefined ? ` --encoder ${meta.encoder.dir}` : ''}\``;
   const chunks = JSON.parse(fs.readFileSync(path.join(dir, 'chunks.json'), 'utf8')) as Chunk[];
   const now = chunkWorld(world, meta.chunker);
   assert(chunksFingerprint(chunks) === meta.chunks && chunksFingerprint(now) === meta.chunks,
-    () => `the index in ${dir} is stale: its ${meta.count} ${meta.chunker} chunks are not the world's documents cut the same way now ` +
+    () => `the index in ${dir} is stale: its ${meta.count} ${meta.chunker} chunks ` +
+      "are not the world's documents cut the same way now " +
       `(${now.length} chunks); ${rebuild}`);
   if (meta.retriever === 'bm25') return { meta, chunks, retriever: bm25Retriever(chunks), dispose: () => undefined };
-  assert(encoder !== undefined, () => `the index in ${dir} is dense: load its encoder (${meta.encoder?.dir}) and pass it`);
-  const index = VectorIndex.load(dir, { encoder: encoderInfo({ ...encoder, dir: meta.encoder!.dir, kind: meta.encoder!.kind }), chunks });
+  assert(encoder !== undefined,
+    () => `the index in ${dir} is dense: load its encoder (${meta.encoder?.dir}) and pass it`);
+  const index = VectorIndex.load(dir, {
+    encoder: encoderInfo({ ...encoder, dir: meta.encoder!.dir, kind: meta.encoder!.kind }), chunks,
+  });
   const retriever = denseRetriever(encoder.model, encoder.tok, chunks, index.encoder, 'dense', index);
   return { meta, chunks, retriever, dispose: () => retriever.dispose() };
 }

@@ -19,7 +19,9 @@ import { assert } from '../util/assert';
  *
  *   recallAtK([['a', 'b'], ['c', 'd']], [['b'], ['x']], 1) → 0;  ... k = 2 → 0.5
  */
-export function recallAtK(rankings: readonly (readonly string[])[], relevant: readonly (readonly string[])[], k: number): number {
+export function recallAtK(
+  rankings: readonly (readonly string[])[], relevant: readonly (readonly string[])[], k: number,
+): number {
   assert(rankings.length === relevant.length && rankings.length > 0,
     () => `recallAtK: ${rankings.length} rankings for ${relevant.length} questions; pass one of each per question`);
   assert(Number.isInteger(k) && k >= 1, () => `recallAtK: k (${k}) must be a positive integer`);

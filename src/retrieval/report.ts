@@ -55,12 +55,18 @@ export function accuracyOf(cases: readonly AnswerCase[]): Interval {
  * A chunker's size statistics: chunks, mean tokens per chunk, and how many mean-sized passages fit the
  * context beside a question and an answer (`reserve` tokens).
  *
- *   chunkStats(tok, factChunks(world), 256, 32, 'How old is Zevim?') → { chunks: 376, 'tokens per chunk': 7.1, 'passages that fit': 25 }
+ *   chunkStats(tok, factChunks(world), 256, 32, 'How old is Zevim?')
+ *     → { chunks: 376, 'tokens per chunk': 7.1, 'passages that fit': 25 }
  */
-export function chunkStats(tok: ChatTokenizer, chunks: readonly Chunk[], blockSize: number, reserve: number, question: string): Record<string, number> {
+export function chunkStats(
+  tok: ChatTokenizer, chunks: readonly Chunk[], blockSize: number, reserve: number, question: string,
+): Record<string, number> {
   const mean = chunks.reduce((s, c) => s + tok.encode(c.text).length, 0) / chunks.length;
   const frame = renderOpenBook(tok, [], question).ids.length;
-  return { chunks: chunks.length, 'tokens per chunk': Number(mean.toFixed(1)), 'passages that fit': Math.floor((blockSize - reserve - frame) / (mean + 2)) };
+  return {
+    chunks: chunks.length, 'tokens per chunk': Number(mean.toFixed(1)),
+    'passages that fit': Math.floor((blockSize - reserve - frame) / (mean + 2)),
+  };
 }
 
 /**
@@ -69,10 +75,12 @@ export function chunkStats(tok: ChatTokenizer, chunks: readonly Chunk[], blockSi
  *
  * relevant[i] lists the chunk ids that hold question i's fact (relevantIds).
  *
- *   failureRows(bm25Cases, givenCases, questions, relevant, 5) → up to 5 rows { question, expected, retrieved, answer, ... }
+ *   failureRows(bm25Cases, givenCases, questions, relevant, 5)
+ *     → up to 5 rows { question, expected, retrieved, answer, ... }
  */
-export function failureRows(retrieved: readonly AnswerCase[], given: readonly AnswerCase[], questions: readonly RetrievalQuestion[],
-  relevant: readonly (readonly string[])[], n: number): Record<string, string>[] {
+export function failureRows(retrieved: readonly AnswerCase[], given: readonly AnswerCase[],
+  questions: readonly RetrievalQuestion[], relevant: readonly (readonly string[])[], n: number,
+): Record<string, string>[] {
   const rows: Record<string, string>[] = [];
   retrieved.forEach((c, i) => {
     if (c.correct || rows.length >= n) return;
@@ -82,7 +90,8 @@ export function failureRows(retrieved: readonly AnswerCase[], given: readonly An
       question: c.question, expected: q.expected.kind === 'number' ? String(q.expected.value) : q.expected.value,
       'retrieved passages': c.passages.map((p) => p.text).join(' | '),
       'right passage retrieved': hit ? 'yes' : 'no',
-      'answer from them': c.answer, 'answer with the right passage given': `${given[i].answer} (${given[i].correct ? 'right' : 'wrong'})`,
+      'answer from them': c.answer,
+      'answer with the right passage given': `${given[i].answer} (${given[i].correct ? 'right' : 'wrong'})`,
     });
   });
   return rows;

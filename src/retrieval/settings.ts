@@ -63,7 +63,8 @@ const SETTINGS: Record<Profile, RagSettings> = {
     encoder: { steps: 8, batchSize: 16, lr: 1e-3, temperature: 0.05, seed: 8 },
     openBook: {
       worldSeed: 1001, worlds: 4, examples: 200, valExamples: 16, maxDistractors: 3, documents: 0.3,
-      train: { batchSize: 8, maxSteps: 10, evalEvery: 0, evalBatches: 1, logEvery: 5, schedule: tenthFloor(2e-3, 2, 10) },
+      train: { batchSize: 8, maxSteps: 10, evalEvery: 0, evalBatches: 1, logEvery: 5,
+        schedule: tenthFloor(2e-3, 2, 10) },
     },
     eval: { questions: 16, k: 3, distractors: [0, 2] },
   },

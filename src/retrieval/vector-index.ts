@@ -95,7 +95,9 @@ export class VectorIndex {
    *
    *   VectorIndex.build(chunks, embed(chunks) [N, D], { name: 'mean-pooled base', fingerprint })
    */
-  static build(chunks: readonly Pick<Chunk, 'id' | 'text'>[], embeddings: tf.Tensor2D, encoder: EncoderInfo): VectorIndex {
+  static build(
+    chunks: readonly Pick<Chunk, 'id' | 'text'>[], embeddings: tf.Tensor2D, encoder: EncoderInfo,
+  ): VectorIndex {
     const [n, d] = embeddings.shape;
     assert(n === chunks.length,
       () => `VectorIndex.build: ${n} embeddings for ${chunks.length} chunks; embed every chunk once, in order`);
@@ -103,7 +105,8 @@ export class VectorIndex {
       () => `VectorIndex.build: embeddings of shape [${n}, ${d}]; need at least one chunk and one dimension`);
     assert(new Set(chunks.map((c) => c.id)).size === n,
       () => 'VectorIndex.build: chunk ids repeat; give each chunk a unique id');
-    return new VectorIndex(chunks.map((c) => c.id), normalizeRows(embeddings), { ...encoder }, chunksFingerprint(chunks));
+    return new VectorIndex(
+      chunks.map((c) => c.id), normalizeRows(embeddings), { ...encoder }, chunksFingerprint(chunks));
   }
 
   get size(): number {
@@ -122,7 +125,8 @@ export class VectorIndex {
   search(queries: tf.Tensor2D, k: number): Hit[][] {
     const [b, d] = queries.shape;
     assert(d === this.dim,
-      () => `VectorIndex.search: queries have ${d} dims, the index ${this.dim}; embed them with the index's encoder (${this.encoder.name})`);
+      () => `VectorIndex.search: queries have ${d} dims, the index ${this.dim}; ` +
+        `embed them with the index's encoder (${this.encoder.name})`);
     assert(Number.isInteger(k) && k >= 1, () => `VectorIndex.search: k (${k}) must be a positive integer`);
     const kk = Math.min(k, this.size);
     const [values, indices] = tf.tidy(() => {
@@ -157,7 +161,9 @@ export class VectorIndex {
    *
    *   VectorIndex.load('runs/full/index-fact', { encoder, chunks: factChunks(world) })
    */
-  static load(dir: string, expect: { encoder: EncoderInfo; chunks: readonly Pick<Chunk, 'id' | 'text'>[] }): VectorIndex {
+  static load(
+    dir: string, expect: { encoder: EncoderInfo; chunks: readonly Pick<Chunk, 'id' | 'text'>[] },
+  ): VectorIndex {
     const m = readManifest(dir);
     const rebuild = `rebuild it: embed the chunks with the encoder you use and save the index to ${dir} again`;
     assert(m.encoder.name === expect.encoder.name && m.encoder.fingerprint === expect.encoder.fingerprint,
@@ -165,12 +171,14 @@ export class VectorIndex {
         `'${expect.encoder.name}' (${expect.encoder.fingerprint}); use that encoder or ${rebuild}`);
     const want = chunksFingerprint(expect.chunks);
     assert(m.chunks === want && m.count === expect.chunks.length,
-      () => `the index in ${dir} is stale: it embeds ${m.count} chunks (fingerprint ${m.chunks}), not these ${expect.chunks.length} ` +
+      () => `the index in ${dir} is stale: it embeds ${m.count} chunks (fingerprint ${m.chunks}), ` +
+        `not these ${expect.chunks.length} ` +
         `(fingerprint ${want}); the documents or the chunker changed since it was built: ${rebuild}`);
     const file = path.join(dir, 'vectors.f32');
     const bytes = fs.readFileSync(file);
     assert(bytes.length === m.count * m.dim * 4,
-      () => `${file} has ${bytes.length} bytes, but the manifest says ${m.count} x ${m.dim} float32 (${m.count * m.dim * 4}); ${rebuild}`);
+      () => `${file} has ${bytes.length} bytes, but the manifest says ${m.count} x ${m.dim} float32 ` +
+        `(${m.count * m.dim * 4}); ${rebuild}`);
     const rows = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
     return new VectorIndex(m.ids, tf.tensor2d(rows, [m.count, m.dim]), m.encoder, m.chunks);
   }

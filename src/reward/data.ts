@@ -7,7 +7,8 @@
 // recur, in other replies: the world has a few hundred facts).
 //
 //   preferencePairs(preferenceTask(world), 0, 2)
-//     → [{ prompt, chosen: 'Fofi lives in Foden. I thought ...', rejected: 'Fofi lives in Safak.', chosenScore: 0.75, ... }, ...]
+//     → [{ prompt, chosen: 'Fofi lives in Foden. I thought ...', rejected: 'Fofi lives in Safak.', chosenScore: 0.75,
+//          ... }, ...]
 //
 // Left out: collecting comparisons of the model's own samples (the real pipeline's next round).
 
@@ -52,7 +53,8 @@ export function toPair(e: PreferenceExample): PreferencePair {
 /** Examples start..start+count-1 of a preference task, as pairs. */
 export function preferencePairs(task: Task<PreferenceExample>, start: number, count: number): PreferencePair[] {
   assert(start >= 0 && count > 0 && start + count <= task.size,
-    () => `preference pairs ${start}..${start + count - 1} are outside the task's 0..${task.size - 1}; raise its size or ask for fewer`);
+    () => `preference pairs ${start}..${start + count - 1} are outside the task's 0..${task.size - 1}; ` +
+      'raise its size or ask for fewer');
   return Array.from({ length: count }, (_, i) => toPair(task.example(start + i)));
 }
 
@@ -65,7 +67,8 @@ export function preferencePairs(task: Task<PreferenceExample>, start: number, co
  */
 export function fittingPairs(task: Task<PreferenceExample>, start: number, end: number, count: number,
   fits: (pair: PreferencePair, reply: string) => boolean): PreferencePair[] {
-  assert(start >= 0 && end <= task.size && start < end, () => `fittingPairs: range ${start}..${end - 1} is outside the task's 0..${task.size - 1}`);
+  assert(start >= 0 && end <= task.size && start < end,
+    () => `fittingPairs: range ${start}..${end - 1} is outside the task's 0..${task.size - 1}`);
   const out: PreferencePair[] = [];
   for (let i = start; i < end && out.length < count; i++) {
     const p = toPair(task.example(i));
@@ -93,13 +96,17 @@ export interface PreferenceSplits {
  *   splitPairs(task of size 1000, { train: 700, heldOut: 200 }, fits, 250)
  *     → train from examples 0..749, heldOut from 750..999
  */
-export function splitPairs(task: Task<PreferenceExample>, sizes: SplitSizes, fits: (pair: PreferencePair, reply: string) => boolean = () => true,
-  heldOutRange = sizes.heldOut): PreferenceSplits {
+export function splitPairs(task: Task<PreferenceExample>, sizes: SplitSizes,
+  fits: (pair: PreferencePair, reply: string) => boolean = () => true, heldOutRange = sizes.heldOut): PreferenceSplits {
   const cut = task.size - heldOutRange;
-  assert(cut > 0, () => `splitPairs: the task's ${task.size} examples leave none for training after ${heldOutRange} held out; raise its size`);
+  assert(cut > 0,
+    () => `splitPairs: the task's ${task.size} examples leave none for training after ${heldOutRange} held out; ` +
+      'raise its size');
   const train = fittingPairs(task, 0, cut, sizes.train, fits);
   const heldOut = fittingPairs(task, cut, task.size, sizes.heldOut, fits);
-  assert(train.length > 0 && heldOut.length > 0, () => `splitPairs: ${train.length} training and ${heldOut.length} held-out pairs fit the context; raise blockSize or the task size`);
+  assert(train.length > 0 && heldOut.length > 0,
+    () => `splitPairs: ${train.length} training and ${heldOut.length} held-out pairs fit the context; ` +
+      'raise blockSize or the task size');
   return { train, heldOut };
 }
 
@@ -110,7 +117,8 @@ export function splitPairs(task: Task<PreferenceExample>, sizes: SplitSizes, fit
  *   stepIndices(10, 4, 0, 1) → 4 distinct indices in 0..9; steps 0, 1 and half of 2 cover all ten
  */
 export function stepIndices(nPairs: number, batchSize: number, step: number, seed: number): number[] {
-  assert(nPairs > 0 && batchSize > 0, () => `stepIndices: need pairs (${nPairs}) and a batch size (${batchSize}) above 0`);
+  assert(nPairs > 0 && batchSize > 0,
+    () => `stepIndices: need pairs (${nPairs}) and a batch size (${batchSize}) above 0`);
   const out: number[] = [];
   for (let k = step * batchSize; k < (step + 1) * batchSize; k++) {
     const epoch = Math.floor(k / nPairs);

@@ -28,17 +28,24 @@ export type PairKind = 'correctness differs' | 'same correctness, tone differs' 
  */
 export function pairKind(p: PreferencePair): PairKind {
   if (p.chosenCorrect !== p.rejectedCorrect) return 'correctness differs';
-  return politeness(p.chosen) !== politeness(p.rejected) ? 'same correctness, tone differs' : 'same correctness and tone';
+  return politeness(p.chosen) !== politeness(p.rejected)
+    ? 'same correctness, tone differs' : 'same correctness and tone';
 }
 
 /** Pairwise accuracy within each kind of pair (kinds with no pairs left out). */
-export function accuracyByKind(pairs: readonly PreferencePair[], rewards: PairRewards): { kind: PairKind; pairs: number; accuracy: number }[] {
-  assert(pairs.length === rewards.chosen.length, () => `accuracyByKind: ${pairs.length} pairs but ${rewards.chosen.length} rewards`);
+export function accuracyByKind(
+  pairs: readonly PreferencePair[], rewards: PairRewards,
+): { kind: PairKind; pairs: number; accuracy: number }[] {
+  assert(pairs.length === rewards.chosen.length,
+    () => `accuracyByKind: ${pairs.length} pairs but ${rewards.chosen.length} rewards`);
   const kinds: PairKind[] = ['correctness differs', 'same correctness, tone differs', 'same correctness and tone'];
   return kinds.flatMap((kind) => {
     const idx = pairs.map((p, i) => (pairKind(p) === kind ? i : -1)).filter((i) => i >= 0);
     if (idx.length === 0) return [];
-    return [{ kind, pairs: idx.length, accuracy: pairwiseAccuracy(idx.map((i) => rewards.chosen[i]), idx.map((i) => rewards.rejected[i])) }];
+    return [{
+      kind, pairs: idx.length,
+      accuracy: pairwiseAccuracy(idx.map((i) => rewards.chosen[i]), idx.map((i) => rewards.rejected[i])),
+    }];
   });
 }
 

@@ -27,7 +27,9 @@ import { assert } from '../util/assert';
  *   bradleyTerryLoss([2, 0], [1, 1]) → (0.3133 + 1.3133) / 2 = 0.8133
  */
 export function bradleyTerryLoss(rChosen: tf.Tensor1D, rRejected: tf.Tensor1D): tf.Scalar {
-  assert(rChosen.shape[0] === rRejected.shape[0], () => `bradleyTerryLoss: ${rChosen.shape[0]} chosen rewards but ${rRejected.shape[0]} rejected ones; pass one of each per pair`);
+  assert(rChosen.shape[0] === rRejected.shape[0],
+    () => `bradleyTerryLoss: ${rChosen.shape[0]} chosen rewards but ${rRejected.shape[0]} rejected ones; ` +
+      'pass one of each per pair');
   assert(rChosen.shape[0] > 0, () => 'bradleyTerryLoss: no pairs; pass at least one');
   return tf.tidy(() => tf.mean(tf.softplus(tf.sub(rRejected, rChosen))) as tf.Scalar); // []
 }
@@ -38,7 +40,9 @@ export function bradleyTerryLoss(rChosen: tf.Tensor1D, rRejected: tf.Tensor1D): 
  *   pairwiseAccuracy([2, 0, 1], [1, 1, 1]) → 1/3
  */
 export function pairwiseAccuracy(rChosen: ArrayLike<number>, rRejected: ArrayLike<number>): number {
-  assert(rChosen.length === rRejected.length && rChosen.length > 0, () => `pairwiseAccuracy: ${rChosen.length} chosen and ${rRejected.length} rejected rewards; pass equal, non-zero counts`);
+  assert(rChosen.length === rRejected.length && rChosen.length > 0,
+    () => `pairwiseAccuracy: ${rChosen.length} chosen and ${rRejected.length} rejected rewards; ` +
+      'pass equal, non-zero counts');
   let right = 0;
   for (let i = 0; i < rChosen.length; i++) if (rChosen[i] > rRejected[i]) right += 1;
   return right / rChosen.length;

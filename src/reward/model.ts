@@ -113,7 +113,8 @@ export class RewardModel {
     const C = trunk.config.nEmbd;
     assert(headW.shape.length === 2 && headW.shape[0] === C && headW.shape[1] === 1,
       () => `reward head weight has shape [${headW.shape}], the trunk (nEmbd ${C}) needs [${C}, 1]`);
-    assert(headB.shape.length === 1 && headB.shape[0] === 1, () => `reward head bias has shape [${headB.shape}], expected [1]`);
+    assert(headB.shape.length === 1 && headB.shape[0] === 1,
+      () => `reward head bias has shape [${headB.shape}], expected [1]`);
   }
 
   /**
@@ -140,10 +141,12 @@ export class RewardModel {
    *   rm.rewards(ids [4, 52], readIndex [4]) → [4]
    */
   rewards(ids: tf.Tensor2D, readIndex: tf.Tensor1D, dropout?: DropoutContext): tf.Tensor1D {
-    assert(readIndex.shape[0] === ids.shape[0], () => `rewards: readIndex has ${readIndex.shape[0]} entries for ${ids.shape[0]} rows of ids`);
+    assert(readIndex.shape[0] === ids.shape[0],
+      () => `rewards: readIndex has ${readIndex.shape[0]} entries for ${ids.shape[0]} rows of ids`);
     const { h } = this.trunk.hidden(ids, { dropout }); // [B, T, C]
     const at = readAt(h, readIndex); // [B, C]
-    return tf.reshape(tf.add(matMul2d(at, this.headW as tf.Tensor2D), this.headB), [ids.shape[0]]) as tf.Tensor1D; // [B]
+    return tf.reshape(
+      tf.add(matMul2d(at, this.headW as tf.Tensor2D), this.headB), [ids.shape[0]]) as tf.Tensor1D; // [B]
   }
 
   /** Rewards of a padded batch, as a [B] tensor (the caller disposes it). */
@@ -172,10 +175,12 @@ export class RewardModel {
   /**
    * The reward of each reply to its prompt, batched.
    *
-   *   rm.score([promptFor(ex), promptFor(ex)], ['Sure! 5+7=12.', 'Obviously, 5+7=13.'], rewardTokens(tok)) → [1.9, -2.2]
+   *   rm.score([promptFor(ex), promptFor(ex)], ['Sure! 5+7=12.', 'Obviously, 5+7=13.'], rewardTokens(tok))
+   *     → [1.9, -2.2]
    */
   score(prompts: readonly Conversation[], replies: readonly string[], chat: RewardTokens, batchSize = 32): number[] {
-    assert(prompts.length === replies.length, () => `score: ${prompts.length} prompts but ${replies.length} replies; pass one reply per prompt`);
+    assert(prompts.length === replies.length,
+      () => `score: ${prompts.length} prompts but ${replies.length} replies; pass one reply per prompt`);
     return this.scoreSequences(prompts.map((p, i) => rewardSequence(chat, p, replies[i])), batchSize);
   }
 

@@ -8,7 +8,8 @@
 // (labelerReward: 0.6 correct + 0.2 polite + 0.2 brief) is the person. The reward model then learns
 // on the very distribution RLHF will sample from: which of the SFT model's answers are right.
 //
-//   const pairs = sampleComparisons(sft.model, sft.tok, questions, { samples: 6, maxTokens: 40, temperature: 1, seed: 11 });
+//   const pairs = sampleComparisons(sft.model, sft.tok, questions,
+//     { samples: 6, maxTokens: 40, temperature: 1, seed: 11 });
 //   rankedPairs(['a', 'b', 'c'], [0.9, 0.3, 0.9])  → [[0, 1], [2, 1]]   (0 vs 2 is a tie: no pair)
 //
 // The prompts are the world's fact questions in one fixed order, cut into ranges that never overlap
@@ -61,15 +62,20 @@ export type ReplyScorer = (source: QAExample, reply: string) => number;
  *   comparePairs([ex], [['Belim lives in Dusem.', 'Belim lives in Tamor.']])
  *     → [{ index: 0, chosen: 'Belim lives in Dusem.', rejected: 'Belim lives in Tamor.', chosenScore: 0.8, ... }]
  */
-export function comparePairs(examples: readonly QAExample[], replies: readonly (readonly string[])[], score: ReplyScorer = labelerReward): PreferencePair[] {
-  assert(examples.length === replies.length, () => `comparePairs: ${examples.length} examples but ${replies.length} groups of replies; give one group per example`);
+export function comparePairs(
+  examples: readonly QAExample[], replies: readonly (readonly string[])[], score: ReplyScorer = labelerReward,
+): PreferencePair[] {
+  assert(examples.length === replies.length,
+    () => `comparePairs: ${examples.length} examples but ${replies.length} groups of replies; ` +
+      'give one group per example');
   return examples.flatMap((source, q) => {
     const group = replies[q];
     const scores = group.map((r) => score(source, r));
     const prompt: Conversation = promptFor(source);
     return rankedPairs(scores).map(([c, r]) => ({
       index: q, prompt, chosen: group[c], rejected: group[r], chosenScore: scores[c], rejectedScore: scores[r],
-      chosenCorrect: checkAnswer(source.expected, group[c]), rejectedCorrect: checkAnswer(source.expected, group[r]), source,
+      chosenCorrect: checkAnswer(source.expected, group[c]), rejectedCorrect: checkAnswer(source.expected, group[r]),
+      source,
     }));
   });
 }
@@ -89,18 +95,22 @@ export interface ComparisonSampling {
  * Samples `samples` replies from the model to every question and returns the labeler's comparisons
  * among them. Deterministic for a seed.
  */
-export function sampleComparisons(model: GPT, tok: ChatTokenizer, examples: readonly QAExample[], opts: ComparisonSampling,
-  score: ReplyScorer = labelerReward): PreferencePair[] {
+export function sampleComparisons(model: GPT, tok: ChatTokenizer, examples: readonly QAExample[],
+  opts: ComparisonSampling, score: ReplyScorer = labelerReward): PreferencePair[] {
   const replies = sampleGroups(model, tok, examples, opts);
   return comparePairs(examples, replies, score);
 }
 
 /** `samples` replies to each question: [question][sample]. */
-export function sampleGroups(model: GPT, tok: ChatTokenizer, examples: readonly QAExample[], opts: ComparisonSampling): string[][] {
+export function sampleGroups(
+  model: GPT, tok: ChatTokenizer, examples: readonly QAExample[], opts: ComparisonSampling,
+): string[][] {
   const K = opts.samples;
-  assert(Number.isSafeInteger(K) && K >= 2, () => `comparisons need at least 2 replies per question; got samples = ${K}`);
+  assert(Number.isSafeInteger(K) && K >= 2,
+    () => `comparisons need at least 2 replies per question; got samples = ${K}`);
   const convs = examples.flatMap((e) => Array.from({ length: K }, () => promptFor(e)));
-  const texts = generateReplies(model, tok, convs, { temperature: opts.temperature, maxTokens: opts.maxTokens, seed: opts.seed, batchSize: 48 });
+  const texts = generateReplies(model, tok, convs,
+    { temperature: opts.temperature, maxTokens: opts.maxTokens, seed: opts.seed, batchSize: 48 });
   return examples.map((_, q) => texts.slice(q * K, (q + 1) * K));
 }
 
@@ -128,14 +138,19 @@ export interface ComparisonData extends PreferenceSplits {
  * a question scores the same: a tiny CI model writes gibberish) gets notebook 05's templated
  * comparisons instead (settings.fallbackPairs of them), and `source` says so.
  */
-export function onPolicyData(model: GPT, tok: ChatTokenizer, world: World, questions: { train: readonly QAExample[]; rewardHeldOut: readonly QAExample[] },
+export function onPolicyData(model: GPT, tok: ChatTokenizer, world: World,
+  questions: { train: readonly QAExample[]; rewardHeldOut: readonly QAExample[] },
   settings: OnPolicySettings, score: ReplyScorer = labelerReward): ComparisonData {
   const chat = rewardTokens(tok);
   const T = model.config.blockSize;
-  const fits = (p: PreferencePair) => rewardSequence(chat, p.prompt, p.chosen).length <= T && rewardSequence(chat, p.prompt, p.rejected).length <= T;
+  const fits = (p: PreferencePair) =>
+    rewardSequence(chat, p.prompt, p.chosen).length <= T && rewardSequence(chat, p.prompt, p.rejected).length <= T;
   const train = sampleComparisons(model, tok, questions.train, settings.sampling, score).filter(fits);
-  const heldOut = sampleComparisons(model, tok, questions.rewardHeldOut, { ...settings.sampling, seed: settings.sampling.seed + 1 }, score).filter(fits);
-  if (train.length < MIN_PAIRS || heldOut.length === 0) return { ...rewardData(world, { pairs: settings.fallbackPairs }, chat, T), source: 'templated' };
+  const heldOut = sampleComparisons(
+    model, tok, questions.rewardHeldOut, { ...settings.sampling, seed: settings.sampling.seed + 1 }, score,
+  ).filter(fits);
+  if (train.length < MIN_PAIRS || heldOut.length === 0)
+    return { ...rewardData(world, { pairs: settings.fallbackPairs }, chat, T), source: 'templated' };
   return { train, heldOut, source: 'on-policy' };
 }
 

@@ -22,7 +22,9 @@ import { Checkpoint, CheckpointState, modelFromCheckpoint, saveCheckpoint, check
 import { StageSave } from '../train/world';
 import { HEAD_BIAS, HEAD_WEIGHT, RewardModel, RewardTokens, rewardSequence, rewardTokens } from './model';
 import { PreferenceSplits, SplitSizes, splitPairs } from './data';
-import { RewardEvalInfo, RewardStepInfo, RewardTrainConfig, RewardTrainer, makeRewardTrainConfig, scorePairs } from './train';
+import {
+  RewardEvalInfo, RewardStepInfo, RewardTrainConfig, RewardTrainer, makeRewardTrainConfig, scorePairs,
+} from './train';
 
 /** Everything a reward run is set by, per profile. */
 export interface RewardSettings {
@@ -77,15 +79,21 @@ export interface RewardStage {
 export function rewardFromCheckpoint(ckpt: Checkpoint): RewardModel {
   const w = ckpt.weights.get(HEAD_WEIGHT);
   const b = ckpt.weights.get(HEAD_BIAS);
-  assert(w !== undefined && b !== undefined, () => `${ckpt.dir} has no reward head (${HEAD_WEIGHT}, ${HEAD_BIAS}): it is a ${ckpt.state.stage ?? 'pretraining'} checkpoint; train a reward model with \`gpt-lab reward --from ${ckpt.dir} --out DIR\``);
+  assert(w !== undefined && b !== undefined,
+    () => `${ckpt.dir} has no reward head (${HEAD_WEIGHT}, ${HEAD_BIAS}): ` +
+      `it is a ${ckpt.state.stage ?? 'pretraining'} checkpoint; ` +
+      `train a reward model with \`gpt-lab reward --from ${ckpt.dir} --out DIR\``);
   const trunk = modelFromCheckpoint(ckpt);
-  const [headW, headB] = tf.tidy(() => [tf.variable(tf.tensor(w.data, w.shape, 'float32'), true), tf.variable(tf.tensor(b.data, b.shape, 'float32'), true)]);
+  const [headW, headB] = tf.tidy(() => [
+    tf.variable(tf.tensor(w.data, w.shape, 'float32'), true), tf.variable(tf.tensor(b.data, b.shape, 'float32'), true),
+  ]);
   return new RewardModel(trunk, headW, headB);
 }
 
 /** Pearson correlation of two equally long lists: pearson([1, 2, 3], [2, 4, 7]) → 0.993 */
 export function pearson(x: readonly number[], y: readonly number[]): number {
-  assert(x.length === y.length && x.length > 1, () => `pearson: need two lists of equal length above 1, got ${x.length} and ${y.length}`);
+  assert(x.length === y.length && x.length > 1,
+    () => `pearson: need two lists of equal length above 1, got ${x.length} and ${y.length}`);
   const n = x.length;
   const mx = x.reduce((a, b) => a + b, 0) / n;
   const my = y.reduce((a, b) => a + b, 0) / n;
@@ -99,9 +107,14 @@ export function pearson(x: readonly number[], y: readonly number[]): number {
 }
 
 /** Rewards and labeler scores of every held-out reply (chosen ones first, then rejected). */
-export function heldOutReplies(rm: RewardModel, splits: PreferenceSplits, chat: RewardTokens): { reward: number[]; labeler: number[] } {
+export function heldOutReplies(
+  rm: RewardModel, splits: PreferenceSplits, chat: RewardTokens,
+): { reward: number[]; labeler: number[] } {
   const r = scorePairs(rm, splits.heldOut, chat);
-  const labeler = [...splits.heldOut.map((p) => labelerReward(p.source, p.chosen)), ...splits.heldOut.map((p) => labelerReward(p.source, p.rejected))];
+  const labeler = [
+    ...splits.heldOut.map((p) => labelerReward(p.source, p.chosen)),
+    ...splits.heldOut.map((p) => labelerReward(p.source, p.rejected)),
+  ];
   return { reward: [...r.chosen, ...r.rejected], labeler };
 }
 
@@ -110,10 +123,13 @@ export function heldOutReplies(rm: RewardModel, splits: PreferenceSplits, chat: 
  * pairs from the first examples, held-out pairs from a range after them twice their count (pairs
  * whose sequences exceed blockSize are skipped, so a short context sees fewer long replies).
  */
-export function rewardData(world: World, settings: Pick<RewardSettings, 'pairs'>, chat: RewardTokens, blockSize: number): PreferenceSplits {
+export function rewardData(
+  world: World, settings: Pick<RewardSettings, 'pairs'>, chat: RewardTokens, blockSize: number,
+): PreferenceSplits {
   const { train, heldOut } = settings.pairs;
   const task = preferenceTask(world, { size: 2 * (train + heldOut) });
-  return splitPairs(task, settings.pairs, (p, reply) => rewardSequence(chat, p.prompt, reply).length <= blockSize, 2 * heldOut);
+  return splitPairs(
+    task, settings.pairs, (p, reply) => rewardSequence(chat, p.prompt, reply).length <= blockSize, 2 * heldOut);
 }
 
 /**
@@ -123,7 +139,8 @@ export function rewardData(world: World, settings: Pick<RewardSettings, 'pairs'>
  * through here. The caller disposes the returned model.
  */
 export async function trainRewardStage(
-  sft: ChatModel, splits: PreferenceSplits, settings: { train: Partial<RewardTrainConfig>; headSeed: number }, save: StageSave,
+  sft: ChatModel, splits: PreferenceSplits, settings: { train: Partial<RewardTrainConfig>; headSeed: number },
+  save: StageSave,
   opts: RewardHooks & { from: string; log?: (line: string) => void }, more: Record<string, unknown> = {},
 ): Promise<RewardStage> {
   const chat = rewardTokens(sft.tok);
@@ -150,6 +167,8 @@ export async function trainRewardStage(
     ...save.record, stage: 'reward' as const, extra,
   };
   saveCheckpoint(save.dir, fields, rm.trunk, undefined, rm.headWeights());
-  opts.log?.(`reward: trained in ${seconds.toFixed(0)} s, held-out accuracy ${(100 * evals[0].heldOutAccuracy).toFixed(1)}% → ${(100 * evals[evals.length - 1].heldOutAccuracy).toFixed(1)}%`);
+  opts.log?.(`reward: trained in ${seconds.toFixed(0)} s, ` +
+    `held-out accuracy ${(100 * evals[0].heldOutAccuracy).toFixed(1)}% → ` +
+    `${(100 * evals[evals.length - 1].heldOutAccuracy).toFixed(1)}%`);
   return { rm, tok: sft.tok, chat, state: checkpointState(fields) };
 }

@@ -51,9 +51,13 @@ export const DEFAULT_REWARD_TRAIN: RewardTrainConfig = {
 /** DEFAULT_REWARD_TRAIN with overrides, checked; the schedule decays over maxSteps unless given. */
 export function makeRewardTrainConfig(overrides: Partial<RewardTrainConfig> = {}): RewardTrainConfig {
   const maxSteps = overrides.maxSteps ?? DEFAULT_REWARD_TRAIN.maxSteps;
-  const schedule = overrides.schedule ?? { ...DEFAULT_REWARD_TRAIN.schedule, warmupSteps: Math.min(DEFAULT_REWARD_TRAIN.schedule.warmupSteps, Math.floor(maxSteps / 10)), decaySteps: maxSteps };
+  const schedule = overrides.schedule ?? {
+    ...DEFAULT_REWARD_TRAIN.schedule,
+    warmupSteps: Math.min(DEFAULT_REWARD_TRAIN.schedule.warmupSteps, Math.floor(maxSteps / 10)), decaySteps: maxSteps,
+  };
   const c: RewardTrainConfig = { ...DEFAULT_REWARD_TRAIN, ...overrides, maxSteps, schedule };
-  const int = (name: string, v: number, min: number) => assert(Number.isSafeInteger(v) && v >= min, () => `${name} (${v}) must be an integer >= ${min}`);
+  const int = (name: string, v: number, min: number) =>
+    assert(Number.isSafeInteger(v) && v >= min, () => `${name} (${v}) must be an integer >= ${min}`);
   int('batchSize', c.batchSize, 1);
   int('maxSteps', c.maxSteps, 0);
   int('evalEvery', c.evalEvery, 0);
@@ -104,11 +108,16 @@ export interface RewardRunOptions {
 
 /** The token sequences of pairs: the chosen replies' first, then the rejected ones'. */
 export function pairSequences(pairs: readonly PreferencePair[], chat: RewardTokens): number[][] {
-  return [...pairs.map((p) => rewardSequence(chat, p.prompt, p.chosen)), ...pairs.map((p) => rewardSequence(chat, p.prompt, p.rejected))];
+  return [
+    ...pairs.map((p) => rewardSequence(chat, p.prompt, p.chosen)),
+    ...pairs.map((p) => rewardSequence(chat, p.prompt, p.rejected)),
+  ];
 }
 
 /** Scores every pair (no gradient), `batchSize` pairs per forward pass. */
-export function scorePairs(rm: RewardModel, pairs: readonly PreferencePair[], chat: RewardTokens, batchSize = 32): PairRewards {
+export function scorePairs(
+  rm: RewardModel, pairs: readonly PreferencePair[], chat: RewardTokens, batchSize = 32,
+): PairRewards {
   const out: PairRewards = { chosen: [], rejected: [] };
   for (let i = 0; i < pairs.length; i += batchSize) {
     const part = pairs.slice(i, i + batchSize);
@@ -136,13 +145,15 @@ export class RewardTrainer {
 
   constructor(readonly rm: RewardModel, readonly data: PreferenceSplits, readonly config: RewardTrainConfig,
     readonly chat: RewardTokens) {
-    assert(data.train.length > 0 && data.heldOut.length > 0, () => `reward training needs training and held-out pairs; got ${data.train.length} and ${data.heldOut.length}`);
+    assert(data.train.length > 0 && data.heldOut.length > 0,
+      () => `reward training needs training and held-out pairs; got ${data.train.length} and ${data.heldOut.length}`);
     this.optimizer = new AdamW(rm.namedVariables(), config.adamw);
   }
 
   /** The training pairs of a step: a function of (seed, step) only. */
   pairsAt(step: number): PreferencePair[] {
-    return stepIndices(this.data.train.length, this.config.batchSize, step, this.config.seed).map((i) => this.data.train[i]);
+    return stepIndices(this.data.train.length, this.config.batchSize, step, this.config.seed)
+      .map((i) => this.data.train[i]);
   }
 
   /** One optimizer step; returns its loss and batch accuracy (read from the device) and the gradient norm. */
@@ -164,7 +175,8 @@ export class RewardTrainer {
     tf.dispose([step.loss, step.gradNorm]);
     this.step += 1;
     if (!Number.isFinite(loss)) {
-      throw new GptLabError(`the reward model's loss became ${loss} at step ${this.step} (learning rate ${lr.toExponential(2)}): training diverged. Lower the learning rate or keep clipping on.`);
+      throw new GptLabError(`the reward model's loss became ${loss} at step ${this.step} ` +
+        `(learning rate ${lr.toExponential(2)}): training diverged. Lower the learning rate or keep clipping on.`);
     }
     return { loss, accuracy: pairwiseAccuracy(rewards.slice(0, B), rewards.slice(B)), gradNorm, lr };
   }

@@ -39,7 +39,8 @@ export interface DpoLoss {
  *
  *   dpoLoss([-1], [-2], [-1.5], [-1.5], 0.5): margin = (-1 + 1.5) - (-2 + 1.5) = 1, loss = -log σ(0.5) ≈ 0.4741
  */
-export function dpoLoss(policyChosen: tf.Tensor1D, policyRejected: tf.Tensor1D, refChosen: tf.Tensor1D, refRejected: tf.Tensor1D, beta: number): DpoLoss {
+export function dpoLoss(policyChosen: tf.Tensor1D, policyRejected: tf.Tensor1D, refChosen: tf.Tensor1D,
+  refRejected: tf.Tensor1D, beta: number): DpoLoss {
   assert(beta > 0, () => `DPO beta (${beta}) must be > 0; 0.1 is the paper's usual value`);
   return tf.tidy(() => {
     const chosen = tf.mul(tf.sub(policyChosen, refChosen), beta); // [B]
@@ -94,7 +95,9 @@ export interface PairIds {
 export function pairIds(ex: PreferenceExample, chat: ChatTokens, blockSize: number): PairIds {
   const prompt = promptIds(ex.prompt, chat);
   const [w, l] = ex.preferred === 0 ? ex.replies : [ex.replies[1], ex.replies[0]];
-  return { prompt, chosen: replyIds(w, chat, prompt.length, blockSize), rejected: replyIds(l, chat, prompt.length, blockSize) };
+  return {
+    prompt, chosen: replyIds(w, chat, prompt.length, blockSize), rejected: replyIds(l, chat, prompt.length, blockSize),
+  };
 }
 
 /**
@@ -144,7 +147,8 @@ export const DPO_DEFAULTS: DpoConfig = { steps: 120, pairsPerStep: 8, lr: 1e-4, 
 export function makeDpoConfig(overrides: Partial<DpoConfig> = {}): DpoConfig {
   const c = { ...DPO_DEFAULTS, ...overrides };
   assert(Number.isSafeInteger(c.steps) && c.steps >= 0, () => `DPO steps (${c.steps}) must be an integer >= 0`);
-  assert(Number.isSafeInteger(c.pairsPerStep) && c.pairsPerStep >= 1, () => `DPO pairsPerStep (${c.pairsPerStep}) must be a positive integer`);
+  assert(Number.isSafeInteger(c.pairsPerStep) && c.pairsPerStep >= 1,
+    () => `DPO pairsPerStep (${c.pairsPerStep}) must be a positive integer`);
   assert(c.lr > 0 && c.beta > 0, () => `DPO lr (${c.lr}) and beta (${c.beta}) must be > 0`);
   return c;
 }
@@ -186,7 +190,8 @@ export function stepPairs<T>(pairs: readonly T[], step: number, count: number, s
 export async function trainDpo(policy: GPT, reference: GPT, pairs: readonly PairIds[], config: Partial<DpoConfig> = {},
   run: { onStep?: (s: DpoStepInfo) => void; yieldEachStep?: boolean } = {}): Promise<DpoStepInfo[]> {
   const c = makeDpoConfig(config);
-  assert(policy !== reference, () => 'trainDpo: the policy and the reference are the same model; load the SFT weights twice');
+  assert(policy !== reference,
+    () => 'trainDpo: the policy and the reference are the same model; load the SFT weights twice');
   const opt = new AdamW(policy.params.byName, { ...DEFAULT_ADAMW, weightDecay: 0 });
   const history: DpoStepInfo[] = [];
   const start = Date.now();
@@ -198,15 +203,21 @@ export async function trainDpo(policy: GPT, reference: GPT, pairs: readonly Pair
       const step = optimizerStep(policy.params.byName, opt, [() => {
         const pol = pairLogProbs(policy, batch);
         const out = dpoLoss(pol.chosen, pol.rejected, ref.chosen, ref.rejected, c.beta);
-        aux = { accuracy: tf.keep(out.accuracy), chosenReward: tf.keep(out.chosenReward), rejectedReward: tf.keep(out.rejectedReward) };
+        aux = {
+          accuracy: tf.keep(out.accuracy), chosenReward: tf.keep(out.chosenReward),
+          rejectedReward: tf.keep(out.rejectedReward),
+        };
         return out.loss;
       }], { lr: c.lr, gradClip: c.gradClip });
       const read = (t: tf.Scalar) => t.dataSync()[0];
       const s: DpoStepInfo = {
         step: i + 1, maxSteps: c.steps, loss: read(step.loss), accuracy: read(aux!.accuracy),
-        chosenReward: read(aux!.chosenReward), rejectedReward: read(aux!.rejectedReward), gradNorm: read(step.gradNorm), elapsedMs: Date.now() - start,
+        chosenReward: read(aux!.chosenReward), rejectedReward: read(aux!.rejectedReward), gradNorm: read(step.gradNorm),
+        elapsedMs: Date.now() - start,
       };
-      tf.dispose([ref.chosen, ref.rejected, step.loss, step.gradNorm, aux!.accuracy, aux!.chosenReward, aux!.rejectedReward]);
+      tf.dispose([
+        ref.chosen, ref.rejected, step.loss, step.gradNorm, aux!.accuracy, aux!.chosenReward, aux!.rejectedReward,
+      ]);
       history.push(s);
       run.onStep?.(s);
       if (run.yieldEachStep ?? true) await new Promise((resolve) => setImmediate(resolve));

@@ -11,7 +11,8 @@
 //   - the KL penalty to the frozen SFT model (π_ref), which keeps the policy writing the kind of text
 //     the reward model was trained on. Two estimators of KL(π‖π_ref) from sampled tokens:
 //       k1 = log π - log π_ref                 (unbiased; InstructGPT subtracts β·Σk1 from the reward)
-//       k3 = exp(log π_ref - log π) - (log π_ref - log π) - 1     (≥ 0, low variance; GRPO adds β·k3 to the loss)
+//       k3 = exp(log π_ref - log π) - (log π_ref - log π) - 1
+//                                              (≥ 0, low variance; GRPO adds β·k3 to the loss)
 //     subtle: k1 cannot go in the loss: its expected gradient under samples from π is zero (the
 //     score-function identity), so it only works as a reward penalty. k3 has a useful gradient.
 //
@@ -71,7 +72,8 @@ export function meanStd(xs: readonly number[]): { mean: number; std: number } {
  *   groupAdvantages([1, 0, 0.5, 0.5], 2) → [≈1, ≈-1, 0, 0]
  */
 export function groupAdvantages(rewards: readonly number[], G: number, eps = 1e-6): number[] {
-  assert(Number.isInteger(G) && G >= 1 && rewards.length % G === 0, () => `groupAdvantages: ${rewards.length} rewards do not split into groups of ${G}`);
+  assert(Number.isInteger(G) && G >= 1 && rewards.length % G === 0,
+    () => `groupAdvantages: ${rewards.length} rewards do not split into groups of ${G}`);
   const out: number[] = [];
   for (let i = 0; i < rewards.length; i += G) {
     const g = rewards.slice(i, i + G);
@@ -121,8 +123,8 @@ export interface PolicyLoss {
  * With oldLogp equal to logp (the first pass over fresh samples) the ratio is 1, and the gradient is
  * REINFORCE's: -mean(A · ∇log π). Later PPO epochs on the same samples see ratios ≠ 1 and clipping.
  */
-export function policyLoss(logp: tf.Tensor2D, oldLogp: tf.Tensor2D, refLogp: tf.Tensor2D, adv: tf.Tensor1D, mask: tf.Tensor2D,
-  config: PolicyLossConfig): PolicyLoss {
+export function policyLoss(logp: tf.Tensor2D, oldLogp: tf.Tensor2D, refLogp: tf.Tensor2D, adv: tf.Tensor1D,
+  mask: tf.Tensor2D, config: PolicyLossConfig): PolicyLoss {
   assert(config.beta >= 0, () => `KL coefficient beta (${config.beta}) must be >= 0`);
   return tf.tidy(() => {
     const n = tf.maximum(tf.sum(mask), 1); // reply tokens in the batch

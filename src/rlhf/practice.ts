@@ -10,7 +10,8 @@
 //
 //   const s = settings.practice;                               // e.g. 16 questions x 16 replies
 //   const { rm } = await getStage('reward-practice', { profile });
-//   const history = await trainRl(policy, sft, { tok, examples: practiced, reward: rewardFnOf(rm, chat) }, makeRlConfig('grpo', s.rl));
+//   const history = await trainRl(policy, sft, { tok, examples: practiced, reward: rewardFnOf(rm, chat) },
+//     makeRlConfig('grpo', s.rl));
 //
 // The questions are the first RL prompts (src/data/world/splits.ts, practiceRanges).
 // Left out: iterating (sample from the RLHF policy, rank again, retrain the reward model).
@@ -40,7 +41,9 @@ export interface PracticeSettings {
  *   practiceRewardSettings(onpolicy, { samples: 16, rmSteps: 150, ... }).train.maxSteps → 150
  */
 export function practiceRewardSettings(base: OnPolicySettings, s: PracticeSettings): OnPolicySettings {
-  const schedule = { maxLr: 3e-4, minLr: 3e-5, warmupSteps: Math.min(10, Math.floor(s.rmSteps / 10)), decaySteps: s.rmSteps };
+  const schedule = {
+    maxLr: 3e-4, minLr: 3e-5, warmupSteps: Math.min(10, Math.floor(s.rmSteps / 10)), decaySteps: s.rmSteps,
+  };
   return {
     ...base,
     sampling: { ...base.sampling, samples: s.samples },

@@ -37,7 +37,9 @@ export function movingAverage(ys: readonly number[], window: number): number[] {
  *   metricChart({ ppo: history }, 'reward', 5) → a line chart titled 'reward model score (mean)'
  */
 export function metricChart(runs: Record<string, readonly RlStepInfo[]>, metric: RlMetric, smooth = 1): Figure {
-  const series = Object.entries(runs).map(([name, h]) => ({ name, x: h.map((s) => s.step), y: movingAverage(h.map((s) => s[metric]), smooth) }));
+  const series = Object.entries(runs).map(([name, h]) => ({
+    name, x: h.map((s) => s.step), y: movingAverage(h.map((s) => s[metric]), smooth),
+  }));
   const note = smooth > 1 ? ` (moving average of ${smooth} steps)` : '';
   return lineChart(series, { title: RL_METRICS[metric] + note, xLabel: 'RL step', yLabel: metric, height: 300 });
 }

@@ -46,14 +46,18 @@ export interface Sampled {
  */
 export function sampleReplies(model: GPT, prompts: readonly number[][], opts: SampleOptions): Sampled {
   assert(prompts.length > 0, () => 'sampleReplies: no prompts given');
-  assert(Number.isSafeInteger(opts.maxTokens) && opts.maxTokens >= 1, () => `maxTokens (${opts.maxTokens}) must be a positive integer`);
+  assert(Number.isSafeInteger(opts.maxTokens) && opts.maxTokens >= 1,
+    () => `maxTokens (${opts.maxTokens}) must be a positive integer`);
   const T = model.config.blockSize;
   prompts.forEach((p, i) => {
     assert(p.length >= 1, () => `prompt ${i} is empty`);
-    assert(p.length + opts.maxTokens <= T, () => `prompt ${i} has ${p.length} tokens; with maxTokens ${opts.maxTokens} that exceeds blockSize ${T}: lower maxTokens or use shorter prompts`);
+    assert(p.length + opts.maxTokens <= T,
+      () => `prompt ${i} has ${p.length} tokens; with maxTokens ${opts.maxTokens} that exceeds blockSize ${T}: ` +
+        'lower maxTokens or use shorter prompts');
   });
   // SFT's batched decoder: each row at its own positions, its own Rng(hashSeed(seed, row)), one KV cache.
-  const out = continueBatch(model, prompts, { stop: [opts.stopId], maxTokens: opts.maxTokens, seed: opts.seed, temperature: opts.temperature ?? 1 });
+  const out = continueBatch(model, prompts,
+    { stop: [opts.stopId], maxTokens: opts.maxTokens, seed: opts.seed, temperature: opts.temperature ?? 1 });
   return { replies: out.map((o) => o.ids), finished: out.map((o) => o.stopped) };
 }
 
@@ -64,7 +68,8 @@ export function sampleReplies(model: GPT, prompts: readonly number[][], opts: Sa
  *   replyBatch([[1, 2]], [[7, 8]]) → x [[1, 2, 7]], y [[2, 7, 8]], lossMask [[0, 1, 1]]
  */
 export function replyBatch(prompts: readonly number[][], replies: readonly number[][]): ShiftedBatch {
-  assert(prompts.length === replies.length, () => `replyBatch: ${prompts.length} prompts but ${replies.length} replies`);
+  assert(prompts.length === replies.length,
+    () => `replyBatch: ${prompts.length} prompts but ${replies.length} replies`);
   const seqs = prompts.map((p, b) => {
     assert(replies[b].length > 0, () => `replyBatch: reply ${b} is empty; every reply needs at least one token`);
     return { ids: [...p, ...replies[b]], mask: [...p.map(() => 0), ...replies[b].map(() => 1)] };

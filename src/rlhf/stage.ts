@@ -68,13 +68,17 @@ export function rewardFnOf(rm: RewardModel, chat: RewardTokens): RewardFn {
  *
  *   dpoPairs(sft.model, sft.tok, world, questions, settings).length → the reward model's extra.pairs.train
  */
-export function dpoPairs(sft: GPT, tok: ChatTokenizer, world: World, questions: { train: readonly QAExample[]; rewardHeldOut: readonly QAExample[] },
+export function dpoPairs(sft: GPT, tok: ChatTokenizer, world: World,
+  questions: { train: readonly QAExample[]; rewardHeldOut: readonly QAExample[] },
   settings: OnPolicySettings, score: ReplyScorer = labelerReward): PairIds[] {
   const chat = chatTokens(tok);
   const blockSize = sft.config.blockSize;
   return onPolicyData(sft, tok, world, questions, settings, score).train.map((p) => {
     const prompt = promptIds(p.prompt, chat);
-    return { prompt, chosen: replyIds(p.chosen, chat, prompt.length, blockSize), rejected: replyIds(p.rejected, chat, prompt.length, blockSize) };
+    return {
+      prompt, chosen: replyIds(p.chosen, chat, prompt.length, blockSize),
+      rejected: replyIds(p.rejected, chat, prompt.length, blockSize),
+    };
   });
 }
 
@@ -84,8 +88,13 @@ export interface PolicyRun<E> {
   state: CheckpointState & { extra: E };
 }
 
-function savePolicy<E extends object>(save: StageSave, stage: 'rlhf' | 'dpo', model: GPT, steps: number, seed: number, train: unknown, extra: E): CheckpointState & { extra: E } {
-  const fields = { step: steps, config: model.config, train, seed, ...save.record, stage, extra: { ...extra } as Record<string, unknown> };
+function savePolicy<E extends object>(
+  save: StageSave, stage: 'rlhf' | 'dpo', model: GPT, steps: number, seed: number, train: unknown, extra: E,
+): CheckpointState & { extra: E } {
+  const fields = {
+    step: steps, config: model.config, train, seed, ...save.record, stage,
+    extra: { ...extra } as Record<string, unknown>,
+  };
   saveCheckpoint(save.dir, fields, model);
   return checkpointState(fields) as CheckpointState & { extra: E };
 }
@@ -98,15 +107,23 @@ export async function trainRlhf(policy: ChatModel, reference: GPT, env: RlEnv, c
   opts: { from: string; onStep?: (s: RlStepInfo) => void }): Promise<PolicyRun<RlhfExtra>> {
   const start = performance.now();
   const history = await trainRl(policy.model, reference, env, config, { onStep: opts.onStep });
-  const extra: RlhfExtra = { done: true, from: opts.from, algo: config.algo, history, seconds: (performance.now() - start) / 1000 };
-  return { model: policy.model, state: savePolicy(save, 'rlhf', policy.model, config.steps, config.seed, config, extra) };
+  const extra: RlhfExtra = {
+    done: true, from: opts.from, algo: config.algo, history, seconds: (performance.now() - start) / 1000,
+  };
+  return {
+    model: policy.model, state: savePolicy(save, 'rlhf', policy.model, config.steps, config.seed, config, extra),
+  };
 }
 
 /** DPO on `pairs` with `reference` frozen; saves the policy once. */
-export async function trainDpoStage(policy: ChatModel, reference: GPT, pairs: PairIds[], config: DpoConfig, save: StageSave,
-  opts: { from: string; onStep?: (s: DpoStepInfo) => void }): Promise<PolicyRun<DpoExtra>> {
+export async function trainDpoStage(policy: ChatModel, reference: GPT, pairs: PairIds[], config: DpoConfig,
+  save: StageSave, opts: { from: string; onStep?: (s: DpoStepInfo) => void }): Promise<PolicyRun<DpoExtra>> {
   const start = performance.now();
   const dpoHistory = await trainDpo(policy.model, reference, pairs, config, { onStep: opts.onStep });
-  const extra: DpoExtra = { done: true, from: opts.from, pairs: pairs.length, dpoHistory, seconds: (performance.now() - start) / 1000 };
-  return { model: policy.model, state: savePolicy(save, 'dpo', policy.model, config.steps, config.seed, config, extra) };
+  const extra: DpoExtra = {
+    done: true, from: opts.from, pairs: pairs.length, dpoHistory, seconds: (performance.now() - start) / 1000,
+  };
+  return {
+    model: policy.model, state: savePolicy(save, 'dpo', policy.model, config.steps, config.seed, config, extra),
+  };
 }

@@ -111,14 +111,18 @@ export interface ContinuedRow {
  * forward pass; a row whose queue is then empty picks its next id from the logits after it. So a forced
  * run of k ids costs one pass when the row is alone (or its neighbours are forced too), not k.
  */
-export function continueBatch(model: GPT, prompts: readonly number[][], opts: ContinueOptions, rowSeeds?: readonly number[]): ContinuedRow[] {
+export function continueBatch(
+  model: GPT, prompts: readonly number[][], opts: ContinueOptions, rowSeeds?: readonly number[],
+): ContinuedRow[] {
   const T = model.config.blockSize;
   const V = model.config.vocabSize;
   const B = prompts.length;
-  const checkId = (id: number, what: string) => assert(Number.isInteger(id) && id >= 0 && id < V, () => `${what}: token ${id} is outside 0..${V - 1}`);
+  const checkId = (id: number, what: string) =>
+    assert(Number.isInteger(id) && id >= 0 && id < V, () => `${what}: token ${id} is outside 0..${V - 1}`);
   prompts.forEach((p, b) => {
     assert(p.length > 0, () => `prompt ${b} is empty; pass at least one token`);
-    assert(p.length < T, () => `prompt ${b} has ${p.length} tokens, which leaves no room for a reply in blockSize ${T}; shorten it`);
+    assert(p.length < T,
+      () => `prompt ${b} has ${p.length} tokens, which leaves no room for a reply in blockSize ${T}; shorten it`);
     p.forEach((id, i) => checkId(id, `prompt ${b} at position ${i}`));
   });
   const stop = new Set(opts.stop);
@@ -165,7 +169,8 @@ export function continueBatch(model: GPT, prompts: readonly number[][], opts: Co
       const action: RowAction = opts.control?.(out[b].ids) ?? { kind: 'sample' };
       if (action.kind === 'sample') {
         const row = logits.subarray(b * V, (b + 1) * V);
-        const id = pickToken(action.banned === undefined && action.allowed === undefined ? row : maskedLogits(row, action), opts, rngs[b]);
+        const id = pickToken(
+          action.banned === undefined && action.allowed === undefined ? row : maskedLogits(row, action), opts, rngs[b]);
         if (stats !== undefined) stats.sampled += 1;
         if (!push(b, id, false)) done[b] = true;
         return;
@@ -208,19 +213,23 @@ export function continueBatch(model: GPT, prompts: readonly number[][], opts: Co
  *
  *   sampleReplies(sftModel, tok, [{ messages: [user('Where is Dusem?')] }])[0].text → 'Dusem is in the north.'
  */
-export function sampleReplies(model: GPT, tok: ChatTokenizer, prompts: readonly Conversation[], opts: ReplyOptions = {}): SampledReply[] {
+export function sampleReplies(
+  model: GPT, tok: ChatTokenizer, prompts: readonly Conversation[], opts: ReplyOptions = {},
+): SampledReply[] {
   const pick = { temperature: 0, ...opts };
   checkPickOptions(pick);
   const batchSize = opts.batchSize ?? 32;
   assert(Number.isSafeInteger(batchSize) && batchSize > 0, () => `batchSize (${batchSize}) must be a positive integer`);
   const maxTokens = opts.maxTokens ?? model.config.blockSize;
-  assert(Number.isSafeInteger(maxTokens) && maxTokens >= 0, () => `maxTokens (${maxTokens}) must be a non-negative integer`);
+  assert(Number.isSafeInteger(maxTokens) && maxTokens >= 0,
+    () => `maxTokens (${maxTokens}) must be a non-negative integer`);
   const ids = prompts.map((p) => promptIds(tok, p));
   const stop = stopTokens(tok);
   const out: SampledReply[] = [];
   for (let s = 0; s < ids.length; s += batchSize) {
     const chunk = ids.slice(s, s + batchSize);
-    const rows = continueBatch(model, chunk, { ...pick, stop, maxTokens, control: opts.control, stats: opts.stats }, chunk.map((_, i) => s + i));
+    const rows = continueBatch(model, chunk,
+      { ...pick, stop, maxTokens, control: opts.control, stats: opts.stats }, chunk.map((_, i) => s + i));
     rows.forEach((r, i) => {
       const body = r.stopped ? r.ids.slice(0, -1) : r.ids;
       out.push({ promptIds: chunk[i], ids: r.ids, text: tok.decode(body), stopped: r.stopped, forced: r.forced });
@@ -234,7 +243,9 @@ export function sampleReplies(model: GPT, tok: ChatTokenizer, prompts: readonly 
  *
  *   generateReplies(sftModel, tok, [promptFor(example)]) → ['Dusem is in the north.']
  */
-export function generateReplies(model: GPT, tok: ChatTokenizer, prompts: readonly Conversation[], opts: ReplyOptions = {}): string[] {
+export function generateReplies(
+  model: GPT, tok: ChatTokenizer, prompts: readonly Conversation[], opts: ReplyOptions = {},
+): string[] {
   return sampleReplies(model, tok, prompts, opts).map((r) => r.text);
 }
 
@@ -244,7 +255,9 @@ export function generateReplies(model: GPT, tok: ChatTokenizer, prompts: readonl
  *
  *   completeDocuments(base, tok, ['Dusem is in the'], { maxTokens: 20 }) → [' north. Dusem was founded in 883.']
  */
-export function completeDocuments(model: GPT, tok: ChatTokenizer, texts: readonly string[], opts: ReplyOptions = {}): string[] {
+export function completeDocuments(
+  model: GPT, tok: ChatTokenizer, texts: readonly string[], opts: ReplyOptions = {},
+): string[] {
   const pick = { temperature: 0, ...opts };
   checkPickOptions(pick);
   const maxTokens = opts.maxTokens ?? model.config.blockSize;

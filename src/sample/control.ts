@@ -11,7 +11,8 @@
 // model reads them (they are in its context) but is never asked to predict them.
 //
 //   const control: RowControl = (reply) => reply.length === 0 ? { kind: 'force', ids: [7, 8, 9] } : { kind: 'sample' };
-//   continueBatch(model, prompts, { stop, maxTokens, control, stats })  → replies with forced: [true, true, true, false, ...]
+//   continueBatch(model, prompts, { stop, maxTokens, control, stats })
+//     → replies with forced: [true, true, true, false, ...]
 //
 // A control is a pure function of the reply's ids so far (the prompt is not passed): it holds no state,
 // so a row can be replayed, and the decoder may ask it again about the same ids.
@@ -56,14 +57,16 @@ export function maskedLogits(logits: ArrayLike<number>, action: Extract<RowActio
   const out = Float32Array.from(logits);
   const V = out.length;
   if (action.allowed !== undefined) {
-    assert(action.allowed.length === V, () => `the allowed mask has ${action.allowed!.length} entries but the vocabulary has ${V}`);
+    assert(action.allowed.length === V,
+      () => `the allowed mask has ${action.allowed!.length} entries but the vocabulary has ${V}`);
     for (let t = 0; t < V; t++) if (action.allowed[t] === 0) out[t] = -Infinity;
   }
   for (const t of action.banned ?? []) {
     assert(Number.isInteger(t) && t >= 0 && t < V, () => `banned id ${t} is outside 0..${V - 1}`);
     out[t] = -Infinity;
   }
-  assert(out.some((x) => x !== -Infinity), () => 'the row control masked every token; allow at least one (or force one)');
+  assert(out.some((x) => x !== -Infinity),
+    () => 'the row control masked every token; allow at least one (or force one)');
   return out;
 }
 

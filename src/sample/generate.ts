@@ -28,7 +28,8 @@ export interface GenerateOptions extends PickOptions {
 function checkPrompt(model: GPT, prompt: number[]): void {
   assert(prompt.length > 0, () => 'generate: the prompt is empty; pass at least one token (e.g. a newline)');
   const V = model.config.vocabSize;
-  prompt.forEach((id, i) => assert(Number.isInteger(id) && id >= 0 && id < V, () => `generate: prompt token ${id} at position ${i} is outside 0..${V - 1}`));
+  prompt.forEach((id, i) => assert(Number.isInteger(id) && id >= 0 && id < V,
+    () => `generate: prompt token ${id} at position ${i} is outside 0..${V - 1}`));
 }
 
 /** Logits [V] after the last of the last blockSize tokens, with a full forward pass. */
@@ -48,7 +49,8 @@ export function lastLogits(model: GPT, ids: number[]): Float32Array {
 export function generate(model: GPT, prompt: number[], opts: GenerateOptions): number[] {
   checkPrompt(model, prompt);
   checkPickOptions(opts);
-  assert(Number.isSafeInteger(opts.maxTokens) && opts.maxTokens >= 0, () => `maxTokens (${opts.maxTokens}) must be a non-negative integer`);
+  assert(Number.isSafeInteger(opts.maxTokens) && opts.maxTokens >= 0,
+    () => `maxTokens (${opts.maxTokens}) must be a non-negative integer`);
   const rng = new Rng(opts.seed ?? 1337);
   const stops = new Set(opts.stopTokens ?? []);
   const out: number[] = [];

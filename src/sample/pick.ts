@@ -19,8 +19,10 @@ export interface PickOptions {
 /** Checks pick options, naming the bad value. */
 export function checkPickOptions(o: PickOptions): void {
   const { temperature = 1, topK = 0, topP = 1 } = o;
-  assert(Number.isFinite(temperature) && temperature >= 0, () => `temperature (${temperature}) must be >= 0 (0 is greedy)`);
-  assert(Number.isSafeInteger(topK) && topK >= 0, () => `topK (${topK}) must be a non-negative integer (0 keeps every token)`);
+  assert(Number.isFinite(temperature) && temperature >= 0,
+    () => `temperature (${temperature}) must be >= 0 (0 is greedy)`);
+  assert(Number.isSafeInteger(topK) && topK >= 0,
+    () => `topK (${topK}) must be a non-negative integer (0 keeps every token)`);
   assert(topP > 0 && topP <= 1, () => `topP (${topP}) must be in (0, 1]`);
 }
 

@@ -40,7 +40,8 @@ export interface MixtureConfig {
  * The SFT mixture: closed-book questions about facts of the train split, and worked sums. Example i
  * picks its source and its index from (seed, i) alone, as the world's sftTask does.
  *
- *   sftMixture(makeWorld(), { size: 100, seed: 1, weights: { facts: 1, arithmetic: 1 }, digits: 2 }).example(0).task → 'facts' or 'arithmetic'
+ *   sftMixture(makeWorld(), { size: 100, seed: 1, weights: { facts: 1, arithmetic: 1 }, digits: 2 }).example(0).task
+ *     → 'facts' or 'arithmetic'
  */
 export function sftMixture(world: World, c: MixtureConfig): Task<QAExample> {
   assert(c.weights.facts >= 0 && c.weights.arithmetic >= 0 && c.weights.facts + c.weights.arithmetic > 0,
@@ -74,7 +75,8 @@ export function renderExamples(tok: ChatTokenizer, examples: readonly QAExample[
     out.rendered.push(r);
     out.examples.push(ex);
   }
-  assert(out.rendered.length > 0, () => `no example fits a context of ${blockSize} tokens; raise blockSize or use shorter conversations`);
+  assert(out.rendered.length > 0,
+    () => `no example fits a context of ${blockSize} tokens; raise blockSize or use shorter conversations`);
   return out;
 }
 
@@ -115,6 +117,9 @@ export function roundUp(length: number, multiple: number, max: number): number {
  */
 export function sftBatch(tok: ChatTokenizer, rows: readonly RenderedConversation[], blockSize: number): ShiftedBatch {
   const longest = Math.max(...rows.map((r) => r.ids.length - 1));
-  assert(longest <= blockSize, () => `a conversation of ${longest + 1} tokens does not fit blockSize ${blockSize} (it needs ids - 1 <= blockSize); filter with renderExamples`);
-  return padForNextToken(rows, { padId: tok.special('<|endoftext|>'), side: 'right', length: roundUp(longest, 16, blockSize) });
+  assert(longest <= blockSize,
+    () => `a conversation of ${longest + 1} tokens does not fit blockSize ${blockSize} ` +
+      '(it needs ids - 1 <= blockSize); filter with renderExamples');
+  return padForNextToken(rows,
+    { padId: tok.special('<|endoftext|>'), side: 'right', length: roundUp(longest, 16, blockSize) });
 }

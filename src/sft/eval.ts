@@ -36,7 +36,9 @@ export interface TaskScore {
  *
  *   evaluateTask(sftModel, tok, heldOutFacts).accuracy → 0.8 (say)
  */
-export function evaluateTask(model: GPT, tok: ChatTokenizer, examples: readonly QAExample[], opts: ReplyOptions = {}): TaskScore {
+export function evaluateTask(
+  model: GPT, tok: ChatTokenizer, examples: readonly QAExample[], opts: ReplyOptions = {},
+): TaskScore {
   const replies = sampleReplies(model, tok, examples.map(promptFor), opts);
   const rows = examples.map((ex, i) => ({
     question: ex.question,

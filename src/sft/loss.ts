@@ -40,7 +40,9 @@ export function maskedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, ma
  */
 export function sftLoss(model: GPT, batch: ShiftedBatch, opts: ForwardOptions = {}): tf.Scalar {
   const [B, T] = batch.shape;
-  assert(T <= model.config.blockSize, () => `SFT batch of ${T} positions exceeds the model's blockSize (${model.config.blockSize}); drop longer conversations or use a model with a longer context`);
+  assert(T <= model.config.blockSize,
+    () => `SFT batch of ${T} positions exceeds the model's blockSize (${model.config.blockSize}); ` +
+      'drop longer conversations or use a model with a longer context');
   return tf.tidy(() => {
     const { x, y, lossMask } = shiftedToTensors(batch);
     const logits = model.head(model.hidden(x, opts).h); // [B, T, V]

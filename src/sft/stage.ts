@@ -43,7 +43,9 @@ export interface SftExtra {
  *
  *   sftData(tok, 256, makeWorld(), settings).train.rendered.length → settings.examples (those that fit)
  */
-export function sftData(tok: ChatTokenizer, blockSize: number, world: World, s: SftSettings): { train: ReturnType<typeof renderExamples>; val: ReturnType<typeof renderExamples> } {
+export function sftData(
+  tok: ChatTokenizer, blockSize: number, world: World, s: SftSettings,
+): { train: ReturnType<typeof renderExamples>; val: ReturnType<typeof renderExamples> } {
   const take = (size: number, seed: number) => {
     const task = sftMixture(world, { size, seed, ...s.mixture });
     return renderExamples(tok, Array.from({ length: size }, (_, i) => task.example(i)), blockSize);
@@ -65,7 +67,8 @@ export function sftQuestions(world: World, s: SftSettings): Set<string> {
 export async function fineTune(base: ChatModel, world: World, settings: SftSettings, save: StageSave,
   opts: TrainHooks & { resume?: Checkpoint; from: string }): Promise<TrainedModel> {
   const data = sftData(base.tok, base.model.config.blockSize, world, settings);
-  const config = makeSftTrainConfig(opts.resume !== undefined ? opts.resume.state.train as SftTrainConfig : settings.train);
+  const config = makeSftTrainConfig(
+    opts.resume !== undefined ? opts.resume.state.train as SftTrainConfig : settings.train);
   const trainer = new SftTrainer(base.model, base.tok, { train: data.train.rendered, val: data.val.rendered }, config);
   if (opts.resume !== undefined) trainer.restore(opts.resume);
   opts.onStart?.({ model: base.model, steps: config.maxSteps, resumedFrom: trainer.step });
@@ -75,8 +78,11 @@ export async function fineTune(base: ChatModel, world: World, settings: SftSetti
     onStep: opts.onStep, onEval: opts.onEval, checkpointDir: save.dir, saveAtEnd: false,
     checkpointExtra: { ...record, extra: { from: opts.from, done: false } satisfies SftExtra },
   });
-  const extra: SftExtra = { from: opts.from, done: true, seconds: (performance.now() - start) / 1000, examples: data.train.rendered.length };
-  const { state } = trainer.save(save.dir, { ...record, extra: { ...extra } }, { trainLoss: last.trainLoss, valLoss: last.valLoss });
+  const extra: SftExtra = {
+    from: opts.from, done: true, seconds: (performance.now() - start) / 1000, examples: data.train.rendered.length,
+  };
+  const { state } = trainer.save(
+    save.dir, { ...record, extra: { ...extra } }, { trainLoss: last.trainLoss, valLoss: last.valLoss });
   trainer.optimizer.dispose();
   return { model: base.model, state };
 }

@@ -21,7 +21,8 @@ import { hashSeed } from '../data/rng';
 import { GPT } from '../model';
 import { AdamW, AdamWConfig, DEFAULT_ADAMW } from '../train/adamw';
 import {
-  Checkpoint, CheckpointExtra, CheckpointState, checkpointState, damagedCheckpointError, restoreTraining, saveCheckpoint,
+  Checkpoint, CheckpointExtra, CheckpointState, checkpointState, damagedCheckpointError, restoreTraining,
+  saveCheckpoint,
 } from '../train/checkpoint';
 import { lockDir } from '../util/lock';
 import { checkSchedule, learningRate, LrSchedule } from '../train/schedule';
@@ -61,7 +62,8 @@ export const DEFAULT_SFT_TRAIN: SftTrainConfig = {
 /** DEFAULT_SFT_TRAIN with overrides, checked. */
 export function makeSftTrainConfig(overrides: Partial<SftTrainConfig> = {}): SftTrainConfig {
   const c: SftTrainConfig = { ...DEFAULT_SFT_TRAIN, ...overrides };
-  const int = (name: string, v: number, min: number) => assert(Number.isSafeInteger(v) && v >= min, () => `${name} (${v}) must be an integer >= ${min}`);
+  const int = (name: string, v: number, min: number) =>
+    assert(Number.isSafeInteger(v) && v >= min, () => `${name} (${v}) must be an integer >= ${min}`);
   int('batchSize', c.batchSize, 1);
   int('maxSteps', c.maxSteps, 0);
   int('evalEvery', c.evalEvery, 0);
@@ -88,8 +90,11 @@ export class SftTrainer {
   /** The checkpoint restore() loaded, if any. */
   resumedFrom?: { dir: string; step: number };
 
-  constructor(readonly model: GPT, readonly tok: ChatTokenizer, readonly data: SftData, readonly config: SftTrainConfig) {
-    assert(data.train.length > 0 && data.val.length > 0, () => `SFT needs training and validation conversations (got ${data.train.length} and ${data.val.length})`);
+  constructor(
+    readonly model: GPT, readonly tok: ChatTokenizer, readonly data: SftData, readonly config: SftTrainConfig,
+  ) {
+    assert(data.train.length > 0 && data.val.length > 0,
+      () => `SFT needs training and validation conversations (got ${data.train.length} and ${data.val.length})`);
     this.optimizer = new AdamW(model.params.byName, config.adamw);
   }
 
@@ -108,14 +113,17 @@ export class SftTrainer {
     return sftBatch(this.tok, rows, this.model.config.blockSize);
   }
 
-  /** One optimizer step; the loss and gradient norm stay on the device (the caller disposes them); tokens: B x T read. */
+  /**
+   * One optimizer step; the loss and gradient norm stay on the device (the caller disposes them);
+   * tokens: B x T read.
+   */
   trainStep(): { loss: tf.Scalar; gradNorm: tf.Scalar; lr: number; tokens: number } {
     const lr = learningRate(this.step, this.config.schedule);
     const batch = this.batchAt(this.step);
     const rate = this.model.config.dropout;
     const dropout = rate > 0 ? { rate, seed: hashSeed(this.config.seed, 0xd409, this.step) } : undefined;
-    const { loss, gradNorm } = optimizerStep(this.model.params.byName, this.optimizer, [() => sftLoss(this.model, batch, { dropout })],
-      { lr, gradClip: this.config.gradClip });
+    const { loss, gradNorm } = optimizerStep(this.model.params.byName, this.optimizer,
+      [() => sftLoss(this.model, batch, { dropout })], { lr, gradClip: this.config.gradClip });
     this.step += 1;
     return { loss, gradNorm, lr, tokens: batch.shape[0] * batch.shape[1] };
   }
@@ -136,8 +144,12 @@ export class SftTrainer {
   }
 
   /** Saves a checkpoint (weights, moments, settings) under dir. */
-  save(dir: string, extra: CheckpointExtra = {}, metrics?: CheckpointState['metrics']): { dir: string; state: CheckpointState } {
-    const fields = { step: this.step, config: this.model.config, train: this.config, seed: this.config.seed, metrics, ...extra };
+  save(
+    dir: string, extra: CheckpointExtra = {}, metrics?: CheckpointState['metrics'],
+  ): { dir: string; state: CheckpointState } {
+    const fields = {
+      step: this.step, config: this.model.config, train: this.config, seed: this.config.seed, metrics, ...extra,
+    };
     return { dir: saveCheckpoint(dir, fields, this.model, this.optimizer), state: checkpointState(fields) };
   }
 
@@ -161,9 +173,12 @@ export class SftTrainer {
     let last: EvalInfo | undefined;
     const evaluateAndSave = () => {
       last = this.evaluate();
-      if (!Number.isFinite(last.valLoss)) throw new GptLabError(`the SFT validation loss became ${last.valLoss} at step ${this.step}: training diverged; lower schedule.maxLr (e.g. halve it) or keep gradClip on`);
+      if (!Number.isFinite(last.valLoss))
+        throw new GptLabError(`the SFT validation loss became ${last.valLoss} at step ${this.step}: ` +
+          'training diverged; lower schedule.maxLr (e.g. halve it) or keep gradClip on');
       const final = this.step >= until && opts.saveAtEnd === false;
-      if (opts.checkpointDir !== undefined && !final) this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
+      if (opts.checkpointDir !== undefined && !final)
+        this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
       opts.onEval?.(last);
     };
     // subtle: the loss of the first step after a resume comes from the loaded weights alone (before any update)
@@ -180,9 +195,14 @@ export class SftTrainer {
         if (this.step === firstAfterLoad && !Number.isFinite(value)) {
           throw damagedCheckpointError('the SFT loss', value, this.resumedFrom!);
         }
-        if (!Number.isFinite(value)) throw new GptLabError(`the SFT loss became ${value} at step ${this.step} (learning rate ${lr.toExponential(2)}): training diverged; lower schedule.maxLr or keep gradClip on`);
+        if (!Number.isFinite(value))
+          throw new GptLabError(`the SFT loss became ${value} at step ${this.step} ` +
+            `(learning rate ${lr.toExponential(2)}): training diverged; lower schedule.maxLr or keep gradClip on`);
         const elapsedMs = performance.now() - start;
-        if (isLog || isEval) opts.onStep?.({ step: this.step, maxSteps: until, loss: value, gradNorm: norm, lr, elapsedMs, tokensPerSec: tokens / (elapsedMs / 1000) });
+        if (isLog || isEval) opts.onStep?.({
+          step: this.step, maxSteps: until, loss: value, gradNorm: norm, lr, elapsedMs,
+          tokensPerSec: tokens / (elapsedMs / 1000),
+        });
       } else {
         tf.dispose([loss, gradNorm]);
       }

@@ -48,7 +48,8 @@ export interface AttemptOptions {
 /**
  * n attempts at each sum, the prompt asking in `mode` (a function of the sum, e.g. a check of an answer).
  *
- *   sampleSums(model, tok, [{ a: 12, b: 34 }], () => ({ kind: 'format', format: 'worked' }), { n: 4, temperature: 1, seed: 1 })
+ *   sampleSums(model, tok, [{ a: 12, b: 34 }], () => ({ kind: 'format', format: 'worked' }),
+ *     { n: 4, temperature: 1, seed: 1 })
  *     → [[{ text: '2+4=6, write 6.\n1+3=4, write 4.\n#### 46', key: '46', correct: true, tokens: 23 }, ...]]
  */
 export function sampleSums(model: GPT, tok: ChatTokenizer, sums: readonly Sum[], mode: (s: Sum, i: number) => SumMode,
@@ -63,7 +64,8 @@ export function sampleSums(model: GPT, tok: ChatTokenizer, sums: readonly Sum[],
   const out: Attempt[][] = sums.map(() => []);
   for (let s = 0; s < rows.length; s += batchSize) {
     const chunk = rows.slice(s, s + batchSize);
-    const got = continueBatch(model, chunk.map((r) => r.p), { stop, maxTokens, temperature, seed }, chunk.map((r) => r.seed));
+    const got = continueBatch(
+      model, chunk.map((r) => r.p), { stop, maxTokens, temperature, seed }, chunk.map((r) => r.seed));
     got.forEach((g, i) => {
       const { q } = chunk[i];
       const text = tok.decode(g.stopped ? g.ids.slice(0, -1) : g.ids);
@@ -75,7 +77,8 @@ export function sampleSums(model: GPT, tok: ChatTokenizer, sums: readonly Sum[],
 }
 
 function firstK(attempts: readonly Attempt[], k: number): readonly Attempt[] {
-  assert(Number.isSafeInteger(k) && k >= 1 && k <= attempts.length, () => `k (${k}) must be in 1..${attempts.length} (the attempts drawn)`);
+  assert(Number.isSafeInteger(k) && k >= 1 && k <= attempts.length,
+    () => `k (${k}) must be in 1..${attempts.length} (the attempts drawn)`);
   return attempts.slice(0, k);
 }
 

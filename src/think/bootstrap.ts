@@ -110,7 +110,9 @@ export function bootstrapMean(outcomes: readonly number[], config: Partial<Boots
  *
  *   bootstrapPairedDifference([1, 1, 1, 0], [1, 0, 1, 0]) → { estimate: 0.25, lower: 0, upper: 0.75, ... }
  */
-export function bootstrapPairedDifference(a: readonly number[], b: readonly number[], config: Partial<BootstrapConfig> = {}): Interval {
+export function bootstrapPairedDifference(
+  a: readonly number[], b: readonly number[], config: Partial<BootstrapConfig> = {},
+): Interval {
   assert(a.length === b.length,
     () => `bootstrapPairedDifference: ${a.length} outcomes against ${b.length}; pair them problem by problem`);
   const diff = a.map((x, i) => x - b[i]);

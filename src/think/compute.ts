@@ -27,7 +27,8 @@ export interface Spend {
 
 /** Tokens spent by each technique, question by question. */
 export class ComputeLedger {
-  private readonly spend = new Map<string, { questions: Set<string>; calls: number; generated: number; prompt: number }>();
+  private readonly spend =
+    new Map<string, { questions: Set<string>; calls: number; generated: number; prompt: number }>();
 
   /**
    * Records one model call of a technique on a question.
@@ -37,7 +38,8 @@ export class ComputeLedger {
   record(technique: string, question: string, tokens: { generated: number; prompt?: number }): void {
     const prompt = tokens.prompt ?? 0;
     assert(Number.isInteger(tokens.generated) && tokens.generated >= 0 && Number.isInteger(prompt) && prompt >= 0,
-      () => `ComputeLedger.record: token counts must be non-negative integers, got generated=${tokens.generated}, prompt=${prompt}`);
+      () => 'ComputeLedger.record: token counts must be non-negative integers, ' +
+        `got generated=${tokens.generated}, prompt=${prompt}`);
     const s = this.spend.get(technique) ?? { questions: new Set<string>(), calls: 0, generated: 0, prompt: 0 };
     s.questions.add(question);
     s.calls += 1;
@@ -49,15 +51,20 @@ export class ComputeLedger {
   /**
    * What a technique spent.
    *
-   *   after record('vote@2', 'q1', {generated: 10}), record('vote@2', 'q1', {generated: 14}), record('vote@2', 'q2', {generated: 6}):
+   *   after record('vote@2', 'q1', {generated: 10}), record('vote@2', 'q1', {generated: 14}),
+   *     record('vote@2', 'q2', {generated: 6}):
    *   ledger.of('vote@2') → { questions: 2, calls: 3, generated: 30, prompt: 0, generatedPerQuestion: 15 }
    */
   of(technique: string): Spend {
     const s = this.spend.get(technique);
     assert(s !== undefined,
-      () => `ComputeLedger: nothing recorded for '${technique}'; recorded: ${[...this.spend.keys()].join(', ') || 'none'}`);
+      () => `ComputeLedger: nothing recorded for '${technique}'; ` +
+        `recorded: ${[...this.spend.keys()].join(', ') || 'none'}`);
     const questions = s.questions.size;
-    return { questions, calls: s.calls, generated: s.generated, prompt: s.prompt, generatedPerQuestion: s.generated / questions };
+    return {
+      questions, calls: s.calls, generated: s.generated, prompt: s.prompt,
+      generatedPerQuestion: s.generated / questions,
+    };
   }
 
   /** Every technique's spend, in the order first recorded. */

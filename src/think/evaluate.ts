@@ -58,8 +58,10 @@ export function evaluateSums(model: GPT, tok: ChatTokenizer, sums: readonly Sum[
   const greedy = o.technique === 'greedy';
   const n = greedy ? 1 : o.n;
   assert(Number.isSafeInteger(n) && n >= 1, () => `n (${n}) must be a positive integer`);
-  assert(o.technique !== 'best-of' || o.scorer !== undefined, () => 'best-of needs a scorer (a verifier or reward model)');
-  const attempts = sampleSums(model, tok, sums, () => o.mode, { n, temperature: greedy ? 0 : o.temperature, seed: o.seed, maxTokens: o.maxTokens });
+  assert(o.technique !== 'best-of' || o.scorer !== undefined,
+    () => 'best-of needs a scorer (a verifier or reward model)');
+  const attempts = sampleSums(model, tok, sums, () => o.mode,
+    { n, temperature: greedy ? 0 : o.temperature, seed: o.seed, maxTokens: o.maxTokens });
   let outcomes: number[];
   if (o.technique === 'greedy') outcomes = attempts.map((a) => (a[0].correct ? 1 : 0));
   else if (o.technique === 'vote') outcomes = attempts.map((a) => voteOutcome(a, n));

@@ -35,7 +35,8 @@ export interface Shot {
 /**
  * A task example as a shot: its question and its reference answer.
  *
- *   shotOf(arithmeticExample(12, '+', 34)) → { question: 'What is 12+34?', answer: '2+4=6, write 6.\n1+3=4, write 4.\n#### 46' }
+ *   shotOf(arithmeticExample(12, '+', 34))
+ *     → { question: 'What is 12+34?', answer: '2+4=6, write 6.\n1+3=4, write 4.\n#### 46' }
  */
 export function shotOf(example: QAExample): Shot {
   return { question: example.question, answer: referenceAnswer(example) };
@@ -51,7 +52,8 @@ export function shotOf(example: QAExample): Shot {
 export function fewShotPrompt(shots: readonly Shot[], question: string): string {
   for (const s of shots) {
     assert(!s.answer.includes(FEW_SHOT_STOP) && !s.question.includes(FEW_SHOT_STOP),
-      () => `fewShotPrompt: the shot '${s.question}' contains a blank line, which ends an answer; write it without one`);
+      () => `fewShotPrompt: the shot '${s.question}' contains a blank line, which ends an answer; ` +
+        'write it without one');
   }
   const parts = shots.map((s) => `Question: ${s.question}\nAnswer: ${s.answer}`);
   return [...parts, `Question: ${question}\nAnswer:`].join(FEW_SHOT_STOP);
@@ -75,7 +77,8 @@ export function pickShots<E extends QAExample>(task: Task<E>, count: number, see
     shots.push(e);
   }
   assert(shots.length === count,
-    () => `pickShots: found only ${shots.length} distinct questions of ${count} in task '${task.name}' (size ${task.size}); use a bigger task`);
+    () => `pickShots: found only ${shots.length} distinct questions of ${count} in task '${task.name}' ` +
+      `(size ${task.size}); use a bigger task`);
   return shots;
 }
 

@@ -35,12 +35,16 @@ export interface ListStats {
 /**
  * Counts a list of sampled names (undefined: the sample gave none).
  *
- *   listStats(['Dusem', 'Dusem', 'Kaber', undefined], new Set(['Dusem'])) → { samples: 4, named: 3, distinct: 2, novel: 1 }
+ *   listStats(['Dusem', 'Dusem', 'Kaber', undefined], new Set(['Dusem']))
+ *     → { samples: 4, named: 3, distinct: 2, novel: 1 }
  */
 export function listStats(names: readonly (string | undefined)[], known: ReadonlySet<string>): ListStats {
   const given = names.filter((n): n is string => n !== undefined);
   const distinct = new Set(given);
-  return { samples: names.length, named: given.length, distinct: distinct.size, novel: [...distinct].filter((n) => !known.has(n)).length };
+  return {
+    samples: names.length, named: given.length, distinct: distinct.size,
+    novel: [...distinct].filter((n) => !known.has(n)).length,
+  };
 }
 
 /**
@@ -49,8 +53,11 @@ export function listStats(names: readonly (string | undefined)[], known: Readonl
  *
  *   sampleFirstNames(base.model, base.tok, 4, 1) → ['Dusem', 'Kaber', 'Tafa', undefined]
  */
-export function sampleFirstNames(model: GPT, tok: ChatTokenizer, count: number, seed: number, maxTokens = 8): (string | undefined)[] {
+export function sampleFirstNames(
+  model: GPT, tok: ChatTokenizer, count: number, seed: number, maxTokens = 8,
+): (string | undefined)[] {
   const eot = tok.special('<|endoftext|>');
-  const rows = continueBatch(model, Array.from({ length: count }, () => [eot]), { stop: [eot], maxTokens, temperature: 1, seed });
+  const rows = continueBatch(
+    model, Array.from({ length: count }, () => [eot]), { stop: [eot], maxTokens, temperature: 1, seed });
   return rows.map((r) => firstName(tok.decode(r.ids.filter((id) => !tok.isSpecial(id)))));
 }

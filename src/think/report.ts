@@ -11,7 +11,10 @@ import { Attempt, bestOfOutcome, oracleOutcome, passOutcome, tokensOf, voteOutco
 import { bootstrapMean, Interval } from './bootstrap';
 import { carries, Sum } from './sums';
 
-/** An interval as 'estimate% [lower, upper]', whole percents: percent({ estimate: 0.625, lower: 0.5, upper: 0.75 }) → '63% [50, 75]' */
+/**
+ * An interval as 'estimate% [lower, upper]', whole percents:
+ * percent({ estimate: 0.625, lower: 0.5, upper: 0.75 }) → '63% [50, 75]'
+ */
 export function percent(i: Pick<Interval, 'estimate' | 'lower' | 'upper'>): string {
   const p = (x: number) => Math.round(100 * x);
   return `${p(i.estimate)}% [${p(i.lower)}, ${p(i.upper)}]`;
@@ -26,9 +29,12 @@ export function mean(xs: readonly number[]): number {
 /**
  * Accuracy by number of carries (3 or more grouped as '3+').
  *
- *   byCarries([{ a: 12, b: 34 }, { a: 19, b: 1 }], [1, 0]) → [{ carries: '0', sums: 1, right: 1, ... }, { carries: '1', sums: 1, right: 0, ... }]
+ *   byCarries([{ a: 12, b: 34 }, { a: 19, b: 1 }], [1, 0])
+ *     → [{ carries: '0', sums: 1, right: 1, ... }, { carries: '1', sums: 1, right: 0, ... }]
  */
-export function byCarries(sums: readonly Sum[], outcomes: readonly number[]): { carries: string; sums: number; right: number; accuracy: string }[] {
+export function byCarries(
+  sums: readonly Sum[], outcomes: readonly number[],
+): { carries: string; sums: number; right: number; accuracy: string }[] {
   assert(sums.length === outcomes.length, () => `byCarries: ${sums.length} sums, ${outcomes.length} outcomes`);
   const groups = new Map<string, number[]>();
   sums.forEach((s, i) => {
@@ -58,15 +64,20 @@ export interface EnsembleRow {
  * Vote, pass@N, best-of by each scorer and the oracle at each N (first N of the attempts), averaged
  * over sums; scores[name][q][j] is scorer name's score of attempt j at sum q.
  *
- *   ensembleRows([[wrong, right]], [1, 2], {}) → [{ N: 1, vote: 0, pass: 0.5, oracle: 0, ... }, { N: 2, vote: 0, pass: 1, oracle: 1, ... }]
+ *   ensembleRows([[wrong, right]], [1, 2], {})
+ *     → [{ N: 1, vote: 0, pass: 0.5, oracle: 0, ... }, { N: 2, vote: 0, pass: 1, oracle: 1, ... }]
  */
-export function ensembleRows(attempts: readonly (readonly Attempt[])[], Ns: readonly number[], scores: Record<string, readonly (readonly number[])[]>): EnsembleRow[] {
+export function ensembleRows(
+  attempts: readonly (readonly Attempt[])[], Ns: readonly number[],
+  scores: Record<string, readonly (readonly number[])[]>,
+): EnsembleRow[] {
   return Ns.map((N) => ({
     N,
     vote: mean(attempts.map((a) => voteOutcome(a, N))),
     pass: mean(attempts.map((a) => passOutcome(a, N))),
     oracle: mean(attempts.map((a) => oracleOutcome(a, N))),
-    bestOf: Object.fromEntries(Object.entries(scores).map(([name, s]) => [name, mean(attempts.map((a, q) => bestOfOutcome(a, s[q], N)))])),
+    bestOf: Object.fromEntries(Object.entries(scores).map(([name, s]) =>
+      [name, mean(attempts.map((a, q) => bestOfOutcome(a, s[q], N)))])),
     tokens: mean(attempts.map((a) => tokensOf(a, N))),
   }));
 }
@@ -83,7 +94,8 @@ export function outcomesAt(attempts: readonly (readonly Attempt[])[], N: number,
   if (technique === 'oracle') return attempts.map((a) => oracleOutcome(a, N));
   const name = technique.replace(/^best-of:/, '');
   assert(technique.startsWith('best-of:') && scores[name] !== undefined,
-    () => `outcomesAt: unknown technique '${technique}'; use vote, pass, oracle or best-of:<${Object.keys(scores).join('|')}>`);
+    () => `outcomesAt: unknown technique '${technique}'; ` +
+      `use vote, pass, oracle or best-of:<${Object.keys(scores).join('|')}>`);
   return attempts.map((a, q) => bestOfOutcome(a, scores[name][q], N));
 }
 

@@ -46,21 +46,50 @@ const DATA: ThinkDataConfig = {
 
 const SETTINGS: Record<Profile, ThinkSettings> = {
   ci: {
-    sft: { examples: 300, valExamples: 16, data: DATA, train: { batchSize: 8, maxSteps: 10, evalEvery: 0, evalBatches: 1, logEvery: 5, schedule: tenthFloor(2e-3, 2, 10) } },
-    verifier: { pairs: { train: 64, heldOut: 16 }, digits: [2, 3], headSeed: 1337, train: { batchSize: 8, maxSteps: 6, evalEvery: 6, trainEvalPairs: 16, schedule: tenthFloor(1e-3, 1, 6) } },
-    eval: { problems: 6, maxN: 4, temperatures: [1], ensembleDigits: 2, checkAttempts: 2, fewShotProblems: 4, names: 8 },
+    sft: {
+      examples: 300, valExamples: 16, data: DATA,
+      train: { batchSize: 8, maxSteps: 10, evalEvery: 0, evalBatches: 1, logEvery: 5,
+        schedule: tenthFloor(2e-3, 2, 10) },
+    },
+    verifier: {
+      pairs: { train: 64, heldOut: 16 }, digits: [2, 3], headSeed: 1337,
+      train: { batchSize: 8, maxSteps: 6, evalEvery: 6, trainEvalPairs: 16, schedule: tenthFloor(1e-3, 1, 6) },
+    },
+    eval: {
+      problems: 6, maxN: 4, temperatures: [1], ensembleDigits: 2, checkAttempts: 2, fewShotProblems: 4, names: 8,
+    },
   },
   workshop: {
     // Subtle: the worked format appears suddenly (held-out sums, greedy, 60 each): 2-digit 5% and 3-digit 2% after
     // 600 steps, 75% / 18% after 1000, 93% / 77% after 1500, while direct stayed 0-5% and filler 0-13%.
-    sft: { examples: 6000, valExamples: 64, data: DATA, train: { batchSize: 16, maxSteps: 1500, evalEvery: 0, evalBatches: 2, logEvery: 10, schedule: tenthFloor(3e-3, 20, 1500) } },
-    verifier: { pairs: { train: 1000, heldOut: 128 }, digits: [2, 3], headSeed: 1337, train: { batchSize: 16, maxSteps: 60, evalEvery: 30, trainEvalPairs: 64, schedule: tenthFloor(5e-4, 6, 60) } },
-    eval: { problems: 40, maxN: 16, temperatures: [1], ensembleDigits: 2, checkAttempts: 4, fewShotProblems: 30, names: 32 },
+    sft: {
+      examples: 6000, valExamples: 64, data: DATA,
+      train: { batchSize: 16, maxSteps: 1500, evalEvery: 0, evalBatches: 2, logEvery: 10,
+        schedule: tenthFloor(3e-3, 20, 1500) },
+    },
+    verifier: {
+      pairs: { train: 1000, heldOut: 128 }, digits: [2, 3], headSeed: 1337,
+      train: { batchSize: 16, maxSteps: 60, evalEvery: 30, trainEvalPairs: 64, schedule: tenthFloor(5e-4, 6, 60) },
+    },
+    eval: {
+      problems: 40, maxN: 16, temperatures: [1], ensembleDigits: 2, checkAttempts: 4, fewShotProblems: 30, names: 32,
+    },
   },
   full: {
-    sft: { examples: 12000, valExamples: 128, data: DATA, train: { batchSize: 16, maxSteps: 1500, evalEvery: 300, evalBatches: 4, logEvery: 20, schedule: tenthFloor(2e-3, 40, 1500) } },
-    verifier: { pairs: { train: 3000, heldOut: 300 }, digits: [2, 3], headSeed: 1337, train: { batchSize: 16, maxSteps: 200, evalEvery: 50, trainEvalPairs: 128, schedule: tenthFloor(5e-4, 10, 200) } },
-    eval: { problems: 200, maxN: 32, temperatures: [0.7, 1], ensembleDigits: 3, checkAttempts: 4, fewShotProblems: 100, names: 64 },
+    sft: {
+      examples: 12000, valExamples: 128, data: DATA,
+      train: { batchSize: 16, maxSteps: 1500, evalEvery: 300, evalBatches: 4, logEvery: 20,
+        schedule: tenthFloor(2e-3, 40, 1500) },
+    },
+    verifier: {
+      pairs: { train: 3000, heldOut: 300 }, digits: [2, 3], headSeed: 1337,
+      train: { batchSize: 16, maxSteps: 200, evalEvery: 50, trainEvalPairs: 128,
+        schedule: tenthFloor(5e-4, 10, 200) },
+    },
+    eval: {
+      problems: 200, maxN: 32, temperatures: [0.7, 1], ensembleDigits: 3, checkAttempts: 4, fewShotProblems: 100,
+      names: 64,
+    },
   },
 };
 

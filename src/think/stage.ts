@@ -101,8 +101,12 @@ export async function trainThinkSft(base: ChatModel, settings: ThinkSftSettings,
   const record = { ...save.record, stage: 'sft' as const };
   const start = performance.now();
   const last = await trainer.run({ onStep: opts.onStep, onEval: opts.onEval, saveAtEnd: false });
-  const extra: ThinkExtra = { done: true, kind: 'think', from: opts.from, seconds: (performance.now() - start) / 1000, examples: data.train.length, settings };
-  const { state } = trainer.save(save.dir, { ...record, extra: { ...extra } }, { trainLoss: last.trainLoss, valLoss: last.valLoss });
+  const extra: ThinkExtra = {
+    done: true, kind: 'think', from: opts.from, seconds: (performance.now() - start) / 1000,
+    examples: data.train.length, settings,
+  };
+  const { state } = trainer.save(
+    save.dir, { ...record, extra: { ...extra } }, { trainLoss: last.trainLoss, valLoss: last.valLoss });
   trainer.optimizer.dispose();
   return { model: base.model, state, examples: data.train.length };
 }
@@ -135,7 +139,9 @@ export function wrongSolution(a: number, b: number, rng: Rng): string {
  * same sum, asked as a plain question; held-out pairs come from another seed. Pairs whose sequences do
  * not fit blockSize are skipped.
  */
-export function verifierPairs(chat: RewardTokens, blockSize: number, s: VerifierSettings, seed: number): PreferenceSplits {
+export function verifierPairs(
+  chat: RewardTokens, blockSize: number, s: VerifierSettings, seed: number,
+): PreferenceSplits {
   const make = (count: number, sd: number): PreferencePair[] => {
     const rng = new Rng(hashSeed(sd, hashString('verifier')));
     const out: PreferencePair[] = [];
@@ -145,8 +151,12 @@ export function verifierPairs(chat: RewardTokens, blockSize: number, s: Verifier
       const prompt = { messages: [user(sumQuestion(sum))] };
       const chosen = workedText(addSteps(sum.a, sum.b));
       const rejected = wrongSolution(sum.a, sum.b, rng);
-      if (rewardSequence(chat, prompt, chosen).length > blockSize || rewardSequence(chat, prompt, rejected).length > blockSize) continue;
-      out.push({ index: i, prompt, chosen, rejected, chosenScore: 1, rejectedScore: 0, chosenCorrect: true, rejectedCorrect: false, source });
+      if (rewardSequence(chat, prompt, chosen).length > blockSize
+        || rewardSequence(chat, prompt, rejected).length > blockSize) continue;
+      out.push({
+        index: i, prompt, chosen, rejected, chosenScore: 1, rejectedScore: 0,
+        chosenCorrect: true, rejectedCorrect: false, source,
+      });
     }
     return out;
   };

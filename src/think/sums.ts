@@ -76,14 +76,17 @@ export function carries(a: number, b: number): number {
  * later column carries on from the wrong value, so the steps are self-consistent and the result is
  * a + b + delta * 10^column. delta 0 gives addSteps' solution.
  *
- *   slippedSteps(347, 85, 0, 1) → { steps: ['7+5=13, write 3, carry 1.', '4+8+1=13, write 3, carry 1.', '3+1=4, write 4.'], result: 433 }
+ *   slippedSteps(347, 85, 0, 1)
+ *     → { steps: ['7+5=13, write 3, carry 1.', '4+8+1=13, write 3, carry 1.', '3+1=4, write 4.'], result: 433 }
  */
 export function slippedSteps(a: number, b: number, column: number, delta: number): Worked {
-  assert(Number.isSafeInteger(a) && a >= 0 && Number.isSafeInteger(b) && b >= 0, () => `slippedSteps: operands ${a}, ${b} must be non-negative integers`);
+  assert(Number.isSafeInteger(a) && a >= 0 && Number.isSafeInteger(b) && b >= 0,
+    () => `slippedSteps: operands ${a}, ${b} must be non-negative integers`);
   const da = [...String(a)].reverse().map(Number);
   const db = [...String(b)].reverse().map(Number);
   const width = Math.max(da.length, db.length);
-  assert(Number.isInteger(column) && column >= 0 && column < width, () => `slippedSteps: column ${column} is outside 0..${width - 1}`);
+  assert(Number.isInteger(column) && column >= 0 && column < width,
+    () => `slippedSteps: column ${column} is outside 0..${width - 1}`);
   const steps: string[] = [];
   let carry = 0;
   let result = 0;
@@ -91,7 +94,8 @@ export function slippedSteps(a: number, b: number, column: number, delta: number
     const terms = [da[k], db[k]].filter((d) => d !== undefined).map(String);
     if (carry > 0) terms.push(String(carry));
     const value = terms.reduce((s, t) => s + Number(t), 0) + (k === column ? delta : 0);
-    assert(value >= 0, () => `slippedSteps: column ${column} of ${a}+${b} is 0; a slip of ${delta} would make it negative`);
+    assert(value >= 0,
+      () => `slippedSteps: column ${column} of ${a}+${b} is 0; a slip of ${delta} would make it negative`);
     carry = Math.floor(value / 10);
     result += (value % 10) * 10 ** k;
     steps.push(stepLine(terms.length > 1 ? terms.join('+') : '', value, carry));
@@ -141,7 +145,8 @@ function modeParts(tok: ChatTokenizer, s: Sum, mode: SumMode): { prefix: number[
  * <|assistant_start|>.
  *
  *   sumPrompt(tok, { a: 12, b: 34 }, { kind: 'format', format: 'worked' })
- *     → [bos, user_start, <|reserved_1|>, 'What', ' is', ' ', '1', '2', '+', '3', '4', '?', user_end, assistant_start]
+ *     → [bos, user_start, <|reserved_1|>, 'What', ' is', ' ', '1', '2', '+', '3', '4', '?', user_end,
+ *        assistant_start]
  */
 export function sumPrompt(tok: ChatTokenizer, s: Sum, mode: SumMode): number[] {
   const chat = chatTokens(tok);
@@ -192,9 +197,12 @@ export interface ThinkExample extends Sum {
  * A full training conversation: the prompt (mask 0), then the reply and <|assistant_end|> (mask 1).
  * A quality example writes `worked` (correct or flawed); a check writes the correct steps and its verdict.
  *
- *   renderSum(tok, { a: 12, b: 34 }, { kind: 'format', format: 'direct' }).ids → [...prompt, ...encode('#### 46'), assistant_end]
+ *   renderSum(tok, { a: 12, b: 34 }, { kind: 'format', format: 'direct' }).ids
+ *     → [...prompt, ...encode('#### 46'), assistant_end]
  */
-export function renderSum(tok: ChatTokenizer, s: Sum, mode: SumMode, worked: Worked = addSteps(s.a, s.b)): RenderedConversation {
+export function renderSum(
+  tok: ChatTokenizer, s: Sum, mode: SumMode, worked: Worked = addSteps(s.a, s.b),
+): RenderedConversation {
   const prompt = sumPrompt(tok, s, mode);
   const chat = chatTokens(tok);
   let reply: number[];
@@ -233,7 +241,8 @@ type Kind = keyof ThinkDataConfig['weights'];
 function pickKind(w: ThinkDataConfig['weights'], u: number): Kind {
   const kinds = Object.keys(w) as Kind[];
   const total = kinds.reduce((s, k) => s + w[k], 0);
-  assert(total > 0 && kinds.every((k) => w[k] >= 0), () => `think weights ${JSON.stringify(w)} must be non-negative with a positive sum`);
+  assert(total > 0 && kinds.every((k) => w[k] >= 0),
+    () => `think weights ${JSON.stringify(w)} must be non-negative with a positive sum`);
   let acc = 0;
   for (const k of kinds) {
     acc += w[k] / total;
@@ -272,7 +281,9 @@ export function thinkExample(tok: ChatTokenizer, c: ThinkDataConfig, seed: numbe
  *
  *   heldOutSums(3, 100, 1, trainingKeys) → 100 sums of two 3-digit numbers that training never showed
  */
-export function heldOutSums(digits: number, count: number, seed: number, exclude: ReadonlySet<string> = new Set()): Sum[] {
+export function heldOutSums(
+  digits: number, count: number, seed: number, exclude: ReadonlySet<string> = new Set(),
+): Sum[] {
   const rng = new Rng(hashSeed(seed, hashString('held-out sums'), digits));
   const out: Sum[] = [];
   const seen = new Set(exclude);
@@ -283,6 +294,8 @@ export function heldOutSums(digits: number, count: number, seed: number, exclude
     seen.add(key);
     out.push(s);
   }
-  assert(out.length === count, () => `heldOutSums: only ${out.length} of ${count} distinct ${digits}-digit sums outside the training set; ask for fewer`);
+  assert(out.length === count,
+    () => `heldOutSums: only ${out.length} of ${count} distinct ${digits}-digit sums outside the training set; ` +
+      'ask for fewer');
   return out;
 }

@@ -40,7 +40,8 @@ export interface ToolProblem {
 /**
  * A problem of a kind: sum = two 4-digit numbers, product = a 4-digit number times one digit 2..9.
  *
- *   drawToolProblem(new Rng(1), 'product') → { kind: 'product', a: 4821, op: '*', b: 7, expression: '4821*7', result: 33747 } (say)
+ *   drawToolProblem(new Rng(1), 'product')
+ *     → { kind: 'product', a: 4821, op: '*', b: 7, expression: '4821*7', result: 33747 } (say)
  */
 export function drawToolProblem(rng: Rng, kind: ToolKind): ToolProblem {
   const a = rng.int(1000, 10000);
@@ -102,11 +103,15 @@ export interface ToolDataExample {
  * The mixture: example i picks its source from (seed, i). A tool trace is one of the two kinds or,
  * one time in three, the calculator task's bigger shapes (a*b+c, (a+b)*c).
  *
- *   toolMixture(world, sft, { examples: 3, valExamples: 1, weights: { tool: 1, steps: 1, sft: 1 } }, 5)[0].source → 'tool' (say)
+ *   toolMixture(world, sft, { examples: 3, valExamples: 1, weights: { tool: 1, steps: 1, sft: 1 } }, 5)[0].source
+ *     → 'tool' (say)
  */
-export function toolMixture(world: World, sft: SftSettings, s: ToolDataSettings, seed: number, size = s.examples): ToolDataExample[] {
+export function toolMixture(
+  world: World, sft: SftSettings, s: ToolDataSettings, seed: number, size = s.examples,
+): ToolDataExample[] {
   const total = s.weights.tool + s.weights.steps + s.weights.sft;
-  assert(s.weights.tool >= 0 && s.weights.steps >= 0 && s.weights.sft >= 0 && total > 0, () => `weights ${JSON.stringify(s.weights)} must be non-negative with a positive sum`);
+  assert(s.weights.tool >= 0 && s.weights.steps >= 0 && s.weights.sft >= 0 && total > 0,
+    () => `weights ${JSON.stringify(s.weights)} must be non-negative with a positive sum`);
   const mixture = sftMixture(world, { size: Math.max(1, size), seed: hashSeed(seed, 3), ...sft.mixture });
   const out: ToolDataExample[] = [];
   for (let i = 0; i < size; i++) {

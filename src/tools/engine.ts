@@ -135,7 +135,9 @@ export function chatToolContext(tok: ChatTokenizer, run?: (input: string) => str
  *
  *   toolTraffic([S, '2', '*', '3', E, O, '6', C, '#', ...], ctx) → [{ input: '2*3', output: '6' }]
  */
-export function toolTraffic(ids: readonly number[], ctx: Pick<ToolContext, 'tokens' | 'decode'>): { input: string; output?: string }[] {
+export function toolTraffic(
+  ids: readonly number[], ctx: Pick<ToolContext, 'tokens' | 'decode'>,
+): { input: string; output?: string }[] {
   const t = ctx.tokens;
   const out: { input: string; output?: string }[] = [];
   let open = -1;
@@ -144,7 +146,10 @@ export function toolTraffic(ids: readonly number[], ctx: Pick<ToolContext, 'toke
     if (id === t.toolStart) open = i;
     else if (id === t.toolEnd && open >= 0) { out.push({ input: ctx.decode(ids.slice(open + 1, i)) }); open = -1; }
     else if (id === t.outputStart) outStart = i;
-    else if (id === t.outputEnd && outStart >= 0 && out.length > 0) { out[out.length - 1].output = ctx.decode(ids.slice(outStart + 1, i)); outStart = -1; }
+    else if (id === t.outputEnd && outStart >= 0 && out.length > 0) {
+      out[out.length - 1].output = ctx.decode(ids.slice(outStart + 1, i));
+      outStart = -1;
+    }
   });
   return out;
 }

@@ -41,7 +41,8 @@ export interface ToolRow {
 /**
  * The reply's answer: the last number after its last '####', or undefined without one.
  *
- *   toolAnswer('<|tool_start|>2*3<|tool_end|><|output_start|>6<|output_end|>#### 6') → 6;  toolAnswer('6') → undefined
+ *   toolAnswer('<|tool_start|>2*3<|tool_end|><|output_start|>6<|output_end|>#### 6') → 6;
+ *   toolAnswer('6') → undefined
  */
 export function toolAnswer(reply: string): number | undefined {
   const at = reply.lastIndexOf('####');
@@ -53,7 +54,8 @@ export function toolAnswer(reply: string): number | undefined {
  *
  *   evaluateTools(model, tok, toolProblems(8, 1), ['steps', 'tool']) → 32 rows
  */
-export function evaluateTools(model: GPT, tok: ChatTokenizer, problems: readonly ToolProblem[], modes: readonly ToolMode[] = TOOL_MODES,
+export function evaluateTools(model: GPT, tok: ChatTokenizer, problems: readonly ToolProblem[],
+  modes: readonly ToolMode[] = TOOL_MODES,
   opts: { maxTokens?: number; batchSize?: number; stats?: DecodeStats } = {}): ToolRow[] {
   const toolStart = chatTokens(tok).toolStart;
   const rows: ToolRow[] = [];
@@ -61,12 +63,16 @@ export function evaluateTools(model: GPT, tok: ChatTokenizer, problems: readonly
     const examples = problems.map((p) => (mode === 'steps' ? stepsExample(p) : toolExample(p)));
     const ctx = chatToolContext(tok, mode === 'tool' ? calculatorTool : undefined);
     const control = toolControl(ctx);
-    const replies = sampleReplies(model, tok, examples.map(promptFor), { maxTokens: opts.maxTokens ?? 64, batchSize: opts.batchSize, control, stats: opts.stats });
+    const replies = sampleReplies(model, tok, examples.map(promptFor),
+      { maxTokens: opts.maxTokens ?? 64, batchSize: opts.batchSize, control, stats: opts.stats });
     replies.forEach((r, i) => {
       const answer = toolAnswer(r.text);
       const p = problems[i];
-      rows.push({ kind: p.kind, mode, question: examples[i].question, reply: r.text, expected: p.result, answer, correct: answer === p.result,
-        calls: r.ids.filter((id) => id === toolStart).length, call: toolTraffic(r.ids, ctx)[0] });
+      rows.push({
+        kind: p.kind, mode, question: examples[i].question, reply: r.text, expected: p.result, answer,
+        correct: answer === p.result,
+        calls: r.ids.filter((id) => id === toolStart).length, call: toolTraffic(r.ids, ctx)[0],
+      });
     });
   }
   return rows;
@@ -107,9 +113,12 @@ export function summarizeTools(rows: readonly ToolRow[], seed = 0): ToolSummary[
       const withOutput = called.filter((x) => x.call!.output !== undefined);
       const frac = (k: number, n: number) => (n === 0 ? NaN : k / n);
       out.push({
-        kind, mode, n: r.length, accuracy: bootstrapMean(r.map((x) => (x.correct ? 1 : 0)), { seed }), callRate: r.filter((x) => x.calls > 0).length / r.length,
+        kind, mode, n: r.length, accuracy: bootstrapMean(r.map((x) => (x.correct ? 1 : 0)), { seed }),
+        callRate: r.filter((x) => x.calls > 0).length / r.length,
         callCopied: frac(called.filter((x) => x.call!.input.trim() === expressionOf(x.question)).length, called.length),
-        answerCopied: frac(withOutput.filter((x) => x.answer !== undefined && String(x.answer) === x.call!.output!.trim()).length, withOutput.length),
+        answerCopied: frac(
+          withOutput.filter((x) => x.answer !== undefined && String(x.answer) === x.call!.output!.trim()).length,
+          withOutput.length),
       });
     }
   }

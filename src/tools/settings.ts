@@ -45,7 +45,8 @@ const SETTINGS: Record<Profile, ToolboxSettings> = {
   ci: {
     tools: {
       data: { examples: 300, valExamples: 32, weights: { tool: 1, steps: 1, sft: 1 } },
-      train: { batchSize: 8, maxSteps: 12, evalEvery: 0, evalBatches: 2, logEvery: 4, schedule: tenthFloor(2e-3, 2, 12) },
+      train: { batchSize: 8, maxSteps: 12, evalEvery: 0, evalBatches: 2, logEvery: 4,
+        schedule: tenthFloor(2e-3, 2, 12) },
     },
     evalPerKind: 6, maxTokens: 40, constrainQuestions: 8,
     lora: { ranks: [1, 8], loraLrs: [1e-2], fullLrs: [1e-3], steps: 4, batchSize: 8, examples: 64, valExamples: 16 },
@@ -60,7 +61,10 @@ const SETTINGS: Record<Profile, ToolboxSettings> = {
         schedule: tenthFloor(3e-3, 20, 1000) },
     },
     evalPerKind: 32, maxTokens: 64, constrainQuestions: 48,
-    lora: { ranks: [1, 2, 4, 8, 16], loraLrs: [3e-3, 1e-2], fullLrs: [3e-4, 1e-3], steps: 30, batchSize: 16, examples: 600, valExamples: 32 },
+    lora: {
+      ranks: [1, 2, 4, 8, 16], loraLrs: [3e-3, 1e-2], fullLrs: [3e-4, 1e-3], steps: 30, batchSize: 16, examples: 600,
+      valExamples: 32,
+    },
   },
   full: {
     tools: {
@@ -69,7 +73,10 @@ const SETTINGS: Record<Profile, ToolboxSettings> = {
         schedule: tenthFloor(2e-3, 40, 1200) },
     },
     evalPerKind: 64, maxTokens: 72, constrainQuestions: 96,
-    lora: { ranks: [1, 2, 4, 8, 16], loraLrs: [1e-3, 3e-3, 1e-2], fullLrs: [1e-4, 3e-4, 1e-3], steps: 80, batchSize: 16, examples: 1200, valExamples: 64 },
+    lora: {
+      ranks: [1, 2, 4, 8, 16], loraLrs: [1e-3, 3e-3, 1e-2], fullLrs: [1e-4, 3e-4, 1e-3], steps: 80, batchSize: 16,
+      examples: 1200, valExamples: 64,
+    },
   },
 };
 

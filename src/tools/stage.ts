@@ -1,6 +1,7 @@
 // Tool use, part 3: the stage, an SFT model in and a model that calls the calculator out.
 //
-//   const run = await toolFineTune(sft, world, sftSettings, toolSettings, { dir: 'runs/full/sft-tools', record }, { from });
+//   const run = await toolFineTune(sft, world, sftSettings, toolSettings, { dir: 'runs/full/sft-tools', record },
+//     { from });
 //   run.model → the tool model;  run.state.extra → { done: true, kind: 'tools', from, seconds, examples }
 //
 // The same SFT loop as notebook 04 (SftTrainer) on a different mixture (data.ts): the loss mask of a tool
@@ -43,16 +44,23 @@ export function toolData(tok: ChatTokenizer, blockSize: number, world: World, sf
 }
 
 /** Fine-tunes `start.model` in place on the tool mixture and saves the finished model in save.dir once. */
-export async function toolFineTune(start: ChatModel, world: World, sft: SftSettings, settings: ToolStageSettings, save: StageSave,
-  opts: TrainHooks & { from: string }): Promise<TrainedModel> {
+export async function toolFineTune(start: ChatModel, world: World, sft: SftSettings, settings: ToolStageSettings,
+  save: StageSave, opts: TrainHooks & { from: string }): Promise<TrainedModel> {
   const data = toolData(start.tok, start.model.config.blockSize, world, sft, settings);
   const config = makeSftTrainConfig(settings.train);
-  const trainer = new SftTrainer(start.model, start.tok, { train: data.train.rendered, val: data.val.rendered }, config);
+  const trainer = new SftTrainer(
+    start.model, start.tok, { train: data.train.rendered, val: data.val.rendered }, config);
   opts.onStart?.({ model: start.model, steps: config.maxSteps, resumedFrom: 0 });
   const began = performance.now();
-  const last = await trainer.run({ onStep: opts.onStep, onEval: opts.onEval, checkpointDir: undefined, saveAtEnd: false });
-  const extra: ToolExtra = { done: true, kind: 'tools', from: opts.from, seconds: (performance.now() - began) / 1000, examples: data.train.rendered.length };
-  const { state } = trainer.save(save.dir, { ...save.record, stage: 'sft', extra: { ...extra } }, { trainLoss: last.trainLoss, valLoss: last.valLoss });
+  const last = await trainer.run({
+    onStep: opts.onStep, onEval: opts.onEval, checkpointDir: undefined, saveAtEnd: false,
+  });
+  const extra: ToolExtra = {
+    done: true, kind: 'tools', from: opts.from, seconds: (performance.now() - began) / 1000,
+    examples: data.train.rendered.length,
+  };
+  const { state } = trainer.save(save.dir, { ...save.record, stage: 'sft', extra: { ...extra } },
+    { trainLoss: last.trainLoss, valLoss: last.valLoss });
   trainer.optimizer.dispose();
   return { model: start.model, state };
 }

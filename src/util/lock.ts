@@ -101,7 +101,8 @@ function makeDir(dir: string): void {
     fs.mkdirSync(abs);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(abs).isDirectory()) return;
-    throw new GptLabError(`cannot create the directory ${dir} (${(e as Error).message}); choose another output directory`);
+    throw new GptLabError(
+      `cannot create the directory ${dir} (${(e as Error).message}); choose another output directory`);
   }
 }
 
@@ -136,7 +137,8 @@ export function lockDir(dir: string): DirLock {
       }
       const h = readHolder(file);
       assert(h !== 'unreadable', () => `${file} is not a lock gpt-lab wrote; if no run uses ${dir}, delete ${file}`);
-      assert(attempt < 10, () => `cannot take the lock ${file}: other runs keep taking it; use another output directory`);
+      assert(attempt < 10,
+        () => `cannot take the lock ${file}: other runs keep taking it; use another output directory`);
       if (h === undefined) continue; // released meanwhile
       assert(isStale(h, key), () => `${dir} is in use by another gpt-lab run (pid ${h.pid} on ${h.host}, since ` +
         `${h.since}); wait for it to finish, stop it, or use another output directory. If pid ${h.pid} is not a ` +
@@ -165,9 +167,9 @@ function checkHeld(dir: string, key: string): void {
   const entry = held.get(key)!;
   const h = readHolder(entry.lock.file);
   const by = h === undefined || h === 'unreadable' ? 'someone' : `pid ${h.pid} on ${h.host}`;
-  assert(h !== undefined && h !== 'unreadable' && sameHolder(h, entry.me), () => `the lock ${entry.lock.file} of this ` +
-    `run (pid ${process.pid}) was removed or taken by ${by}; stopping so that two runs do not write ${dir}; ` +
-    'use another output directory');
+  assert(h !== undefined && h !== 'unreadable' && sameHolder(h, entry.me),
+    () => `the lock ${entry.lock.file} of this run (pid ${process.pid}) was removed or taken by ${by}; ` +
+      `stopping so that two runs do not write ${dir}; use another output directory`);
 }
 
 /**

@@ -47,9 +47,9 @@ function tryWriting(dir: string, option: string, target: string): void {
  * Checks that `target` can be written as a directory ('dir') or a file ('file') before any work, with a
  * one-line error naming the option, the path and the fix. Returns target unchanged.
  *
- *   checkOutputPath('out/baby', 'dir')          → 'out/baby' (out/ need not exist)
- *   checkOutputPath('/etc/passwd/x', 'dir')     throws "--out /etc/passwd/x: /etc/passwd is a file, not a directory; ..."
- *   checkOutputPath('/proc/run', 'dir')         throws "--out /proc/run: /proc is on the proc filesystem ..."
+ *   checkOutputPath('out/baby', 'dir')       → 'out/baby' (out/ need not exist)
+ *   checkOutputPath('/etc/passwd/x', 'dir')  throws "--out /etc/passwd/x: /etc/passwd is a file, not a directory; ..."
+ *   checkOutputPath('/proc/run', 'dir')      throws "--out /proc/run: /proc is on the proc filesystem ..."
  */
 export function checkOutputPath(target: string, kind: 'dir' | 'file', option = '--out'): string {
   assert(target.trim() !== '', () => `${option} is empty; give a ${kind === 'dir' ? 'directory' : 'file'} path`);
@@ -59,7 +59,8 @@ export function checkOutputPath(target: string, kind: 'dir' | 'file', option = '
     assert(kind === 'file' || here === 'dir',
       () => `${option} ${target} is a file, not a directory; choose a directory (it is created if missing)`);
     assert(kind === 'dir' || here === 'file',
-      () => `${option} ${target} is a directory, not a file; give a file name inside it, e.g. ${path.join(target, 'tok.json')}`);
+      () => `${option} ${target} is a directory, not a file; ` +
+        `give a file name inside it, e.g. ${path.join(target, 'tok.json')}`);
   }
   // The nearest existing ancestor (the target itself for an existing directory).
   let dir = here === 'dir' ? abs : path.dirname(abs);
@@ -67,7 +68,8 @@ export function checkOutputPath(target: string, kind: 'dir' | 'file', option = '
   assert(kindAt(dir) === 'dir', () => `${option} ${target}: ${dir} is a file, not a directory; choose another path`);
   const fsType = typeof fs.statfsSync === 'function' ? VIRTUAL_FS[fs.statfsSync(dir).type] : undefined;
   assert(fsType === undefined,
-    () => `${option} ${target}: ${dir} is on the ${fsType} filesystem, which holds no files of ours; choose a directory on a disk`);
+    () => `${option} ${target}: ${dir} is on the ${fsType} filesystem, which holds no files of ours; ` +
+      'choose a directory on a disk');
   assert(kind === 'dir' || here !== undefined || dir === path.dirname(abs),
     () => `${option} ${target}: the directory ${path.dirname(abs)} does not exist; ` +
       `create it (mkdir -p ${path.dirname(target)}) or choose another path`);

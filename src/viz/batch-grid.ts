@@ -120,8 +120,10 @@ export function docCategories(batch: Batch, eotId: number): number[][] {
 }
 
 function checkHighlight(h: Cell, B: number, T: number): void {
-  assert(Number.isInteger(h.row) && h.row >= 0 && h.row < B, () => `batchGrid: highlight row ${h.row} is outside 0..${B - 1} (the batch has ${B} rows)`);
-  assert(Number.isInteger(h.col) && h.col >= 0 && h.col < T, () => `batchGrid: highlight col ${h.col} is outside 0..${T - 1} (rows have ${T} tokens)`);
+  assert(Number.isInteger(h.row) && h.row >= 0 && h.row < B,
+    () => `batchGrid: highlight row ${h.row} is outside 0..${B - 1} (the batch has ${B} rows)`);
+  assert(Number.isInteger(h.col) && h.col >= 0 && h.col < T,
+    () => `batchGrid: highlight col ${h.col} is outside 0..${T - 1} (rows have ${T} tokens)`);
 }
 
 /**
@@ -135,7 +137,8 @@ function checkHighlight(h: Cell, B: number, T: number): void {
  */
 export function batchGrid(batch: Batch, decode: (id: number) => string, opts: BatchGridOptions): Figure {
   const [B, T] = batch.shape;
-  assert(Number.isInteger(opts.eotId) && opts.eotId >= 0, () => `batchGrid: eotId ${opts.eotId} must be a non-negative integer`);
+  assert(Number.isInteger(opts.eotId) && opts.eotId >= 0,
+    () => `batchGrid: eotId ${opts.eotId} must be a non-negative integer`);
   if (opts.highlight) checkHighlight(opts.highlight, B, T);
   const label = (id: number) => (id === opts.eotId ? opts.eotLabel ?? 'EOT' : cellLabel(decode(id)));
   const text = Array.from({ length: B }, (_, b) => Array.from(batch.x.subarray(b * T, (b + 1) * T), label));
@@ -147,7 +150,10 @@ export function batchGrid(batch: Batch, decode: (id: number) => string, opts: Ba
     shapes.push(cellRect(h.row, h.col + 1, TARGET_COLOR, 0.45, 3));
     if (h.col === T - 1) {
       // subtle: the last column's target is not in x at all; show its token in the extra column.
-      annotations.push({ x: T, y: h.row, xref: 'x', yref: 'y', text: label(batch.y[h.row * T + h.col]), showarrow: false, font: { color: '#000' } });
+      annotations.push({
+        x: T, y: h.row, xref: 'x', yref: 'y', text: label(batch.y[h.row * T + h.col]), showarrow: false,
+        font: { color: '#000' },
+      });
     }
   }
   const rowLabels = Array.from({ length: B }, (_, b) => `row ${b}`);
@@ -159,7 +165,8 @@ export function batchGrid(batch: Batch, decode: (id: number) => string, opts: Ba
   });
   Object.assign(fig.data[0], {
     xgap: 1, ygap: 1, textfont: { size: 12 },
-    customdata: Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => `x=${batch.x[b * T + t]} (doc ${batch.docIds[b * T + t]}) → y=${batch.y[b * T + t]}`)),
+    customdata: Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) =>
+      `x=${batch.x[b * T + t]} (doc ${batch.docIds[b * T + t]}) → y=${batch.y[b * T + t]}`)),
     hovertemplate: 't=%{x}: %{text}<br>%{customdata}<extra></extra>',
   });
   gridLayout(fig, rowLabels);
@@ -213,7 +220,9 @@ export function maskGrid(batch: ShiftedBatch, decode: (id: number) => string, op
     xLabels: Array.from({ length: T }, (_, t) => t), yLabels: rowLabels, xLabel: 't', text,
     colorscale: bands(MASK_COLORS), zmin: -0.5, zmax: 2.5, showScale: false, height: opts.height ?? 100 + 30 * B,
   });
-  Object.assign(fig.data[0], { xgap: 1, ygap: 1, textfont: { size: 12 }, hovertemplate: 't=%{x}: %{text}<extra></extra>' });
+  Object.assign(fig.data[0], {
+    xgap: 1, ygap: 1, textfont: { size: 12 }, hovertemplate: 't=%{x}: %{text}<extra></extra>',
+  });
   gridLayout(fig, rowLabels);
   return fig;
 }

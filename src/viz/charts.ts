@@ -67,7 +67,8 @@ export interface HeatmapOptions extends ChartOptions {
  */
 export function heatmap(z: number[][], o: HeatmapOptions = {}): Figure {
   const cols = z[0]?.length ?? 0;
-  z.forEach((row, i) => assert(row.length === cols, () => `heatmap row ${i} has ${row.length} values, row 0 has ${cols}`));
+  z.forEach((row, i) => assert(row.length === cols,
+    () => `heatmap row ${i} has ${row.length} values, row 0 has ${cols}`));
   if (o.text) assert(o.text.length === z.length, () => `heatmap text has ${o.text!.length} rows, z has ${z.length}`);
   const trace: Trace = {
     type: 'heatmap', z, colorscale: o.colorscale ?? 'Viridis', showscale: o.showScale ?? true,
@@ -101,7 +102,8 @@ export function heatmap(z: number[][], o: HeatmapOptions = {}): Figure {
  */
 export function barChart(labels: string[], values: Record<string, number[]>, o: ChartOptions = {}): Figure {
   const data: Trace[] = Object.entries(values).map(([name, ys]) => {
-    assert(ys.length === labels.length, () => `bar group '${name}' has ${ys.length} values for ${labels.length} labels`);
+    assert(ys.length === labels.length,
+      () => `bar group '${name}' has ${ys.length} values for ${labels.length} labels`);
     return { type: 'bar', name, x: labels, y: ys };
   });
   return { data, layout: layout(o, { barmode: 'group' }), height: o.height };

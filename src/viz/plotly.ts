@@ -40,7 +40,9 @@ export function plotlyLoaderHtml(): string {
 /** Shows the plotly.js loader once per kernel; later calls do nothing. */
 export function ensurePlotly(): void {
   if (plotlyShown || !inNotebook()) return;
-  show({ html: () => `<div class="gptlab-plotly-loader" style="display:none"></div>${plotlyLoaderHtml()}`, text: () => '' });
+  show({
+    html: () => `<div class="gptlab-plotly-loader" style="display:none"></div>${plotlyLoaderHtml()}`, text: () => '',
+  });
   plotlyShown = true;
 }
 
@@ -72,7 +74,8 @@ export function figureText(fig: Figure): string {
 function titleOf(fig: Figure): string {
   const t = fig.layout.title;
   if (typeof t === 'string') return t;
-  if (t && typeof t === 'object' && typeof (t as { text?: unknown }).text === 'string') return (t as { text: string }).text;
+  if (t && typeof t === 'object' && typeof (t as { text?: unknown }).text === 'string')
+    return (t as { text: string }).text;
   return '(untitled)';
 }
 

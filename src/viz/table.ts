@@ -35,7 +35,8 @@ export function tableHtml(t: DataFrame | Rows, caption?: string): string {
   const { columns, rows } = cellsOf(t);
   const isNum = (s: string) => s !== '' && !Number.isNaN(Number(s));
   const head = columns.map((c) => `<th style="text-align:left">${escapeHtml(c)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((v) => `<td style="text-align:${isNum(v) ? 'right' : 'left'}">${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n');
+  const body = rows.map((r) => `<tr>${r.map((v) =>
+    `<td style="text-align:${isNum(v) ? 'right' : 'left'}">${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n');
   const cap = caption ? `<caption>${escapeHtml(caption)}</caption>` : '';
   return `<table class="gptlab-table">${cap}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }

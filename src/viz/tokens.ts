@@ -74,7 +74,8 @@ const hex = (b: number) => `\\x${b.toString(16).padStart(2, '0')}`;
 /**
  * One character with whitespace and control characters made visible.
  *
- *   visibleChar(' ') → '·'   visibleChar('\n') → '↵'   visibleChar('\t') → '⇥'   visibleChar('\x07') → '\x07'
+ *   visibleChar(' ') → '·'   visibleChar('\n') → '↵'   visibleChar('\t') → '⇥'
+ *   visibleChar('\x07') → '\x07'
  */
 export function visibleChar(c: string, options: LabelOptions = {}): string {
   switch (c) {
@@ -109,7 +110,8 @@ export function tokenLabel(bytes: Uint8Array, options: LabelOptions = {}): strin
  * How each token is drawn: its label and color, grouped into runs where tokens split characters.
  * Colors cycle per token; special tokens are gray and named.
  *
- *   tokenGroups(gpt2, [19526, 254]) → [{ pieces: [{ id: 19526, label: '\xe4\xbd', … }, { id: 254, label: '\xa0', … }], joined: '你' }]
+ *   tokenGroups(gpt2, [19526, 254])
+ *     → [{ pieces: [{ id: 19526, label: '\xe4\xbd', … }, { id: 254, label: '\xa0', … }], joined: '你' }]
  */
 export function tokenGroups(tok: Tokenizer, ids: readonly number[]): TokenGroup[] {
   const specials = new Set(tok.specialTokens.values());
@@ -159,15 +161,17 @@ function pieceHtml(p: TokenPiece): string {
 
 /**
  * The groups as HTML: one <span> per token inside a monospace block that keeps line breaks; a run of
- * partial tokens is a <ruby> (in an inline-block) with its characters above. Lines wrap only between groups (<wbr>), never
- * inside a token, unless one token is wider than the whole block.
+ * partial tokens is a <ruby> (in an inline-block) with its characters above. Lines wrap only between
+ * groups (<wbr>), never inside a token, unless one token is wider than the whole block.
  *
  *   tokensHtml(tokenGroups(cl100k, [15339, 1917]))
- *   → '<div class="gptlab-tokens" style="…"><span style="background:#cfe2ff" title="15339">hello</span><wbr><span …>·world</span></div>'
+ *   → '<div class="gptlab-tokens" style="…"><span style="background:#cfe2ff" title="15339">hello</span>' +
+ *     '<wbr><span …>·world</span></div>'
  */
 export function tokensHtml(groups: readonly TokenGroup[]): string {
   const body = groups.map((g) => g.joined === undefined ? g.pieces.map(pieceHtml).join('')
-    : `${RUBY_OPEN}${g.pieces.map(pieceHtml).join('')}<rt style="font-size:80%">${escapeHtml(g.joined)}</rt></ruby></span>`)
+    : `${RUBY_OPEN}${g.pieces.map(pieceHtml).join('')}` +
+      `<rt style="font-size:80%">${escapeHtml(g.joined)}</rt></ruby></span>`)
     .join('<wbr>');
   return `<div class="gptlab-tokens" style="${BLOCK_STYLE}">${body}</div>`;
 }
@@ -219,18 +223,25 @@ export function showTokens(tok: Tokenizer, input: TokenInput, options: EncodeOpt
  *
  *   show(compareTokens({ prose: 'The cat sat.' }, { 'GPT-2': gpt2, 'GPT-4': cl100k }))
  */
-export function compareTokens(texts: Record<string, string>, tokenizers: Record<string, Tokenizer>, options: EncodeOptions = {}): Renderable {
+export function compareTokens(
+  texts: Record<string, string>, tokenizers: Record<string, Tokenizer>, options: EncodeOptions = {},
+): Renderable {
   const names = Object.keys(tokenizers);
   const rows = Object.entries(texts).map(([label, text]) => ({
     label, cells: names.map((n) => tokenGroups(tokenizers[n], idsOf(tokenizers[n], text, options))),
   }));
   const count = (gs: TokenGroup[]) => gs.reduce((n, g) => n + g.pieces.length, 0);
   const td = 'style="vertical-align:top;text-align:left;padding:4px 8px;border-top:1px solid #ddd"';
-  const html = () => `<table class="gptlab-token-compare" style="border-collapse:collapse;table-layout:fixed;width:100%">` +
-    `<thead><tr><th style="width:7em"></th>${names.map((n) => `<th style="text-align:left;padding:4px 8px">${escapeHtml(n)}</th>`).join('')}</tr></thead><tbody>` +
+  const html = () =>
+    `<table class="gptlab-token-compare" style="border-collapse:collapse;table-layout:fixed;width:100%">` +
+    `<thead><tr><th style="width:7em"></th>${names.map((n) =>
+      `<th style="text-align:left;padding:4px 8px">${escapeHtml(n)}</th>`).join('')}</tr></thead><tbody>` +
     rows.map((r) => `<tr><td ${td}><b>${escapeHtml(r.label)}</b></td>${r.cells.map((gs) =>
-      `<td ${td}>${tokensHtml(gs)}<div style="color:#666;font-size:85%">${count(gs)} tokens</div></td>`).join('')}</tr>`).join('') +
+      `<td ${td}>${tokensHtml(gs)}<div style="color:#666;font-size:85%">${count(gs)} tokens</div></td>`)
+      .join('')}</tr>`).join('') +
     '</tbody></table>';
-  const text = () => rows.map((r) => [`${r.label}:`, ...r.cells.map((gs, j) => `  ${names[j]} (${count(gs)} tokens): ${tokensText(gs)}`)].join('\n')).join('\n');
+  const text = () => rows.map((r) => [
+    `${r.label}:`, ...r.cells.map((gs, j) => `  ${names[j]} (${count(gs)} tokens): ${tokensText(gs)}`),
+  ].join('\n')).join('\n');
   return { html, text };
 }
