@@ -16,11 +16,13 @@ export const PROFILES: readonly Profile[] = ['ci', 'workshop', 'full'];
 /**
  * A profile name checked, for the edges that read one (GPTLAB_PROFILE, --profile).
  *
- *   parseProfile('workshop', '--profile') → 'workshop';  parseProfile('fast', '--profile') → throws, naming the choices
+ *   parseProfile('workshop', '--profile') → 'workshop'
+ *   parseProfile('fast', '--profile') → throws, naming the choices
  */
 export function parseProfile(raw: string, source: string): Profile {
   const name = raw.trim().toLowerCase();
-  assert((PROFILES as readonly string[]).includes(name), () => `${source}='${raw}' is not a profile; use one of: ${PROFILES.join(', ')}`);
+  assert((PROFILES as readonly string[]).includes(name),
+    () => `${source}='${raw}' is not a profile; use one of: ${PROFILES.join(', ')}`);
   return name as Profile;
 }
 
@@ -40,8 +42,8 @@ export function runSeed(): number | undefined {
   const raw = process.env.GPTLAB_SEED;
   if (raw === undefined || raw.trim() === '') return undefined;
   assert(/^\d+$/.test(raw.trim()) && Number.isSafeInteger(Number(raw.trim())),
-    () => `GPTLAB_SEED='${raw}' is not a seed; use a non-negative integer such as 2, or unset it for the profile's own ` +
-      'seeds');
+    () => `GPTLAB_SEED='${raw}' is not a seed; use a non-negative integer such as 2, ` +
+      `or unset it for the profile's own seeds`);
   return Number(raw.trim());
 }
 

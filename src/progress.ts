@@ -70,7 +70,8 @@ export function formatProgress(s: ProgressState, width = 20): string {
   const pct = `${Math.floor(frac * 100)}%`.padStart(4);
   const head = s.label ? `${s.label} ` : '';
   const bar = `|${'█'.repeat(filled)}${' '.repeat(width - filled)}|`;
-  const timing = `[${formatDuration(s.elapsedMs / 1000)}<${formatDuration(etaSeconds)}, ${rate.toFixed(2)} ${s.unit}/s]`;
+  const timing =
+    `[${formatDuration(s.elapsedMs / 1000)}<${formatDuration(etaSeconds)}, ${rate.toFixed(2)} ${s.unit}/s]`;
   const info = formatInfo(s.info);
   return `${head}${pct} ${bar} ${s.done}/${s.total} ${timing}${info ? ' ' + info : ''}`;
 }

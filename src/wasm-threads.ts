@@ -40,7 +40,8 @@ export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env): number {
   }
   const n = Number(raw);
   assert(Number.isInteger(n) && n >= 1 && n <= 64,
-    () => `GPTLAB_WASM_THREADS='${raw}' is not a thread count: use a whole number from 1 (single-threaded) to 64, or leave it unset for one per core`);
+    () => `GPTLAB_WASM_THREADS='${raw}' is not a thread count: use a whole number from 1 (single-threaded) to 64, ` +
+      `or leave it unset for one per core`);
   return n;
 }
 
@@ -90,18 +91,23 @@ function scriptFiles(factory: Factory, workerContents: string): { worker: string
 async function startThreaded(pkg: WasmPackage, binary: string, threads: number): Promise<tf.KernelBackend> {
   // Deep paths into the package; a bundler inlines both, so the bundle needs only the .wasm file.
   const factory: Factory = require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
-  const { wasmWorkerContents } = require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js');
+  const { wasmWorkerContents } =
+    require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js');
   const files = scriptFiles(factory, wasmWorkerContents);
   // Compiled here so that a bad binary fails this promise (and the stock module takes over) instead
   // of leaving Emscripten waiting for an instance that never comes.
   const compiled = await WebAssembly.compile(fs.readFileSync(binary));
   const events = ['uncaughtException', 'unhandledRejection'];
-  const emitter = process as unknown as { listeners(e: string): unknown[]; removeListener(e: string, l: unknown): void };
+  const emitter = process as unknown as {
+    listeners(e: string): unknown[]; removeListener(e: string, l: unknown): void;
+  };
   const before = events.map((e) => emitter.listeners(e));
   const module = await factory({
     locateFile: (p: string) => (p.endsWith('.worker.js') ? files.worker : p.endsWith('.wasm') ? binary : p),
     mainScriptUrlOrBlob: files.main,
-    instantiateWasm(info: { env: Record<string, unknown> }, receive: (i: WebAssembly.Instance, m: WebAssembly.Module) => void): WebAssembly.Exports {
+    instantiateWasm(
+      info: { env: Record<string, unknown> }, receive: (i: WebAssembly.Instance, m: WebAssembly.Module) => void,
+    ): WebAssembly.Exports {
       // subtle: tfjs's C side caps its thread pool at half the logical cores (it assumes two
       // hyperthreads per core), so 2 cores would get 1 thread; report enough cores for `threads`.
       info.env.emscripten_num_logical_cores = () => 2 * threads;
@@ -147,10 +153,13 @@ async function startThreaded(pkg: WasmPackage, binary: string, threads: number):
  *   const undo = await useThreadedWasm(require('@tensorflow/tfjs-backend-wasm'), '/…/dist/', 2);
  *   if (!(await tf.setBackend('wasm'))) { undo(); await tf.setBackend('wasm'); }
  */
-export async function useThreadedWasm(pkg: WasmPackage, binaryFolder: string, threads: number): Promise<(() => void) | undefined> {
+export async function useThreadedWasm(
+  pkg: WasmPackage, binaryFolder: string, threads: number,
+): Promise<(() => void) | undefined> {
   const binary = path.join(binaryFolder, 'tfjs-backend-wasm-threaded-simd.wasm');
   const stock = tf.findBackendFactory('wasm');
-  if (threads <= 1 || stock == null || !fs.existsSync(binary) || typeof SharedArrayBuffer === 'undefined') return undefined;
+  if (threads <= 1 || stock == null || !fs.existsSync(binary) ||
+    typeof SharedArrayBuffer === 'undefined') return undefined;
   // The threaded build is a SIMD build; tfjs's kernels also read this flag, so it must be settled now.
   if (!(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) return undefined;
   tf.removeBackend('wasm');

@@ -15,7 +15,8 @@ export async function run(argv: string[]): Promise<number> {
   const passThrough = dd >= 0 ? argv.slice(dd + 1) : [];
   const args = parseArgs(dd >= 0 ? argv.slice(0, dd) : argv, ['profile'], ['dry-run']);
   const p = args.options.profile;
-  assert(p === undefined || (PROFILES as readonly string[]).includes(p), () => `--profile must be ${PROFILES.join(' or ')}, got '${p}'`);
+  assert(p === undefined || (PROFILES as readonly string[]).includes(p),
+    () => `--profile must be ${PROFILES.join(' or ')}, got '${p}'`);
   const jupyter = findJupyter('notebook');
   const extra: Record<string, string> = args.options.profile ? { GPTLAB_PROFILE: args.options.profile } : {};
   const env = jupyterEnv(extra);

@@ -16,15 +16,18 @@ import { intOption, parseArgs } from './args';
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['profile', 'out', 'seed', 'cell-timeout'], ['html']);
   const profile = args.options.profile ?? activeProfile();
-  assert((PROFILES as readonly string[]).includes(profile), () => `--profile must be ${PROFILES.join(' or ')}, got '${profile}'`);
+  assert((PROFILES as readonly string[]).includes(profile),
+    () => `--profile must be ${PROFILES.join(' or ')}, got '${profile}'`);
   const seed = args.options.seed === undefined ? undefined : intOption(args, 'seed', undefined, 0);
   const cellTimeoutSec = intOption(args, 'cell-timeout', 1200, 1);
   const defaultOut = path.join(PROJECT_ROOT, 'out', seed === undefined ? 'notebooks' : `notebooks-seed${seed}`);
   const outDir = path.resolve(checkOutputPath(args.options.out ?? defaultOut, 'dir'));
   const all = listNotebooks();
   const chosen = args.positional.length === 0 ? all : args.positional.map((name) => {
-    const hit = all.find((nb) => path.basename(nb, '.ipynb') === name || path.basename(nb) === name || path.basename(nb).startsWith(`${name}-`));
-    assert(hit, () => `no notebook named '${name}'; the notebooks are: ${all.map((n) => path.basename(n, '.ipynb')).join(', ')}`);
+    const hit = all.find((nb) => path.basename(nb, '.ipynb') === name || path.basename(nb) === name ||
+      path.basename(nb).startsWith(`${name}-`));
+    assert(hit,
+      () => `no notebook named '${name}'; the notebooks are: ${all.map((n) => path.basename(n, '.ipynb')).join(', ')}`);
     return hit;
   });
   const env: Record<string, string> = { GPTLAB_PROFILE: profile };
@@ -37,9 +40,11 @@ export async function run(argv: string[]): Promise<number> {
     const name = path.basename(nb, '.ipynb');
     if (r.ok) {
       passed++;
-      console.log(`  ok    ${name} (${r.seconds.toFixed(1)} s)${r.html ? ` → ${path.relative(process.cwd(), r.html)}` : ''}`);
+      console.log(`  ok    ${name} (${r.seconds.toFixed(1)} s)` +
+        `${r.html ? ` → ${path.relative(process.cwd(), r.html)}` : ''}`);
     } else {
-      console.log(`  FAIL  ${name} (${r.seconds.toFixed(1)} s)\n${r.errors.map((e) => '        ' + e.replace(/\n/g, '\n        ')).join('\n')}`);
+      console.log(`  FAIL  ${name} (${r.seconds.toFixed(1)} s)\n` +
+        `${r.errors.map((e) => '        ' + e.replace(/\n/g, '\n        ')).join('\n')}`);
     }
   }
   console.log(`notebooks: ${passed} passed, ${chosen.length - passed} failed`);

@@ -21,7 +21,8 @@ import { describeChanges, pretrain, PRETRAIN_DATASETS, PretrainDataset, TrainCon
 function numberOption(raw: string | undefined, name: string): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  assert(raw.trim() !== '' && Number.isFinite(n) && n > 0, () => `option --${name} must be a positive number, got '${raw}'`);
+  assert(raw.trim() !== '' && Number.isFinite(n) && n > 0,
+    () => `option --${name} must be a positive number, got '${raw}'`);
   return n;
 }
 
@@ -32,15 +33,18 @@ function formatFlops(n: number): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['preset', 'backend', 'steps', 'data', 'out', 'batch-size', 'lr', 'eval-every', 'eval-iters', 'log-every', 'seed']);
+  const args = parseArgs(argv,
+    ['preset', 'backend', 'steps', 'data', 'out', 'batch-size', 'lr', 'eval-every', 'eval-iters', 'log-every', 'seed']);
   const o = args.options;
   assert(args.positional.length === 0,
-    () => `gpt-lab pretrain takes no positional arguments (got '${args.positional.join(' ')}'); see gpt-lab pretrain --help`);
+    () => `gpt-lab pretrain takes no positional arguments (got '${args.positional.join(' ')}'); ` +
+      `see gpt-lab pretrain --help`);
   assert(o.preset !== undefined, () => 'option --preset is required (tiny, baby or shakespeare-char)');
   assert(o.out !== undefined, () => 'option --out DIR is required: checkpoints go there, and a run resumes from it');
   const preset = parsePresetName(o.preset, '--preset');
   const data = (o.data ?? 'shakespeare-char') as PretrainDataset;
-  assert((PRETRAIN_DATASETS as readonly string[]).includes(data), () => `--data '${o.data}' is not known; use one of: ${PRETRAIN_DATASETS.join(', ')}`);
+  assert((PRETRAIN_DATASETS as readonly string[]).includes(data),
+    () => `--data '${o.data}' is not known; use one of: ${PRETRAIN_DATASETS.join(', ')}`);
   const backend = o.backend === undefined ? undefined : parseBackendName(o.backend, '--backend');
   const overrides: Partial<TrainConfig> = {};
   if (o['batch-size'] !== undefined) overrides.batchSize = intOption(args, 'batch-size', undefined, 1);
@@ -60,26 +64,33 @@ export async function run(argv: string[]): Promise<number> {
     onStart: ({ model, trainer, resumedFrom, changes }) => {
       const c = model.config;
       const t = trainer.config;
-      console.log(`backend ${choice.name}; model ${preset}: ${paramCount(c).total.toLocaleString('en-US')} parameters ` +
+      console.log(`backend ${choice.name}; model ${preset}: ` +
+        `${paramCount(c).total.toLocaleString('en-US')} parameters ` +
         `(nLayer ${c.nLayer}, nHead ${c.nHead}, nEmbd ${c.nEmbd}, blockSize ${c.blockSize}, vocab ${c.vocabSize}), ` +
         `${formatFlops(flopsPerToken(c).train)} per training token`);
       console.log(`${resumedFrom > 0 ? `resuming from step ${resumedFrom} in ${o.out}` : `new run in ${o.out}`}: ` +
-        `${t.maxSteps} steps of ${t.batchSize}x${t.gradAccumSteps} rows, lr ${t.schedule.maxLr} → ${t.schedule.minLr}, evaluating every ${t.evalEvery}`);
+        `${t.maxSteps} steps of ${t.batchSize}x${t.gradAccumSteps} rows, ` +
+        `lr ${t.schedule.maxLr} → ${t.schedule.minLr}, evaluating every ${t.evalEvery}`);
       const changed = describeChanges(changes);
-      if (changes.length > 0) console.log(`changed on resume, from step ${resumedFrom} on (recorded in the checkpoint): ${changed}`);
+      if (changes.length > 0) console.log(`changed on resume, from step ${resumedFrom} on ` +
+        `(recorded in the checkpoint): ${changed}`);
       const left = Math.max(0, t.maxSteps - resumedFrom);
-      bar = new Progress(left, { label: resumedFrom > 0 ? `pretrain (from ${resumedFrom})` : 'pretrain', unit: 'step' });
+      bar = new Progress(left,
+        { label: resumedFrom > 0 ? `pretrain (from ${resumedFrom})` : 'pretrain', unit: 'step' });
       startStep = resumedFrom;
     },
     onStep: (s) => {
-      bar?.update(s.step - startStep, { step: s.step, loss: s.loss, 'tok/s': Math.round(s.tokensPerSec), lr: s.lr.toExponential(1) });
+      bar?.update(s.step - startStep,
+        { step: s.step, loss: s.loss, 'tok/s': Math.round(s.tokensPerSec), lr: s.lr.toExponential(1) });
     },
     onEval: (e) => {
-      console.error(`\nstep ${e.step}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}; checkpoint saved to ${o.out}`);
+      console.error(`\nstep ${e.step}: train loss ${e.trainLoss.toFixed(4)}, val loss ${e.valLoss.toFixed(4)}; ` +
+        `checkpoint saved to ${o.out}`);
     },
   });
   bar?.done();
-  console.log(`step ${result.trainer.step}: train loss ${result.last.trainLoss.toFixed(4)}, val loss ${result.last.valLoss.toFixed(4)}; checkpoint in ${o.out}`);
+  console.log(`step ${result.trainer.step}: train loss ${result.last.trainLoss.toFixed(4)}, ` +
+    `val loss ${result.last.valLoss.toFixed(4)}; checkpoint in ${o.out}`);
   result.trainer.optimizer.dispose();
   result.model.dispose();
   return 0;

@@ -16,12 +16,14 @@ import { generate } from '../sample';
 function floatOption(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  assert(Number.isFinite(n) && n >= min && n <= max, () => `option --${name} must be a number in [${min}, ${max}], got '${raw}'`);
+  assert(Number.isFinite(n) && n >= min && n <= max,
+    () => `option --${name} must be a number in [${min}, ${max}], got '${raw}'`);
   return n;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['checkpoint', 'prompt', 'max-tokens', 'temperature', 'top-k', 'top-p', 'seed', 'backend']);
+  const args = parseArgs(argv,
+    ['checkpoint', 'prompt', 'max-tokens', 'temperature', 'top-k', 'top-p', 'seed', 'backend']);
   const o = args.options;
   assert(o.checkpoint !== undefined, () => 'option --checkpoint DIR is required (the --out of `gpt-lab pretrain`)');
   const backend = o.backend === undefined ? undefined : parseBackendName(o.backend, '--backend');

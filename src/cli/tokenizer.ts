@@ -43,10 +43,12 @@ async function trainCommand(argv: string[]): Promise<number> {
   const special = args.options.special === undefined ? undefined : list(args.options.special);
   const bar = new Progress(Math.max(0, vocabSize - 256), { label: 'merges', unit: 'merge' });
   const t0 = Date.now();
-  const tok = trainFiles(input, { vocabSize, pattern, specialTokens: special, onMerge: (e) => bar.update(e.index + 1) });
+  const tok = trainFiles(input,
+    { vocabSize, pattern, specialTokens: special, onMerge: (e) => bar.update(e.index + 1) });
   bar.done();
   saveTokenizer(tok, out);
-  console.error(`trained ${tok.learnedSize} tokens (pattern ${pattern}) in ${((Date.now() - t0) / 1000).toFixed(1)} s; wrote ${out}`);
+  console.error(`trained ${tok.learnedSize} tokens (pattern ${pattern}) ` +
+    `in ${((Date.now() - t0) / 1000).toFixed(1)} s; wrote ${out}`);
   return 0;
 }
 
@@ -70,7 +72,8 @@ async function decodeCommand(argv: string[]): Promise<number> {
   } catch {
     ids = undefined;
   }
-  assert(Array.isArray(ids) && ids.every(Number.isInteger), () => `stdin must hold a JSON array of token ids, like [15339, 1917]; got '${raw.slice(0, 60)}'`);
+  assert(Array.isArray(ids) && ids.every(Number.isInteger),
+    () => `stdin must hold a JSON array of token ids, like [15339, 1917]; got '${raw.slice(0, 60)}'`);
   process.stdout.write(tok.decode(ids));
   return 0;
 }
@@ -81,7 +84,8 @@ function tokenizerOption(args: ParsedArgs): Tokenizer {
   assert((encoding === undefined) !== (tokenizer === undefined),
     () => `pass exactly one of --encoding NAME (${ENCODING_NAMES.join(', ')}) or --tokenizer FILE`);
   if (encoding !== undefined) {
-    assert(isEncodingName(encoding), () => `unknown encoding '${encoding}'; known encodings: ${ENCODING_NAMES.join(', ')}`);
+    assert(isEncodingName(encoding),
+      () => `unknown encoding '${encoding}'; known encodings: ${ENCODING_NAMES.join(', ')}`);
     return getEncoding(encoding);
   }
   const pattern = patternOption(args);

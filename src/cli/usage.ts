@@ -38,12 +38,16 @@ export interface CommandHelp {
 }
 
 const flag = (name: string, help: string, dflt = 'off'): OptionHelp => ({ name, help, default: dflt });
-const opt = (name: string, value: string, help: string, dflt: string): OptionHelp => ({ name, value, help, default: dflt });
+const opt = (name: string, value: string, help: string, dflt: string): OptionHelp => ({
+  name, value, help, default: dflt,
+});
 
-const BACKEND_OPTION = opt('backend', 'B', 'tfjs backend: tensorflow, webgpu, wasm or cpu (GPTLAB_BACKEND does the same)',
+const BACKEND_OPTION = opt('backend', 'B',
+  'tfjs backend: tensorflow, webgpu, wasm or cpu (GPTLAB_BACKEND does the same)',
   'the fastest that runs here, in the order tensorflow > webgpu > wasm > cpu');
 const PROFILE_OPTION = opt('profile', 'ci|workshop|full',
-  'the settings: ci is a seconds-long smoke test, workshop shows each effect in minutes, full is what the notebooks report',
+  'the settings: ci is a seconds-long smoke test, workshop shows each effect in minutes, ' +
+  'full is what the notebooks report',
   'GPTLAB_PROFILE, else full');
 const STEPS_OPTION = opt('steps', 'N', 'optimizer steps to train', "the profile's");
 const SEED_OPTION = opt('seed', 'N',
@@ -70,9 +74,12 @@ export const HELP: Record<string, CommandHelp> = {
       flag('force', 'replace a non-empty --out', 'refuse'),
     ],
     notes: [
-      'hf: config.json, model.safetensors (transformer.* names, Conv1D [in, out] weights, lm_head tied), tokenizer.json',
-      '    and tokenizer_config.json; GPT2LMHeadModel.from_pretrained(DIR) loads it. A model without biases gets zero biases.',
-      'nanogpt: ckpt.pt ({model, optimizer, model_args, iter_num, best_val_loss, config}), meta.pkl for a char vocabulary,',
+      'hf: config.json, ' +
+        'model.safetensors (transformer.* names, Conv1D [in, out] weights, lm_head tied), tokenizer.json',
+      '    and tokenizer_config.json; GPT2LMHeadModel.from_pretrained(DIR) loads it. ' +
+        'A model without biases gets zero biases.',
+      'nanogpt: ckpt.pt ({model, optimizer, model_args, iter_num, best_val_loss, config}), ' +
+        'meta.pkl for a char vocabulary,',
       '    and the same weights as model.safetensors; continue with python train.py --init_from=resume --out_dir=DIR',
       '    (or torchrun). ckpt.pt needs Python with PyTorch (GPTLAB_PYTHON, /usr/bin/python3, python3); without it the',
       '    rest is written and the shipped nanogpt_ckpt.py finishes the job later.',
@@ -90,7 +97,8 @@ export const HELP: Record<string, CommandHelp> = {
     ],
     notes: [
       'The head must be tied to wte; activations other than exact GELU are noted (the lab computes exact GELU).',
-      'A nanoGPT checkpoint brings its AdamW moments and training settings, so `gpt-lab pretrain --out DIR` resumes it.',
+      'A nanoGPT checkpoint brings its AdamW moments and training settings, ' +
+        'so `gpt-lab pretrain --out DIR` resumes it.',
     ],
     examples: ['gpt-lab import --format hf --from out/baby-hf --out out/baby-back'],
   },
@@ -99,27 +107,37 @@ export const HELP: Record<string, CommandHelp> = {
     usage: 'index|ask [options]',
     options: [],
     notes: ['`gpt-lab rag <subcommand> --help` shows one subcommand.'],
-    examples: ['gpt-lab rag index --out out/idx', 'gpt-lab rag ask --index out/idx --checkpoint runs/full/openbook "How old is Zevim?"'],
+    examples: [
+      'gpt-lab rag index --out out/idx',
+      'gpt-lab rag ask --index out/idx --checkpoint runs/full/openbook "How old is Zevim?"',
+    ],
     subcommands: {
       index: {
         summary: "chunk the world's documents and index them (BM25, or dense with an encoder) into a directory",
         usage: '--out DIR [--encoder DIR|bm25] [--chunks fact|doc|window] [options]',
         options: [
           opt('out', 'DIR', 'where the index goes (checked before any work; an index there is replaced)', 'required'),
-          opt('encoder', 'DIR|bm25', "bm25, or a checkpoint whose mean-pooled hidden states embed the chunks (an 'encoder' stage, e.g. runs/full/encoder; any other chat model is the untrained baseline)", 'bm25'),
-          opt('chunks', 'fact|doc|window', 'one fact, one document, or 12-word windows overlapping by 4 per chunk', 'fact'),
+          opt('encoder', 'DIR|bm25', "bm25, or a checkpoint whose mean-pooled hidden states embed the chunks " +
+            "(an 'encoder' stage, e.g. runs/full/encoder; any other chat model is the untrained baseline)", 'bm25'),
+          opt('chunks', 'fact|doc|window', 'one fact, one document, or 12-word windows overlapping by 4 per chunk',
+            'fact'),
           flag('json', 'print what was built as JSON'),
           BACKEND_OPTION,
         ],
-        notes: ['A dense index records its encoder\'s directory and weights; `rag ask` refuses it if the encoder was retrained since.'],
-        examples: ['gpt-lab rag index --out out/idx', 'gpt-lab rag index --out out/idx-dense --encoder runs/full/encoder --chunks doc'],
+        notes: ['A dense index records its encoder\'s directory and weights; ' +
+          '`rag ask` refuses it if the encoder was retrained since.'],
+        examples: [
+          'gpt-lab rag index --out out/idx',
+          'gpt-lab rag index --out out/idx-dense --encoder runs/full/encoder --chunks doc',
+        ],
       },
       ask: {
         summary: 'answer a question with an open-book model from the passages an index retrieves',
         usage: '--index DIR --checkpoint DIR [options] "QUESTION"',
         options: [
           opt('index', 'DIR', 'an index built by `gpt-lab rag index`', 'required'),
-          opt('checkpoint', 'DIR', 'the chat model that answers (the openbook stage, e.g. runs/full/openbook)', 'required'),
+          opt('checkpoint', 'DIR', 'the chat model that answers (the openbook stage, e.g. runs/full/openbook)',
+            'required'),
           opt('k', 'N', 'passages retrieved (as many as fit the 256-token context are read)', '3'),
           opt('max-tokens', 'N', 'most tokens in the answer', '32'),
           flag('json', 'print the question, answer and passages as JSON'),
@@ -149,14 +167,20 @@ export const HELP: Record<string, CommandHelp> = {
     usage: '[NOTEBOOK...] [--profile ci|workshop|full] [--seed N] [--out DIR] [--cell-timeout S] [--html]',
     options: [
       PROFILE_OPTION,
-      opt('seed', 'N', "another seed for every stage the notebooks train (GPTLAB_SEED); their models go to runs/<profile>-seed<N>/",
+      opt('seed', 'N',
+        "another seed for every stage the notebooks train (GPTLAB_SEED); their models go to runs/<profile>-seed<N>/",
         "each stage's own (GPTLAB_SEED if set)"),
-      opt('out', 'DIR', 'where the executed notebooks (and HTML) go; checked before anything runs', 'out/notebooks (out/notebooks-seed<N> with --seed)'),
-      opt('cell-timeout', 'S', 'seconds one cell may run before the notebook fails (full pretraining on a busy 2-core CPU can pass 20 minutes)', '1200'),
+      opt('out', 'DIR', 'where the executed notebooks (and HTML) go; checked before anything runs',
+        'out/notebooks (out/notebooks-seed<N> with --seed)'),
+      opt('cell-timeout', 'S', 'seconds one cell may run before the notebook fails ' +
+        '(full pretraining on a busy 2-core CPU can pass 20 minutes)', '1200'),
       flag('html', 'also render each executed notebook to HTML'),
     ],
     notes: ['NOTEBOOK: a name such as 03-pretraining or its number prefix 03 (default: every notebook).'],
-    examples: ['gpt-lab notebooks --profile ci', 'gpt-lab notebooks --html 03-pretraining', 'gpt-lab notebooks --profile workshop --seed 2 04 05 06'],
+    examples: [
+      'gpt-lab notebooks --profile ci', 'gpt-lab notebooks --html 03-pretraining',
+      'gpt-lab notebooks --profile workshop --seed 2 04 05 06',
+    ],
   },
   pretrain: {
     summary: 'train a char-level GPT on Tiny Shakespeare; run it again with the same --out to resume',
@@ -172,8 +196,8 @@ export const HELP: Record<string, CommandHelp> = {
       opt('data', 'NAME', 'the dataset', 'shakespeare-char'),
       opt('batch-size', 'N', 'rows per batch (fixed for a run: refused on resume)',
         "the preset's: tiny 4, baby 12, shakespeare-char 64"),
-      opt('lr', 'LR', 'peak learning rate, the floor a tenth of it (may change on resume, e.g. lowered after a divergence)',
-        '1e-3'),
+      opt('lr', 'LR',
+        'peak learning rate, the floor a tenth of it (may change on resume, e.g. lowered after a divergence)', '1e-3'),
       opt('eval-every', 'N', 'evaluate and save a checkpoint every N steps, 0 only at the end (may change on resume)',
         "the preset's: tiny 10, baby 250, shakespeare-char 250"),
       opt('eval-iters', 'N', 'batches per evaluation (may change on resume)',
@@ -206,25 +230,32 @@ export const HELP: Record<string, CommandHelp> = {
     examples: ['gpt-lab sample --checkpoint out/baby --prompt "ROMEO:" --max-tokens 200 --temperature 0.8 --top-k 40'],
   },
   stages: {
-    summary: 'get every pipeline stage of a profile ahead of time (loaded if finished, else trained), or list where each stands',
-    usage: '[--list] [--only STAGE,...] [--notebooks NN,...] [--force] [--profile ci|workshop|full] [--seed N] [--json]',
+    summary: 'get every pipeline stage of a profile ahead of time (loaded if finished, else trained), ' +
+      'or list where each stands',
+    usage: '[--list] [--only STAGE,...] [--notebooks NN,...] [--force] ' +
+      '[--profile ci|workshop|full] [--seed N] [--json]',
     options: [
       flag('list', 'print each stage: what it starts from, its notebook, code file, directory and status (finished, ' +
-        'stale (trained with other settings than today\'s), unfinished or missing, from its state file; nothing is loaded or trained)'),
-      opt('only', 'STAGE,...', 'just these stages (tokenizer, base, sft, reward, reward-onpolicy, reward-practice, rlhf, dpo, ' +
-        'think-sft, think-verifier, encoder, openbook, sft-tools); a missing stage they start from is trained on the way', 'every stage'),
-      opt('notebooks', 'NN,...', 'the stages these notebooks show, by number or name (07 → think-sft, think-verifier); ' +
-        'with --only, the stages of either', 'every stage'),
+        'stale (trained with other settings than today\'s), unfinished or missing, from its state file; ' +
+        'nothing is loaded or trained)'),
+      opt('only', 'STAGE,...', 'just these stages (tokenizer, base, sft, reward, reward-onpolicy, reward-practice, ' +
+        'rlhf, dpo, think-sft, think-verifier, encoder, openbook, sft-tools); ' +
+        'a missing stage they start from is trained on the way', 'every stage'),
+      opt('notebooks', 'NN,...', 'the stages these notebooks show, by number or name ' +
+        '(07 → think-sft, think-verifier); with --only, the stages of either', 'every stage'),
       flag('force', 'train the chosen stages again even if finished (the stages they start from are still loaded); ' +
         'needed when a stage\'s settings changed since it was trained'),
       PROFILE_OPTION,
-      opt('seed', 'N', 'another seed for every stage; its models go to runs/<profile>-seed<N>/, where the notebooks look with ' +
-        'GPTLAB_SEED=N', "GPTLAB_SEED, else each stage's own"),
+      opt('seed', 'N', 'another seed for every stage; its models go to runs/<profile>-seed<N>/, ' +
+        'where the notebooks look with GPTLAB_SEED=N', "GPTLAB_SEED, else each stage's own"),
       BACKEND_OPTION,
       flag('json', 'print the table (--list) or the summary as JSON on stdout; the stages\' log lines go to stderr'),
     ],
-    notes: ['Stages run in the pipeline\'s order, each as the notebooks get it (its profile\'s settings, no overrides), and',
-      'print their log lines; at the end, a table: each stage, loaded or trained, seconds. A rerun loads what is finished.'],
+    notes: [
+      'Stages run in the pipeline\'s order, each as the notebooks get it (its profile\'s settings, no overrides), and',
+      'print their log lines; at the end, a table: each stage, loaded or trained, seconds. ' +
+        'A rerun loads what is finished.',
+    ],
     examples: [
       'gpt-lab stages --list --profile workshop',
       'gpt-lab stages --profile workshop',
@@ -299,7 +330,9 @@ export const HELP: Record<string, CommandHelp> = {
         "step: about a second's worth; pretrain: the preset's published run"),
       opt('warmup', 'N', 'step: untimed steps before the first round', '3'),
       opt('preset', 'baby|shakespeare-char', 'pretrain: the run to compare with nanoGPT\'s published loss', 'baby'),
-      opt('sizes', 'N,...', 'retrieval: vector-index sizes in chunks (--rounds: timed queries; --backends: the first is used)', '1000,10000,100000'),
+      opt('sizes', 'N,...',
+        'retrieval: vector-index sizes in chunks (--rounds: timed queries; --backends: the first is used)',
+        '1000,10000,100000'),
       opt('dim', 'N', 'retrieval: vector width', '64'),
       opt('profiles', 'P,...', 'chain: the profiles whose 04 → 06 stages are timed', 'workshop,full'),
       flag('json', 'stdout holds only the JSON (no summary table on stderr)'),
@@ -332,7 +365,8 @@ export const HELP: Record<string, CommandHelp> = {
           opt('vocab-size', 'N', 'tokens in the end: 256 bytes plus the merges', 'required'),
           opt('pattern', PATTERN_NAMES.join('|'), 'the regex that splits text before merging', 'gpt4'),
           opt('special', 'NAME,...', 'special tokens to add after the merges, e.g. <|endoftext|>', 'none'),
-          opt('out', 'FILE', 'the tokenizer file: .json (ours) or .tiktoken; its directory must exist (checked before training)',
+          opt('out', 'FILE',
+            'the tokenizer file: .json (ours) or .tiktoken; its directory must exist (checked before training)',
             'required'),
         ],
         examples: ['gpt-lab tokenizer train --input notes.txt --vocab-size 512 --out tok.json'],
@@ -343,8 +377,8 @@ export const HELP: Record<string, CommandHelp> = {
         options: [
           ...TOKENIZER_SOURCE,
           opt('allowed-special', 'all|NAME,...', 'special tokens in the text to encode as such', 'none'),
-          opt('disallowed-special', 'all|none|NAME,...', 'special tokens in the text that are an error (none: encode them as text)',
-            'all'),
+          opt('disallowed-special', 'all|none|NAME,...',
+            'special tokens in the text that are an error (none: encode them as text)', 'all'),
         ],
         examples: ['echo "hello world" | gpt-lab tokenizer encode --encoding cl100k_base'],
       },
@@ -361,47 +395,57 @@ export const HELP: Record<string, CommandHelp> = {
     usage: '--checkpoint DIR [--task sums2|sums3|sums4] [--technique greedy|vote|pass|best-of] [options]',
     options: [
       opt('checkpoint', 'DIR', 'the model: a think-sft stage directory (runs/<profile>/think-sft)', 'required'),
-      opt('task', 'sums2|sums3|sums4', 'held-out sums of two 2-, 3- or 4-digit numbers (4 digits is never trained)', 'sums3'),
+      opt('task', 'sums2|sums3|sums4', 'held-out sums of two 2-, 3- or 4-digit numbers (4 digits is never trained)',
+        'sums3'),
       opt('technique', 'greedy|vote|pass|best-of',
-        'greedy: one temperature-0 reply; vote: majority of N samples; pass: some sample of N right (pass@N); best-of: the sample --scorer ranks highest', 'greedy'),
+        'greedy: one temperature-0 reply; vote: majority of N samples; pass: some sample of N right (pass@N); ' +
+        'best-of: the sample --scorer ranks highest', 'greedy'),
       opt('n', 'N', 'samples per problem (greedy draws one)', '16'),
       opt('temperature', 'T', 'sampling temperature of vote, pass and best-of', '1'),
       opt('seed', 'N', 'seeds the held-out sums, the sampling and the bootstrap', '1'),
-      opt('format', 'worked|direct|filler|good|bad|plain', 'what the prompt asks for: a format token, a quality tag, or nothing (plain)', 'worked'),
+      opt('format', 'worked|direct|filler|good|bad|plain',
+        'what the prompt asks for: a format token, a quality tag, or nothing (plain)', 'worked'),
       opt('problems', 'N', 'held-out sums to evaluate', '100'),
-      opt('scorer', 'DIR', 'best-of: a verifier or reward model directory (runs/<profile>/think-verifier)', 'required with best-of'),
+      opt('scorer', 'DIR', 'best-of: a verifier or reward model directory (runs/<profile>/think-verifier)',
+        'required with best-of'),
       flag('rows', 'add every problem with its replies and outcome to the JSON'),
       BACKEND_OPTION,
     ],
     notes: [
-      'Prints one JSON object: accuracy with its 95% percentile bootstrap interval, the problems right, tokens generated',
+      'Prints one JSON object: accuracy with its 95% percentile bootstrap interval, the problems right, ' +
+        'tokens generated',
       '(every sample, stop tokens included). Sums a think-sft checkpoint trained on are left out of the held-out ones.',
     ],
     examples: [
       'gpt-lab eval --checkpoint runs/workshop/think-sft --task sums3 --technique vote --n 16',
       'gpt-lab eval --checkpoint runs/workshop/think-sft --task sums4 --technique greedy --format direct',
-      'gpt-lab eval --checkpoint runs/workshop/think-sft --technique best-of --n 8 --scorer runs/workshop/think-verifier',
+      'gpt-lab eval --checkpoint runs/workshop/think-sft --technique best-of --n 8 ' +
+        '--scorer runs/workshop/think-verifier',
     ],
   },
   ask: {
     summary: 'ask a chat checkpoint one question, with the calculator, a JSON schema or a LoRA adapter; prints JSON',
     usage: '--checkpoint DIR [--calculator | --schema FILE] [--adapter FILE] [options] "QUESTION"',
     options: [
-      opt('checkpoint', 'DIR', 'a chat stage directory (sft, sft-tools, rlhf, ...) holding its tokenizer.json', 'required'),
+      opt('checkpoint', 'DIR', 'a chat stage directory (sft, sft-tools, rlhf, ...) holding its tokenizer.json',
+        'required'),
       opt('prompt', 'TEXT', 'the question (or give it as the last argument)', 'the positional arguments'),
       flag('calculator', 'run the calculator when the model writes a tool call; its output is forced, not sampled'),
-      opt('schema', 'FILE', 'a JSON schema (flat object, required keys in order): the reply is constrained to it', 'none'),
+      opt('schema', 'FILE', 'a JSON schema (flat object, required keys in order): the reply is constrained to it',
+        'none'),
       opt('adapter', 'FILE', 'LoRA adapters (.safetensors, writeAdapters) applied to the checkpoint', 'none'),
       opt('max-tokens', 'N', 'most tokens of the reply, forced ones included', '64'),
       opt('temperature', 'T', 'divides the logits: 0 is greedy', '0'),
       opt('seed', 'N', 'seeds the sampling', '1337'),
       BACKEND_OPTION,
     ],
-    notes: ['--calculator and --schema both steer the decoder\'s row hook, so only one is taken; --adapter goes with either.'],
+    notes: ['--calculator and --schema both steer the decoder\'s row hook, so only one is taken; ' +
+      '--adapter goes with either.'],
     examples: [
       'gpt-lab ask --checkpoint runs/workshop/sft-tools --calculator "Calculate 4821*37."',
       'gpt-lab ask --checkpoint runs/workshop/sft --schema answer.json "What is 47+85?"',
-      'gpt-lab ask --checkpoint runs/workshop/sft --adapter runs/workshop/lora-json/adapter.safetensors "Where is Dusem?"',
+      'gpt-lab ask --checkpoint runs/workshop/sft ' +
+        '--adapter runs/workshop/lora-json/adapter.safetensors "Where is Dusem?"',
     ],
   },
 };
@@ -460,5 +504,7 @@ export function helpRequest(command: string, argv: string[]): string | undefined
   if (h === undefined) return undefined;
   const sub = argv.length > 0 ? h.subcommands?.[argv[0]] : undefined;
   if (sub !== undefined) return asksForHelp(argv.slice(1), sub) ? formatHelp(`${command} ${argv[0]}`, sub) : undefined;
-  return asksForHelp(argv, h) || (h.subcommands !== undefined && argv[0] === 'help') ? formatHelp(command, h) : undefined;
+  return asksForHelp(argv, h) || (h.subcommands !== undefined && argv[0] === 'help')
+    ? formatHelp(command, h)
+    : undefined;
 }

@@ -73,7 +73,9 @@ export function batchAt(stream: TokenStream, offsets: ArrayLike<number>, blockSi
   const docIds = new Int32Array(B * T);
   for (let b = 0; b < B; b++) {
     const o = offsets[b];
-    assert(Number.isInteger(o) && o >= 0 && o + T < tokens.length, () => `row ${b} starts at ${o}, but rows must start in 0..${tokens.length - T - 1} for blockSize ${T} on ${tokens.length} tokens`);
+    assert(Number.isInteger(o) && o >= 0 && o + T < tokens.length,
+      () => `row ${b} starts at ${o}, but rows must start in 0..${tokens.length - T - 1} ` +
+        `for blockSize ${T} on ${tokens.length} tokens`);
     // Walk the documents along the row instead of searching for every cell.
     let j = docIndexAt(stream, o) - firstDoc;
     for (let t = 0; t < T; t++) {

@@ -62,12 +62,16 @@ export interface CharTokenizer extends ChatTokenizer {
  *
  *   charTokenizer('ab', ['<|endoftext|>']) → encode('ba') [1, 0], special('<|endoftext|>') 2, vocabSize 3
  */
-export function charTokenizer(alphabet: string = PRINTABLE_ASCII, specials: readonly string[] = CHAT_SPECIALS): CharTokenizer {
+export function charTokenizer(
+  alphabet: string = PRINTABLE_ASCII, specials: readonly string[] = CHAT_SPECIALS,
+): CharTokenizer {
   const vocab: CharVocab = charVocab(alphabet);
   assert(vocab.vocabSize > 0, () => 'charTokenizer: the alphabet is empty; pass the characters the text uses');
   const ids = new Map<string, number>();
   specials.forEach((name, i) => {
-    assert(name.length > 1, () => `charTokenizer: special token '${name}' must be longer than one character, so it cannot be mistaken for one`);
+    assert(name.length > 1,
+      () => `charTokenizer: special token '${name}' must be longer than one character, ` +
+        `so it cannot be mistaken for one`);
     assert(!ids.has(name), () => `charTokenizer: special token '${name}' is listed twice`);
     ids.set(name, vocab.vocabSize + i);
   });
@@ -82,14 +86,16 @@ export function charTokenizer(alphabet: string = PRINTABLE_ASCII, specials: read
       let out = '';
       for (let i = 0; i < list.length; i++) {
         const id = list[i];
-        assert(Number.isInteger(id) && id >= 0 && id < vocabSize, () => `charTokenizer.decode: id ${id} at position ${i} is outside 0..${vocabSize - 1}`);
+        assert(Number.isInteger(id) && id >= 0 && id < vocabSize,
+          () => `charTokenizer.decode: id ${id} at position ${i} is outside 0..${vocabSize - 1}`);
         out += id < n ? vocab.chars[id] : specials[id - n];
       }
       return out;
     },
     special(name: string): number {
       const id = ids.get(name);
-      assert(id !== undefined, () => `charTokenizer: no special token '${name}'; it has ${specials.join(', ') || 'none'}`);
+      assert(id !== undefined,
+        () => `charTokenizer: no special token '${name}'; it has ${specials.join(', ') || 'none'}`);
       return id;
     },
     isSpecial: (id) => id >= n && id < vocabSize,
@@ -100,7 +106,8 @@ export function charTokenizer(alphabet: string = PRINTABLE_ASCII, specials: read
  * The chat token ids a tokenizer with CHAT_SPECIALS gives renderConversation.
  *
  *   renderConversation({ messages: [user('hi'), assistant(say('yo'))] }, chatTokens(charTokenizer())).ids
- *     → [97, 98, 73, 74, 99, 100, 90, 80, 101]  (bos, user_start, 'h', 'i', user_end, assistant_start, 'y', 'o', assistant_end)
+ *     → [97, 98, 73, 74, 99, 100, 90, 80, 101]
+ *        (bos, user_start, 'h', 'i', user_end, assistant_start, 'y', 'o', assistant_end)
  */
 export function chatTokens(tok: ChatTokenizer): ChatTokens {
   const s = (name: (typeof CHAT_SPECIALS)[number]) => tok.special(name);

@@ -85,10 +85,12 @@ export function toolResult(tool: ToolName, output: string): AssistantPart {
 /**
  * The text an assistant message shows a reader: its text parts joined (tool traffic left out).
  *
- *   assistantText(assistant(say('It is '), callTool('calculator', '2+2'), toolResult('calculator', '4'), say('4.'))) → 'It is 4.'
+ *   assistantText(assistant(say('It is '), callTool('calculator', '2+2'), toolResult('calculator', '4'), say('4.')))
+ *     → 'It is 4.'
  */
 export function assistantText(message: Message): string {
-  assert(message.role === 'assistant', () => `assistantText: expected an assistant message, got role '${message.role}'`);
+  assert(message.role === 'assistant',
+    () => `assistantText: expected an assistant message, got role '${message.role}'`);
   return message.parts.map((p) => (p.kind === 'text' ? p.text : '')).join('');
 }
 
@@ -99,7 +101,9 @@ export function assistantText(message: Message): string {
  */
 export function promptOf(conv: Conversation): Conversation {
   const last = conv.messages[conv.messages.length - 1];
-  assert(last?.role === 'assistant', () => `promptOf: the conversation must end with an assistant message, but it ends with '${last?.role ?? 'nothing'}'`);
+  assert(last?.role === 'assistant',
+    () => `promptOf: the conversation must end with an assistant message, ` +
+      `but it ends with '${last?.role ?? 'nothing'}'`);
   return { messages: conv.messages.slice(0, -1) };
 }
 
@@ -110,7 +114,9 @@ export function checkConversation(conv: Conversation): void {
   assert(msgs.length > start, () => 'conversation: it has no user message; start with user(...)');
   for (let i = start; i < msgs.length; i++) {
     const want = (i - start) % 2 === 0 ? 'user' : 'assistant';
-    assert(msgs[i].role === want, () => `conversation: message ${i} has role '${msgs[i].role}' where '${want}' was expected; a system message may only come first, then user and assistant take turns`);
+    assert(msgs[i].role === want,
+      () => `conversation: message ${i} has role '${msgs[i].role}' where '${want}' was expected; ` +
+        `a system message may only come first, then user and assistant take turns`);
   }
 }
 

@@ -48,10 +48,15 @@ export interface DatasetManifest extends DatasetSpec {
 export function manifestSpec(json: Record<string, unknown>): DatasetManifest {
   const name = String(json.name);
   for (const key of ['name', 'description', 'fileName', 'url', 'sha256', 'license', 'citation'] as const) {
-    assert(typeof json[key] === 'string', () => `dataset manifest ${name}: ${key} must be a string, got ${JSON.stringify(json[key])}; fix datasets/${name}/manifest.json`);
+    assert(typeof json[key] === 'string',
+      () => `dataset manifest ${name}: ${key} must be a string, got ${JSON.stringify(json[key])}; ` +
+        `fix datasets/${name}/manifest.json`);
   }
-  assert(typeof json.bytes === 'number', () => `dataset manifest ${name}: bytes must be a number, got ${JSON.stringify(json.bytes)}; fix datasets/${name}/manifest.json`);
-  assert(json.source === 'download', () => `dataset manifest ${name}: source must be 'download', got ${JSON.stringify(json.source)}`);
+  assert(typeof json.bytes === 'number',
+    () => `dataset manifest ${name}: bytes must be a number, got ${JSON.stringify(json.bytes)}; ` +
+      `fix datasets/${name}/manifest.json`);
+  assert(json.source === 'download',
+    () => `dataset manifest ${name}: source must be 'download', got ${JSON.stringify(json.source)}`);
   const m = json as unknown as DatasetManifest;
   checkSpec(m);
   return m;
@@ -68,10 +73,14 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetManifest>> = {
  *   checkSpec({ ...DATASETS.tinyshakespeare, sha256: 'abc' }) → throws "... sha256 'abc' ..."
  */
 export function checkSpec(spec: DatasetSpec): DatasetSpec {
-  assert(/^[0-9a-f]{64}$/.test(spec.sha256), () => `dataset ${spec.name}: sha256 '${spec.sha256}' must be 64 lowercase hex digits`);
-  assert(Number.isSafeInteger(spec.bytes) && spec.bytes >= 0, () => `dataset ${spec.name}: bytes ${spec.bytes} must be a non-negative integer`);
-  assert(/^[A-Za-z0-9._-]+$/.test(spec.fileName), () => `dataset ${spec.name}: fileName '${spec.fileName}' must be a plain file name (letters, digits, . _ -)`);
-  assert(/^https?:\/\//.test(spec.url), () => `dataset ${spec.name}: url '${spec.url}' must start with http:// or https://`);
+  assert(/^[0-9a-f]{64}$/.test(spec.sha256),
+    () => `dataset ${spec.name}: sha256 '${spec.sha256}' must be 64 lowercase hex digits`);
+  assert(Number.isSafeInteger(spec.bytes) && spec.bytes >= 0,
+    () => `dataset ${spec.name}: bytes ${spec.bytes} must be a non-negative integer`);
+  assert(/^[A-Za-z0-9._-]+$/.test(spec.fileName),
+    () => `dataset ${spec.name}: fileName '${spec.fileName}' must be a plain file name (letters, digits, . _ -)`);
+  assert(/^https?:\/\//.test(spec.url),
+    () => `dataset ${spec.name}: url '${spec.url}' must start with http:// or https://`);
   return spec;
 }
 

@@ -286,7 +286,10 @@ class Watchdog {
   private bytes = 0;
 
   constructor(private readonly spec: DatasetSpec, private readonly stallMs: number, deadlineMs: number) {
-    this.deadlineTimer = setTimeout(() => this.stop(`it hit the total deadline of ${seconds(deadlineMs)} (deadlineMs)`), deadlineMs);
+    this.deadlineTimer = setTimeout(
+      () => this.stop(`it hit the total deadline of ${seconds(deadlineMs)} (deadlineMs)`),
+      deadlineMs,
+    );
     this.rearm();
   }
 
@@ -316,7 +319,9 @@ class Watchdog {
     clearTimeout(this.stallTimer);
     const need = Math.min(STALL_BYTES, this.spec.bytes - this.mark);
     this.stallTimer = setTimeout(
-      () => this.stop(`it hit the stall timeout: fewer than ${need} more bytes in ${seconds(this.stallMs)} (timeoutMs)`),
+      () => this.stop(
+        `it hit the stall timeout: fewer than ${need} more bytes in ${seconds(this.stallMs)} (timeoutMs)`,
+      ),
       this.stallMs,
     );
   }
@@ -373,7 +378,9 @@ async function downloadTo(url: string, file: string, spec: DatasetSpec, options:
     announced = res.headers['content-length'] === undefined ? undefined : Number(res.headers['content-length']);
     if (announced !== undefined && announced > spec.bytes) {
       res.destroy();
-      throw new LimitError(`the server announces ${announced} bytes, more than the expected ${spec.bytes} (size cap), so nothing was read`);
+      throw new LimitError(
+        `the server announces ${announced} bytes, more than the expected ${spec.bytes} (size cap), so nothing was read`,
+      );
     }
     const total = announced ?? spec.bytes;
     const hash = crypto.createHash('sha256');
@@ -381,7 +388,9 @@ async function downloadTo(url: string, file: string, spec: DatasetSpec, options:
       transform(chunk: Buffer, _enc, done) {
         bytes += chunk.length;
         if (bytes > spec.bytes) {
-          return done(new LimitError(`the server sent more than the expected ${spec.bytes} bytes (size cap), so the transfer was stopped`));
+          return done(new LimitError(
+            `the server sent more than the expected ${spec.bytes} bytes (size cap), so the transfer was stopped`,
+          ));
         }
         hash.update(chunk);
         dog.progress(bytes);
@@ -410,7 +419,9 @@ async function downloadTo(url: string, file: string, spec: DatasetSpec, options:
 }
 
 /** Downloads into the cache atomically: temp file, verify, rename; the temp file never survives. */
-async function downloadVerified(url: string, spec: DatasetSpec, cacheDir: string, options: FetchOptions, origin: Origin): Promise<string> {
+async function downloadVerified(
+  url: string, spec: DatasetSpec, cacheDir: string, options: FetchOptions, origin: Origin,
+): Promise<string> {
   await fs.promises.mkdir(cacheDir, { recursive: true });
   const final = path.join(cacheDir, spec.fileName);
   // The temp file is in the same directory as the final file, so the rename is atomic.
@@ -421,7 +432,9 @@ async function downloadVerified(url: string, spec: DatasetSpec, cacheDir: string
     try {
       got = await downloadTo(url, tmp, spec, options);
     } catch (e) {
-      throw new GptLabError(`Could not download dataset ${spec.name} from ${url}: ${(e as Error).message}. ${fixHint(spec, origin)}`);
+      throw new GptLabError(
+        `Could not download dataset ${spec.name} from ${url}: ${(e as Error).message}. ${fixHint(spec, origin)}`,
+      );
     }
     if (!matches(got, spec)) throw new GptLabError(mismatchMessage(spec, url, got, 'Nothing was cached.', origin));
     await fs.promises.rename(tmp, final);
@@ -441,7 +454,9 @@ async function downloadVerified(url: string, spec: DatasetSpec, cacheDir: string
  *   await fetchDataset('tinyshakespeare') → { path: '/…/datasets/.cache/tinyshakespeare.txt', source: 'download' }
  *   await fetchDataset('tinyshakespeare') → { path: '/…/datasets/.cache/tinyshakespeare.txt', source: 'cache' }
  */
-export async function fetchDataset(dataset: DatasetName | DatasetSpec, options: FetchOptions = {}): Promise<DatasetFile> {
+export async function fetchDataset(
+  dataset: DatasetName | DatasetSpec, options: FetchOptions = {},
+): Promise<DatasetFile> {
   const spec = resolveSpec(dataset);
   const cacheDir = resolveCacheDir(options);
   const cached = path.join(cacheDir, spec.fileName);
@@ -456,12 +471,13 @@ export async function fetchDataset(dataset: DatasetName | DatasetSpec, options: 
     const local = path.resolve(mirror, spec.fileName);
     assert(
       fs.existsSync(local),
-      () => `Mirror directory ${path.resolve(mirror)} (GPTLAB_MIRROR) has no ${spec.fileName} for dataset ${spec.name}. ` +
-        `Fix: put the file there (from ${spec.url}), or unset GPTLAB_MIRROR to download it.`,
+      () => `Mirror directory ${path.resolve(mirror)} (GPTLAB_MIRROR) has no ${spec.fileName} ` +
+        `for dataset ${spec.name}. Fix: put the file there (from ${spec.url}), or unset GPTLAB_MIRROR to download it.`,
     );
     const got = await digestFile(local);
     const origin: Origin = { kind: 'mirrorDir', file: local };
-    assert(matches(got, spec), () => mismatchMessage(spec, local, got, 'The mirror copy is damaged or a different file.', origin));
+    assert(matches(got, spec),
+      () => mismatchMessage(spec, local, got, 'The mirror copy is damaged or a different file.', origin));
     options.onProgress?.(got.bytes, got.bytes);
     return { path: local, source: 'mirror' };
   }

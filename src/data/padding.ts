@@ -62,9 +62,11 @@ export interface ShiftedBatch {
 
 function checkSequences(seqs: readonly Sequence[], config: PadConfig): void {
   assert(seqs.length > 0, () => 'padding: no sequences given; pass at least one');
-  assert(Number.isInteger(config.padId) && config.padId >= 0, () => `padId ${config.padId} must be a non-negative integer`);
+  assert(Number.isInteger(config.padId) && config.padId >= 0,
+    () => `padId ${config.padId} must be a non-negative integer`);
   seqs.forEach((s, b) => {
-    assert(s.mask === undefined || s.mask.length === s.ids.length, () => `sequence ${b}: mask length ${s.mask?.length} differs from ids length ${s.ids.length}`);
+    assert(s.mask === undefined || s.mask.length === s.ids.length,
+      () => `sequence ${b}: mask length ${s.mask?.length} differs from ids length ${s.ids.length}`);
   });
 }
 
@@ -73,7 +75,9 @@ function width(lengths: number[], config: PadConfig, what: string): number {
   const longest = Math.max(...lengths);
   const T = config.length ?? longest;
   assert(Number.isSafeInteger(T) && T > 0, () => `padding length ${T} must be a positive integer`);
-  assert(longest <= T, () => `sequence ${lengths.indexOf(longest)} has ${longest} ${what}, more than the padding length ${T}; raise length or shorten the example`);
+  assert(longest <= T,
+    () => `sequence ${lengths.indexOf(longest)} has ${longest} ${what}, more than the padding length ${T}; ` +
+      `raise length or shorten the example`);
   return T;
 }
 
@@ -88,7 +92,8 @@ function width(lengths: number[], config: PadConfig, what: string): number {
 export function padSequences(seqs: readonly Sequence[], config: PadConfig): PaddedBatch {
   checkSequences(seqs, config);
   const lengths = seqs.map((s) => s.ids.length);
-  assert(Math.min(...lengths) > 0, () => `sequence ${lengths.indexOf(0)} is empty; every example needs at least one token`);
+  assert(Math.min(...lengths) > 0,
+    () => `sequence ${lengths.indexOf(0)} is empty; every example needs at least one token`);
   const B = seqs.length;
   const T = width(lengths, config, 'tokens');
   const ids = new Int32Array(B * T).fill(config.padId);
@@ -118,7 +123,9 @@ export function padSequences(seqs: readonly Sequence[], config: PadConfig): Padd
 export function padForNextToken(seqs: readonly Sequence[], config: PadConfig): ShiftedBatch {
   checkSequences(seqs, config);
   const lengths = seqs.map((s) => s.ids.length - 1);
-  assert(Math.min(...lengths) > 0, () => `sequence ${lengths.findIndex((l) => l < 1)} has fewer than 2 tokens; next-token training needs an input and a target`);
+  assert(Math.min(...lengths) > 0,
+    () => `sequence ${lengths.findIndex((l) => l < 1)} has fewer than 2 tokens; ` +
+      `next-token training needs an input and a target`);
   const B = seqs.length;
   const T = width(lengths, config, 'input tokens (ids minus one)');
   const x = new Int32Array(B * T).fill(config.padId);

@@ -68,7 +68,8 @@ export class Rng {
   private state: number;
 
   constructor(seed: number) {
-    assert(Number.isSafeInteger(seed), () => `Rng: seed ${seed} is not a safe integer; pass an integer seed such as 1337`);
+    assert(Number.isSafeInteger(seed),
+      () => `Rng: seed ${seed} is not a safe integer; pass an integer seed such as 1337`);
     this.state = hashSeed(seed);
   }
 
@@ -83,7 +84,8 @@ export class Rng {
 
   /** A uniform integer in [lo, hi), like Python's randrange(lo, hi). */
   int(lo: number, hi: number): number {
-    assert(Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && hi > lo, () => `Rng.int: need integers lo < hi, got lo=${lo}, hi=${hi}`);
+    assert(Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && hi > lo,
+      () => `Rng.int: need integers lo < hi, got lo=${lo}, hi=${hi}`);
     return lo + Math.floor(this.next() * (hi - lo));
   }
 

@@ -45,7 +45,9 @@ export function charVocab(text: string): CharVocab {
     encode(s: string): number[] {
       return Array.from(s, (c) => {
         const id = stoi.get(c);
-        assert(id !== undefined, () => `charVocab.encode: character ${JSON.stringify(c)} is not in the vocabulary of ${chars.length} characters; build the vocabulary from text that contains it`);
+        assert(id !== undefined,
+          () => `charVocab.encode: character ${JSON.stringify(c)} is not in the vocabulary of ${chars.length} ` +
+            `characters; build the vocabulary from text that contains it`);
         return id;
       });
     },
@@ -53,7 +55,8 @@ export function charVocab(text: string): CharVocab {
       let out = '';
       for (let i = 0; i < ids.length; i++) {
         const c = chars[ids[i]];
-        assert(c !== undefined, () => `charVocab.decode: id ${ids[i]} at position ${i} is outside the vocabulary (0..${chars.length - 1})`);
+        assert(c !== undefined,
+          () => `charVocab.decode: id ${ids[i]} at position ${i} is outside the vocabulary (0..${chars.length - 1})`);
         out += c;
       }
       return out;
@@ -67,7 +70,8 @@ export function charVocab(text: string): CharVocab {
  *   splitText('abcdefghij', 0.9) → { train: 'abcdefghi', val: 'j' }
  */
 export function splitText(text: string, trainFraction = 0.9): TextSplit {
-  assert(trainFraction > 0 && trainFraction < 1, () => `trainFraction ${trainFraction} must be between 0 and 1 (exclusive), e.g. 0.9`);
+  assert(trainFraction > 0 && trainFraction < 1,
+    () => `trainFraction ${trainFraction} must be between 0 and 1 (exclusive), e.g. 0.9`);
   const n = Math.floor(text.length * trainFraction);
   return { train: text.slice(0, n), val: text.slice(n) };
 }
@@ -100,6 +104,8 @@ export async function loadShakespeare(options: FetchOptions = {}): Promise<Shake
  *   shakespeareStreams(s, s.vocab.encode, 65).train.tokens.length → 1003854
  *   shakespeareStreams(s, gpt2.encode, 50257): train 301,966 tokens, val 36,059 (nanoGPT's prepare.py)
  */
-export function shakespeareStreams(s: Shakespeare, encode: (text: string) => ArrayLike<number>, vocabSize: number): StreamSplit {
+export function shakespeareStreams(
+  s: Shakespeare, encode: (text: string) => ArrayLike<number>, vocabSize: number,
+): StreamSplit {
   return { train: streamFromIds(encode(s.split.train), vocabSize), val: streamFromIds(encode(s.split.val), vocabSize) };
 }

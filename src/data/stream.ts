@@ -45,12 +45,14 @@ export interface StreamSplit {
  *   tokenArray(65, 3) → Uint16Array [0, 0, 0];  tokenArray(100277, 2) → Uint32Array [0, 0]
  */
 export function tokenArray(vocabSize: number, length: number): TokenArray {
-  assert(Number.isSafeInteger(vocabSize) && vocabSize > 0 && vocabSize <= 2 ** 32, () => `vocabSize ${vocabSize} must be an integer in 1..2^32`);
+  assert(Number.isSafeInteger(vocabSize) && vocabSize > 0 && vocabSize <= 2 ** 32,
+    () => `vocabSize ${vocabSize} must be an integer in 1..2^32`);
   return vocabSize <= 65536 ? new Uint16Array(length) : new Uint32Array(length);
 }
 
 function checkId(id: number, vocabSize: number, where: () => string): void {
-  assert(Number.isInteger(id) && id >= 0 && id < vocabSize, () => `token id ${id} ${where()} is outside 0..${vocabSize - 1}; is vocabSize (${vocabSize}) the tokenizer's?`);
+  assert(Number.isInteger(id) && id >= 0 && id < vocabSize,
+    () => `token id ${id} ${where()} is outside 0..${vocabSize - 1}; is vocabSize (${vocabSize}) the tokenizer's?`);
 }
 
 /**
@@ -60,7 +62,9 @@ function checkId(id: number, vocabSize: number, where: () => string): void {
  *   packDocuments(['ab', 'cde'], encode, { eotId: 0, vocabSize: 6 })
  *     → tokens Uint16Array [1, 2, 0, 3, 4, 5, 0], docStarts [0, 3], firstDoc 0
  */
-export function packDocuments(docs: Iterable<string>, encode: (text: string) => number[], config: PackConfig): TokenStream {
+export function packDocuments(
+  docs: Iterable<string>, encode: (text: string) => number[], config: PackConfig,
+): TokenStream {
   const { eotId, vocabSize } = config;
   let tokens = tokenArray(vocabSize, 1024);
   checkId(eotId, vocabSize, () => '(eotId)');
@@ -105,7 +109,8 @@ export function streamFromIds(ids: ArrayLike<number>, vocabSize: number): TokenS
  *   stream of ['ab', 'cde'] (tokens [1, 2, 0, 3, 4, 5, 0]): docIndexAt(stream, 2) → 0, docIndexAt(stream, 3) → 1
  */
 export function docIndexAt(stream: TokenStream, pos: number): number {
-  assert(Number.isInteger(pos) && pos >= 0 && pos < stream.tokens.length, () => `position ${pos} is outside the stream of ${stream.tokens.length} tokens`);
+  assert(Number.isInteger(pos) && pos >= 0 && pos < stream.tokens.length,
+    () => `position ${pos} is outside the stream of ${stream.tokens.length} tokens`);
   return stream.firstDoc + lastStartAtOrBefore(stream.docStarts, pos);
 }
 
@@ -129,15 +134,23 @@ function lastStartAtOrBefore(starts: Uint32Array, pos: number): number {
  *   splitStream(stream of 10 tokens, 0.9) → train: tokens 0..8, val: token 9
  */
 export function splitStream(stream: TokenStream, trainFraction = 0.9): StreamSplit {
-  assert(trainFraction > 0 && trainFraction < 1, () => `trainFraction ${trainFraction} must be between 0 and 1 (exclusive), e.g. 0.9`);
+  assert(trainFraction > 0 && trainFraction < 1,
+    () => `trainFraction ${trainFraction} must be between 0 and 1 (exclusive), e.g. 0.9`);
   const total = stream.tokens.length;
   const cut = Math.floor(total * trainFraction);
-  assert(cut > 0 && cut < total, () => `splitting ${total} tokens at ${trainFraction} leaves an empty part (cut at ${cut}); use a longer stream`);
+  assert(cut > 0 && cut < total,
+    () => `splitting ${total} tokens at ${trainFraction} leaves an empty part (cut at ${cut}); use a longer stream`);
   const j = lastStartAtOrBefore(stream.docStarts, cut);
   const trainStarts = stream.docStarts.filter((s) => s < cut);
   const valStarts = Uint32Array.from([0, ...Array.from(stream.docStarts.subarray(j + 1), (s) => s - cut)]);
   return {
-    train: { tokens: stream.tokens.subarray(0, cut), docStarts: trainStarts, firstDoc: stream.firstDoc, vocabSize: stream.vocabSize },
-    val: { tokens: stream.tokens.subarray(cut), docStarts: valStarts, firstDoc: stream.firstDoc + j, vocabSize: stream.vocabSize },
+    train: {
+      tokens: stream.tokens.subarray(0, cut), docStarts: trainStarts, firstDoc: stream.firstDoc,
+      vocabSize: stream.vocabSize,
+    },
+    val: {
+      tokens: stream.tokens.subarray(cut), docStarts: valStarts, firstDoc: stream.firstDoc + j,
+      vocabSize: stream.vocabSize,
+    },
   };
 }

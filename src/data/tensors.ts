@@ -27,7 +27,9 @@ export function toTensors(batch: Batch): { x: tf.Tensor2D; y: tf.Tensor2D } {
  *
  *   shiftedToTensors(padForNextToken(seqs, cfg)) → { x, y, attentionMask, lossMask }
  */
-export function shiftedToTensors(batch: ShiftedBatch): { x: tf.Tensor2D; y: tf.Tensor2D; attentionMask: tf.Tensor2D; lossMask: tf.Tensor2D } {
+export function shiftedToTensors(
+  batch: ShiftedBatch,
+): { x: tf.Tensor2D; y: tf.Tensor2D; attentionMask: tf.Tensor2D; lossMask: tf.Tensor2D } {
   return {
     x: tf.tensor2d(batch.x, batch.shape, 'int32'), // [B, T]
     y: tf.tensor2d(batch.y, batch.shape, 'int32'), // [B, T]
@@ -41,7 +43,9 @@ export function shiftedToTensors(batch: ShiftedBatch): { x: tf.Tensor2D; y: tf.T
  *
  *   paddedToTensors(padSequences(seqs, cfg)) → { ids, attentionMask, lossMask, lastIndex }
  */
-export function paddedToTensors(batch: PaddedBatch): { ids: tf.Tensor2D; attentionMask: tf.Tensor2D; lossMask: tf.Tensor2D; lastIndex: tf.Tensor1D } {
+export function paddedToTensors(
+  batch: PaddedBatch,
+): { ids: tf.Tensor2D; attentionMask: tf.Tensor2D; lossMask: tf.Tensor2D; lastIndex: tf.Tensor1D } {
   return {
     ids: tf.tensor2d(batch.ids, batch.shape, 'int32'), // [B, T]
     attentionMask: tf.tensor2d(batch.attentionMask, batch.shape, 'int32'), // [B, T]

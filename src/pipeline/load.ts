@@ -14,7 +14,9 @@ import { ChatTokenizer, charTokenizer } from '../data/char-tokenizer';
 import { ChatBpeTokenizer, chatTokenizerFromJSON } from '../tokenizer/chat';
 import { GPT } from '../model';
 import { ChatModel } from '../sample/chat';
-import { Checkpoint, CheckpointState, loadCheckpoint, modelFromCheckpoint, readCheckpointFile } from '../train/checkpoint';
+import {
+  Checkpoint, CheckpointState, loadCheckpoint, modelFromCheckpoint, readCheckpointFile,
+} from '../train/checkpoint';
 import { RewardStage, rewardFromCheckpoint } from '../reward/stage';
 import { rewardTokens } from '../reward/model';
 import { RewardTrainConfig } from '../reward/train';
@@ -41,7 +43,8 @@ export interface StageModel<E = unknown, T = unknown> extends ChatModel {
  */
 export function readTokenizerDir(dir: string): ChatBpeTokenizer {
   const file = path.join(dir, TOKENIZER_FILE);
-  assert(fs.existsSync(file), () => `${file} is missing; train the chat tokenizer first (the pipeline's 'tokenizer' stage)`);
+  assert(fs.existsSync(file),
+    () => `${file} is missing; train the chat tokenizer first (the pipeline's 'tokenizer' stage)`);
   return chatTokenizerFromJSON(fs.readFileSync(file, 'utf8'));
 }
 
@@ -53,18 +56,26 @@ export function checkpointTokenizer(dir: string, state: Pick<CheckpointState, 't
   let tok: ChatTokenizer;
   if (state.tokenizer === 'chat-bpe') {
     const json = readCheckpointFile(dir, TOKENIZER_FILE);
-    assert(json !== undefined, () => `${dir} says tokenizer 'chat-bpe' but holds no ${TOKENIZER_FILE}; the checkpoint is incomplete`);
+    assert(json !== undefined,
+      () => `${dir} says tokenizer 'chat-bpe' but holds no ${TOKENIZER_FILE}; the checkpoint is incomplete`);
     tok = chatTokenizerFromJSON(json);
   } else if (state.tokenizer === 'chat-char') {
     tok = charTokenizer();
   } else {
-    throw new GptLabError(`${dir} was not written with the chat tokenizer (tokenizer: ${state.tokenizer ?? 'none'}, e.g. a Tiny Shakespeare model); point at a base or sft stage directory`);
+    throw new GptLabError(`${dir} was not written with the chat tokenizer ` +
+      `(tokenizer: ${state.tokenizer ?? 'none'}, e.g. a Tiny Shakespeare model); ` +
+      `point at a base or sft stage directory`);
   }
-  assert(state.config.vocabSize === tok.vocabSize, () => `${dir} has vocabSize ${state.config.vocabSize}, its tokenizer ${tok.vocabSize}; it was written by another version of gpt-lab`);
+  assert(state.config.vocabSize === tok.vocabSize,
+    () => `${dir} has vocabSize ${state.config.vocabSize}, its tokenizer ${tok.vocabSize}; ` +
+      `it was written by another version of gpt-lab`);
   return tok;
 }
 
-/** A chat model from a checkpoint already read (one read of the weights; a finished one is read without its optimizer state). */
+/**
+ * A chat model from a checkpoint already read (one read of the weights; a finished one is read without its
+ * optimizer state).
+ */
 export function stageModelOf<E, T>(dir: string, ckpt: Checkpoint, loaded = true): StageModel<E, T> {
   const tok = checkpointTokenizer(ckpt.dir, ckpt.state);
   const model: GPT = modelFromCheckpoint(ckpt);
@@ -95,5 +106,8 @@ export interface RewardStageModel<E, T = RewardTrainConfig> extends Omit<RewardS
 export function loadRewardStage<E = unknown, T = RewardTrainConfig>(dir: string): RewardStageModel<E, T> {
   const ckpt = loadCheckpoint(dir, { optimizer: false });
   const tok = checkpointTokenizer(ckpt.dir, ckpt.state);
-  return { rm: rewardFromCheckpoint(ckpt), tok, chat: rewardTokens(tok), dir, state: ckpt.state as unknown as StageState<E, T>, loaded: true };
+  return {
+    rm: rewardFromCheckpoint(ckpt), tok, chat: rewardTokens(tok), dir, state: ckpt.state as unknown as StageState<E, T>,
+    loaded: true,
+  };
 }

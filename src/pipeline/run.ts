@@ -47,7 +47,8 @@ import { DpoConfig, DpoStepInfo, makeDpoConfig } from '../rlhf/dpo';
 import { RlAlgo, RlConfig, RlStepInfo, makeRlConfig } from '../rlhf/rl';
 import { PipelineSettings, pipelineSettings } from './settings';
 import {
-  EncoderExtra, EncoderStepInfo, EncoderSettings, OpenBookExtra, OpenBookSettings, fineTuneOpenBook, ragSettings, trainEncoderStage,
+  EncoderExtra, EncoderStepInfo, EncoderSettings, OpenBookExtra, OpenBookSettings, fineTuneOpenBook, ragSettings,
+  trainEncoderStage,
 } from '../retrieval/stages';
 import { StageName, stageDir, stageSpec } from './table';
 import { changedFields, fingerprint, sameFingerprint } from './fingerprint';
@@ -56,7 +57,10 @@ import { thinkSettings } from '../think/settings';
 import { DEFAULT_SFT_TRAIN } from '../sft/train';
 import { toolFineTune, ToolExtra } from '../tools/stage';
 import { toolboxSettings } from '../tools/settings';
-import { checkpointTokenizer, loadRewardStage, loadStageModel, readTokenizerDir, RewardStageModel, StageModel, stageModelOf, TOKENIZER_FILE } from './load';
+import {
+  checkpointTokenizer, loadRewardStage, loadStageModel, readTokenizerDir, RewardStageModel, StageModel, stageModelOf,
+  TOKENIZER_FILE,
+} from './load';
 
 /** The world every stage uses: makeWorld()'s 'small' preset. */
 export function stageWorld(): World {
@@ -182,16 +186,25 @@ export function stageSettings(prof: Profile, seed?: number): PipelineSettings {
 function recordOf(tok: ChatBpeTokenizer | undefined, resume?: Checkpoint): StageSave['record'] {
   if (tok === undefined) {
     const state = resume!.state;
-    const json = state.tokenizer === 'chat-bpe' ? fs.readFileSync(path.join(resume!.dir, TOKENIZER_FILE), 'utf8') : undefined;
-    return { tokenizer: state.tokenizer, data: WORLD_DATA, files: json === undefined ? undefined : { [TOKENIZER_FILE]: json } };
+    const json = state.tokenizer === 'chat-bpe'
+      ? fs.readFileSync(path.join(resume!.dir, TOKENIZER_FILE), 'utf8')
+      : undefined;
+    return {
+      tokenizer: state.tokenizer, data: WORLD_DATA, files: json === undefined ? undefined : { [TOKENIZER_FILE]: json },
+    };
   }
   return { tokenizer: 'chat-bpe', data: WORLD_DATA, files: { [TOKENIZER_FILE]: tok.toJSON() } };
 }
 
 /** The record of a checkpoint that carries a tokenizer, for the stages that start from it. */
 function recordFromDir(dir: string, state: CheckpointState): StageSave['record'] {
-  const json = state.tokenizer === 'chat-bpe' ? fs.readFileSync(path.join(resolveCheckpointDir(dir), TOKENIZER_FILE), 'utf8') : undefined;
-  return { tokenizer: state.tokenizer, data: state.data ?? WORLD_DATA, files: json === undefined ? undefined : { [TOKENIZER_FILE]: json } };
+  const json = state.tokenizer === 'chat-bpe'
+    ? fs.readFileSync(path.join(resolveCheckpointDir(dir), TOKENIZER_FILE), 'utf8')
+    : undefined;
+  return {
+    tokenizer: state.tokenizer, data: state.data ?? WORLD_DATA,
+    files: json === undefined ? undefined : { [TOKENIZER_FILE]: json },
+  };
 }
 
 /** The record of a stage model's own checkpoint (its tokenizer file and data), for a stage that starts from it. */
@@ -201,7 +214,8 @@ function recordOfModel(m: { dir: string; state: unknown }): StageSave['record'] 
 
 /** The line a fine-tuning stage logs when it has trained: its seconds and validation loss. */
 function trainedLine(name: string, state: CheckpointState): string {
-  return `${name}: trained in ${Number(state.extra?.seconds ?? 0).toFixed(0)} s, val loss ${state.metrics?.valLoss?.toFixed(3)}`;
+  return `${name}: trained in ${Number(state.extra?.seconds ?? 0).toFixed(0)} s, ` +
+    `val loss ${state.metrics?.valLoss?.toFixed(3)}`;
 }
 
 /**
@@ -371,7 +385,9 @@ const dirOf = (name: StageName, o: StageOptions) => o.dir ?? stageDir(name, o.pr
  * one itself already, so the line would repeat).
  */
 const upstream = (o: StageOptions): StageOptions => ({
-  profile: o.profile, seed: o.seed, log: o.log === undefined ? undefined : (line) => { if (!/^[\w-]+: loading /.test(line)) o.log!(line); },
+  profile: o.profile,
+  seed: o.seed,
+  log: o.log === undefined ? undefined : (line) => { if (!/^[\w-]+: loading /.test(line)) o.log!(line); },
 });
 
 /** The model a stage starts from: `from` when given, else the table's `from` stage. */
@@ -409,7 +425,8 @@ const RUNNERS: Runners = {
     // fingerprint beside an old tokenizer (at worst a tokenizer whose settings cannot be checked)
     writeReplacing(file, tok.toJSON());
     writeReplacing(path.join(dir, TOKENIZER_FINGERPRINT_FILE), JSON.stringify(fp));
-    o.log?.(`tokenizer: trained a ${tok.vocabSize}-token chat BPE in ${((performance.now() - start) / 1000).toFixed(1)} s into ${file}`);
+    o.log?.(`tokenizer: trained a ${tok.vocabSize}-token chat BPE ` +
+      `in ${((performance.now() - start) / 1000).toFixed(1)} s into ${file}`);
     return { tok, dir, loaded: false };
   },
 
@@ -422,7 +439,9 @@ const RUNNERS: Runners = {
       return loadStageModel(dir);
     }
     const resume = state !== undefined ? loadCheckpoint(dir) : undefined;
-    const tok = resume !== undefined ? checkpointTokenizer(resume.dir, resume.state) : (await getStage('tokenizer', upstream(o))).tok;
+    const tok = resume !== undefined
+      ? checkpointTokenizer(resume.dir, resume.state)
+      : (await getStage('tokenizer', upstream(o))).tok;
     const train = withSteps(s.train, o.steps);
     o.log?.(resume !== undefined ? `base: resuming at step ${resume.state.step} in ${dir}`
       : `base: pretraining on the world's documents (${train.maxSteps} steps) into ${dir}`);
@@ -451,7 +470,8 @@ const RUNNERS: Runners = {
     try {
       const from = resolveCheckpointDir(sft.dir);
       const splits = rewardData(stageWorld(), settings, rewardTokens(sft.tok), sft.model.config.blockSize);
-      o.log?.(`reward: training from ${from} (${settings.train.maxSteps} steps of ${settings.train.batchSize} pairs) into ${dir}`);
+      o.log?.(`reward: training from ${from} (${settings.train.maxSteps} steps of ${settings.train.batchSize} pairs) ` +
+        `into ${dir}`);
       const save = { dir, record: { ...recordOfModel(sft), fingerprint: fp } };
       const r = await trainRewardStage(sft, splits, settings, save, { ...o, from });
       return { ...r, dir, state: typed<StageResults['reward']['state']>(r.state), loaded: false };
@@ -483,16 +503,23 @@ const RUNNERS: Runners = {
     const { policy, reference, from } = await policyAndReference('rlhf', o);
     let rm: RewardStageModel<unknown> | undefined;
     try {
-      if (o.reward !== undefined) assert(fs.existsSync(o.reward), () => `--reward ${o.reward} does not exist; give a reward model checkpoint (e.g. runs/full/reward-onpolicy)`);
-      rm = o.reward !== undefined ? loadRewardStage(o.reward) : await getStage('reward-onpolicy', { ...upstream(o), from });
+      if (o.reward !== undefined) assert(fs.existsSync(o.reward),
+        () => `--reward ${o.reward} does not exist; give a reward model checkpoint (e.g. runs/full/reward-onpolicy)`);
+      rm = o.reward !== undefined
+        ? loadRewardStage(o.reward)
+        : await getStage('reward-onpolicy', { ...upstream(o), from });
       const prompts = questionRanges(stageWorld(), questions);
-      o.log?.(`rlhf: ${config.algo} from ${from} for ${config.steps} steps of ${config.promptsPerStep}x${config.groupSize} replies, β ${config.beta}, into ${dir}`);
+      o.log?.(`rlhf: ${config.algo} from ${from} for ${config.steps} steps of ` +
+        `${config.promptsPerStep}x${config.groupSize} replies, β ${config.beta}, into ${dir}`);
       o.onStart?.({ steps: config.steps, from });
       const env = { tok: policy.tok, examples: prompts.train, reward: rewardFnOf(rm.rm, rewardTokens(policy.tok)) };
       const record = { ...recordFromDir(from, typed<CheckpointState>(policy.state as never)), fingerprint: fp };
       const run = await trainRlhf(policy, reference, env, config, { dir, record }, { from, onStep: o.onStep });
       o.log?.(`rlhf: trained in ${run.state.extra.seconds.toFixed(0)} s`);
-      return { model: run.model, tok: policy.tok, dir, state: run.state as unknown as StageResults['rlhf']['state'], loaded: false };
+      return {
+        model: run.model, tok: policy.tok, dir, state: run.state as unknown as StageResults['rlhf']['state'],
+        loaded: false,
+      };
     } catch (e) {
       policy.model.dispose();
       throw e;
@@ -514,12 +541,16 @@ const RUNNERS: Runners = {
     try {
       const ranges = questionRanges(stageWorld(), questions);
       const pairs = dpoPairs(reference, policy.tok, stageWorld(), ranges, onpolicy, o.score);
-      o.log?.(`dpo: from ${from} on ${pairs.length} preference pairs, ${config.steps} steps of ${config.pairsPerStep} pairs, β ${config.beta}, into ${dir}`);
+      o.log?.(`dpo: from ${from} on ${pairs.length} preference pairs, ` +
+        `${config.steps} steps of ${config.pairsPerStep} pairs, β ${config.beta}, into ${dir}`);
       o.onStart?.({ steps: config.steps, from });
       const record = { ...recordFromDir(from, typed<CheckpointState>(policy.state as never)), fingerprint: fp };
       const run = await trainDpoStage(policy, reference, pairs, config, { dir, record }, { from, onStep: o.onStep });
       o.log?.(`dpo: trained in ${run.state.extra.seconds.toFixed(0)} s`);
-      return { model: run.model, tok: policy.tok, dir, state: run.state as unknown as StageResults['dpo']['state'], loaded: false };
+      return {
+        model: run.model, tok: policy.tok, dir, state: run.state as unknown as StageResults['dpo']['state'],
+        loaded: false,
+      };
     } catch (e) {
       policy.model.dispose();
       throw e;
@@ -538,11 +569,16 @@ const RUNNERS: Runners = {
     const start = await startModel('encoder', o);
     try {
       const from = resolveCheckpointDir(start.dir);
-      o.log?.(`encoder: contrastive training from ${from} (${settings.steps} steps of ${settings.batchSize} pairs, τ ${settings.temperature}) into ${dir}`);
+      o.log?.(`encoder: contrastive training from ${from} ` +
+        `(${settings.steps} steps of ${settings.batchSize} pairs, τ ${settings.temperature}) into ${dir}`);
       const save = { dir, record: { ...recordOfModel(start), fingerprint: fp } };
       const run = await trainEncoderStage(start, stageWorld(), settings, save, { from, onStep: o.onStep });
-      o.log?.(`encoder: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, last loss ${run.state.metrics?.trainLoss?.toFixed(3)} (chance ln ${settings.batchSize} = ${Math.log(settings.batchSize).toFixed(3)})`);
-      return { model: run.model, tok: start.tok, dir, state: typed<StageResults['encoder']['state']>(run.state), loaded: false };
+      o.log?.(`encoder: trained in ${Number(run.state.extra?.seconds ?? 0).toFixed(0)} s, ` +
+        `last loss ${run.state.metrics?.trainLoss?.toFixed(3)} ` +
+        `(chance ln ${settings.batchSize} = ${Math.log(settings.batchSize).toFixed(3)})`);
+      return {
+        model: run.model, tok: start.tok, dir, state: typed<StageResults['encoder']['state']>(run.state), loaded: false,
+      };
     } catch (e) {
       start.model.dispose();
       throw e;
@@ -565,11 +601,14 @@ const RUNNERS: Runners = {
     const settings = { ...s, train: withSteps(s.train, o.steps) };
     const base = await startModel('think-sft', o);
     const from = resolveCheckpointDir(base.dir);
-    o.log?.(`think-sft: fine-tuning ${from} on ${settings.examples} sums in every format (${settings.train.maxSteps} steps) into ${dir}`);
+    o.log?.(`think-sft: fine-tuning ${from} on ${settings.examples} sums in every format ` +
+      `(${settings.train.maxSteps} steps) into ${dir}`);
     const record = { ...recordOfModel(base), fingerprint: fp };
     const run = await trainThinkSft(base, settings, { dir, record }, { ...o, from, seed });
     o.log?.(trainedLine('think-sft', run.state));
-    return { model: run.model, tok: base.tok, dir, state: typed<StageResults['think-sft']['state']>(run.state), loaded: false };
+    return {
+      model: run.model, tok: base.tok, dir, state: typed<StageResults['think-sft']['state']>(run.state), loaded: false,
+    };
   },
 
   async 'think-verifier'(o, fp) {
@@ -584,7 +623,8 @@ const RUNNERS: Runners = {
     try {
       const from = resolveCheckpointDir(sft.dir);
       const splits = verifierPairs(rewardTokens(sft.tok), sft.model.config.blockSize, settings, pairSeed);
-      o.log?.(`think-verifier: ${splits.train.length} right-against-wrong pairs, ${settings.train.maxSteps} steps, from ${from} into ${dir}`);
+      o.log?.(`think-verifier: ${splits.train.length} right-against-wrong pairs, ${settings.train.maxSteps} steps, ` +
+        `from ${from} into ${dir}`);
       const save = { dir, record: { ...recordOfModel(sft), fingerprint: fp } };
       const r = await trainRewardStage(sft, splits, settings, save, { ...o, from }, { kind: 'verifier' });
       return { ...r, dir, state: typed<StageResults['think-verifier']['state']>(r.state), loaded: false };
@@ -607,7 +647,9 @@ const RUNNERS: Runners = {
     const record = { ...recordOfModel(start), fingerprint: fp };
     const run = await toolFineTune(start, stageWorld(), sft, settings, { dir, record }, { ...o, from });
     o.log?.(trainedLine('sft-tools', run.state));
-    return { model: run.model, tok: start.tok, dir, state: typed<StageResults['sft-tools']['state']>(run.state), loaded: false };
+    return {
+      model: run.model, tok: start.tok, dir, state: typed<StageResults['sft-tools']['state']>(run.state), loaded: false,
+    };
   },
 };
 
@@ -618,8 +660,9 @@ const RUNNERS: Runners = {
 async function fineTuneStage<K extends 'sft' | 'openbook', S>(
   name: K, o: StageOptions & TrainHooks, fp: SettingsFingerprint, settings: S & { train: Partial<SftTrainConfig> },
   what: string,
-  train: (start: StageModel, world: World, s: S, save: StageSave, opts: TrainHooks & { resume?: Checkpoint; from: string }) =>
-    Promise<TrainedModel>,
+  train: (
+    start: StageModel, world: World, s: S, save: StageSave, opts: TrainHooks & { resume?: Checkpoint; from: string },
+  ) => Promise<TrainedModel>,
 ): Promise<StageResults[K]> {
   const dir = dirOf(name, o);
   const state = o.force ? undefined : peekState(dir);
@@ -646,18 +689,23 @@ async function fineTuneStage<K extends 'sft' | 'openbook', S>(
     fingerprint: resume !== undefined ? resume.state.fingerprint : fp };
   const run = await train(start, stageWorld(), settings, { dir, record }, { ...o, resume, from });
   o.log?.(trainedLine(name, run.state));
-  return { model: run.model, tok: start.tok, dir, state: typed<StageResults[K]['state']>(run.state), loaded: false } as StageResults[K];
+  return {
+    model: run.model, tok: start.tok, dir, state: typed<StageResults[K]['state']>(run.state), loaded: false,
+  } as StageResults[K];
 }
 
 /** The SFT model twice: the policy (trained) and the reference (frozen), and the checkpoint it came from. */
-async function policyAndReference(name: 'rlhf' | 'dpo', o: StageOptions): Promise<{ policy: StageModel; reference: GPT; from: string }> {
+async function policyAndReference(
+  name: 'rlhf' | 'dpo', o: StageOptions,
+): Promise<{ policy: StageModel; reference: GPT; from: string }> {
   const policy = await startModel(name, o);
   const from = resolveCheckpointDir(policy.dir);
   return { policy, reference: loadStageModel(from).model, from };
 }
 
 /** An on-policy reward model: comparisons of the SFT model's replies to `questions`, trained and saved once. */
-async function onPolicyStage(name: 'reward-onpolicy' | 'reward-practice', o: StageOptions & RewardHooks & { score?: ReplyScorer },
+async function onPolicyStage(
+  name: 'reward-onpolicy' | 'reward-practice', o: StageOptions & RewardHooks & { score?: ReplyScorer },
   fp: SettingsFingerprint, settings: OnPolicySettings, questions: Parameters<typeof onPolicyData>[3],
 ): Promise<RewardStageModel<OnPolicyExtra>> {
   const dir = dirOf(name, o);
@@ -671,8 +719,10 @@ async function onPolicyStage(name: 'reward-onpolicy' | 'reward-practice', o: Sta
     const started = performance.now();
     const splits = onPolicyData(sft.model, sft.tok, stageWorld(), questions, settings, o.score);
     const what = splits.source === 'on-policy'
-      ? `${splits.train.length} comparisons of the SFT model's own replies (${settings.sampling.samples} per question, ${(performance.now() - started) / 1000 | 0} s to sample)`
-      : `${splits.train.length} templated comparisons (notebook 05's): every reply of the SFT model to a question scored the same, so its own replies give no comparisons`;
+      ? `${splits.train.length} comparisons of the SFT model's own replies ` +
+        `(${settings.sampling.samples} per question, ${(performance.now() - started) / 1000 | 0} s to sample)`
+      : `${splits.train.length} templated comparisons (notebook 05's): every reply of the SFT model to a question ` +
+        `scored the same, so its own replies give no comparisons`;
     o.log?.(`reward: ${what}; training ${settings.train.maxSteps} steps into ${dir}`);
     const save = { dir, record: { ...recordOfModel(sft), fingerprint: fp } };
     const r = await trainRewardStage(sft, splits, settings, save, { ...o, from }, onPolicyRecord(splits));

@@ -7,7 +7,8 @@
 //                       ├→ dpo                  (on reward-onpolicy's comparisons, no reward model)
 //                       └→ sft-tools            (notebook 09: calculator traces, the tool's output out of the loss)
 //              base → think-sft → think-verifier   (notebook 07: answer formats, quality tags, checks; a verifier)
-//   base → encoder   (notebook 08: a contrastive retrieval encoder);  sft → openbook   (notebook 08: answers from passages)
+//   base → encoder   (notebook 08: a contrastive retrieval encoder);
+//   sft → openbook   (notebook 08: answers from passages)
 //
 // Each stage keeps its checkpoint in runs/<profile>/<dir> under the project root (GPTLAB_RUNS_DIR
 // moves the tree). The stage code knows nothing of this order: src/train/world.ts pretrains,
@@ -41,19 +42,35 @@ export interface StageSpec {
 }
 
 export const PIPELINE: readonly StageSpec[] = [
-  { name: 'tokenizer', what: "byte-level BPE on the task world's text", notebook: '04-sft', code: 'src/tokenizer/chat.ts' },
-  { name: 'base', from: 'tokenizer', what: "a GPT pretrained on the world's documents", notebook: '04-sft', code: 'src/train/world.ts' },
-  { name: 'sft', from: 'base', what: 'the base fine-tuned on conversations', notebook: '04-sft', code: 'src/sft/stage.ts' },
-  { name: 'reward', from: 'sft', what: "a reward model on the labeler's templated comparisons", notebook: '05-reward-model', code: 'src/reward/stage.ts' },
-  { name: 'reward-onpolicy', from: 'sft', what: "a reward model on comparisons of the SFT model's own replies", notebook: '06-rlhf', code: 'src/reward/onpolicy.ts' },
-  { name: 'reward-practice', from: 'sft', what: 'the same, on the few questions RLHF practises', notebook: '06-rlhf', code: 'src/reward/onpolicy.ts' },
-  { name: 'rlhf', from: 'sft', reward: 'reward-onpolicy', what: 'PPO (or GRPO) against the on-policy reward model', notebook: '06-rlhf', code: 'src/rlhf/stage.ts' },
-  { name: 'dpo', from: 'sft', what: "DPO on the on-policy reward model's comparisons", notebook: '06-rlhf', code: 'src/rlhf/stage.ts' },
-  { name: 'think-sft', from: 'base', what: 'the base fine-tuned on sums: direct / worked / filler answers, quality tags, checks', notebook: '07-think', code: 'src/think/stage.ts' },
-  { name: 'think-verifier', from: 'think-sft', what: 'a verifier: right worked sums ranked above wrong ones', notebook: '07-think', code: 'src/think/stage.ts' },
-  { name: 'encoder', from: 'base', what: 'a dense retrieval encoder, contrastive on (question, fact) pairs of training entities', notebook: '08-retrieval', code: 'src/retrieval/encoder.ts' },
-  { name: 'openbook', from: 'sft', what: 'the SFT model fine-tuned to answer from passages in its context', notebook: '08-retrieval', code: 'src/retrieval/open-book-sft.ts' },
-  { name: 'sft-tools', from: 'sft', what: 'the SFT model fine-tuned to call the calculator (tool output out of the loss)', notebook: '09-toolbox', code: 'src/tools/stage.ts' },
+  { name: 'tokenizer', what: "byte-level BPE on the task world's text",
+    notebook: '04-sft', code: 'src/tokenizer/chat.ts' },
+  { name: 'base', from: 'tokenizer', what: "a GPT pretrained on the world's documents",
+    notebook: '04-sft', code: 'src/train/world.ts' },
+  { name: 'sft', from: 'base', what: 'the base fine-tuned on conversations',
+    notebook: '04-sft', code: 'src/sft/stage.ts' },
+  { name: 'reward', from: 'sft', what: "a reward model on the labeler's templated comparisons",
+    notebook: '05-reward-model', code: 'src/reward/stage.ts' },
+  { name: 'reward-onpolicy', from: 'sft', what: "a reward model on comparisons of the SFT model's own replies",
+    notebook: '06-rlhf', code: 'src/reward/onpolicy.ts' },
+  { name: 'reward-practice', from: 'sft', what: 'the same, on the few questions RLHF practises',
+    notebook: '06-rlhf', code: 'src/reward/onpolicy.ts' },
+  { name: 'rlhf', from: 'sft', reward: 'reward-onpolicy', what: 'PPO (or GRPO) against the on-policy reward model',
+    notebook: '06-rlhf', code: 'src/rlhf/stage.ts' },
+  { name: 'dpo', from: 'sft', what: "DPO on the on-policy reward model's comparisons",
+    notebook: '06-rlhf', code: 'src/rlhf/stage.ts' },
+  { name: 'think-sft', from: 'base',
+    what: 'the base fine-tuned on sums: direct / worked / filler answers, quality tags, checks',
+    notebook: '07-think', code: 'src/think/stage.ts' },
+  { name: 'think-verifier', from: 'think-sft', what: 'a verifier: right worked sums ranked above wrong ones',
+    notebook: '07-think', code: 'src/think/stage.ts' },
+  { name: 'encoder', from: 'base',
+    what: 'a dense retrieval encoder, contrastive on (question, fact) pairs of training entities',
+    notebook: '08-retrieval', code: 'src/retrieval/encoder.ts' },
+  { name: 'openbook', from: 'sft', what: 'the SFT model fine-tuned to answer from passages in its context',
+    notebook: '08-retrieval', code: 'src/retrieval/open-book-sft.ts' },
+  { name: 'sft-tools', from: 'sft',
+    what: 'the SFT model fine-tuned to call the calculator (tool output out of the loss)',
+    notebook: '09-toolbox', code: 'src/tools/stage.ts' },
 ];
 
 /**

@@ -31,7 +31,9 @@ export class PairTable {
   private count = 0;
 
   /** A table sized for about `expected` pairs; it grows when needed. */
-  constructor(expected = 1024, private readonly onMiss?: (a: number, b: number) => number, private readonly memoLimit = 1 << 21) {
+  constructor(
+    expected = 1024, private readonly onMiss?: (a: number, b: number) => number, private readonly memoLimit = 1 << 21,
+  ) {
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
     this.lefts = new Int32Array(cap).fill(-1);

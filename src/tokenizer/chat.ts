@@ -53,11 +53,14 @@ export const RESERVED_SPECIALS = [
 export const CHAT_BPE_SPECIALS: readonly string[] = [...CHAT_SPECIALS, ...RESERVED_SPECIALS];
 
 /** What each special token marks, for tables in notebooks. */
-export const CHAT_SPECIAL_USES: Readonly<Record<(typeof CHAT_SPECIALS)[number] | (typeof RESERVED_SPECIALS)[number], string>> = {
+export const CHAT_SPECIAL_USES: Readonly<
+  Record<(typeof CHAT_SPECIALS)[number] | (typeof RESERVED_SPECIALS)[number], string>
+> = {
   '<|endoftext|>': 'ends a pretraining document (GPT-2)',
   '<|bos|>': 'starts every conversation',
   '<|user_start|>': 'opens a user turn', '<|user_end|>': 'closes it',
-  '<|assistant_start|>': "opens the assistant's turn: the cue to answer", '<|assistant_end|>': 'closes it: the model learns to stop',
+  '<|assistant_start|>': "opens the assistant's turn: the cue to answer",
+  '<|assistant_end|>': 'closes it: the model learns to stop',
   '<|tool_start|>': 'opens a tool call the assistant writes (notebook 09)', '<|tool_end|>': 'closes it: the tool runs',
   '<|output_start|>': "opens the tool's result, written by the tool", '<|output_end|>': 'closes it',
   '<|reward|>': "the reward model's read-out position (notebook 05)",
@@ -143,7 +146,8 @@ export function splitChat(text: string, pattern: string = CHAT_SPLIT_PATTERN): s
  */
 function chunkCounts(texts: readonly string[], pattern: string): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const text of texts) for (const chunk of splitChat(text, pattern)) counts.set(chunk, (counts.get(chunk) ?? 0) + 1);
+  for (const text of texts)
+    for (const chunk of splitChat(text, pattern)) counts.set(chunk, (counts.get(chunk) ?? 0) + 1);
   return counts;
 }
 
@@ -158,7 +162,8 @@ function chunkCounts(texts: readonly string[], pattern: string): Map<string, num
 export function trainChatTokenizer(texts: readonly string[], vocabSize: number): ChatBpeTokenizer {
   const minimum = 256 + CHAT_BPE_SPECIALS.length;
   assert(Number.isInteger(vocabSize) && vocabSize >= minimum,
-    () => `chat vocabSize ${vocabSize} must be an integer of at least ${minimum} (256 bytes + ${CHAT_BPE_SPECIALS.length} specials)`);
+    () => `chat vocabSize ${vocabSize} must be an integer of at least ${minimum} ` +
+      `(256 bytes + ${CHAT_BPE_SPECIALS.length} specials)`);
   const merges = learnMerges(chunkCounts(texts, CHAT_SPLIT_PATTERN), vocabSize - CHAT_BPE_SPECIALS.length);
   return chatTokenizer(merges, CHAT_SPLIT_PATTERN, CHAT_BPE_SPECIALS);
 }
@@ -174,20 +179,24 @@ export function chatTokenizerFromJSON(json: string): ChatBpeTokenizer {
   try {
     data = JSON.parse(json) as Partial<ChatTokenizerFile>;
   } catch (e) {
-    throw new GptLabError(`chat tokenizer: the text is not valid JSON (${(e as Error).message}); the file is truncated or corrupt`);
+    throw new GptLabError(
+      `chat tokenizer: the text is not valid JSON (${(e as Error).message}); the file is truncated or corrupt`);
   }
   assert(data !== null && typeof data === 'object' && data.format === CHAT_TOKENIZER_FORMAT,
-    () => `chat tokenizer: format is '${(data as { format?: unknown } | null)?.format}', expected '${CHAT_TOKENIZER_FORMAT}'; ` +
+    () => `chat tokenizer: format is '${(data as { format?: unknown } | null)?.format}', ` +
+      `expected '${CHAT_TOKENIZER_FORMAT}'; ` +
       'this is not a chat tokenizer file (a Tiny Shakespeare tokenizer loads with loadTokenizer)');
   assert(data.version === CHAT_TOKENIZER_VERSION,
-    () => `chat tokenizer: version ${data.version}, but this gpt-lab reads version ${CHAT_TOKENIZER_VERSION}; retrain it or update gpt-lab`);
+    () => `chat tokenizer: version ${data.version}, but this gpt-lab reads version ${CHAT_TOKENIZER_VERSION}; ` +
+      `retrain it or update gpt-lab`);
   assert(typeof data.pattern === 'string' && Array.isArray(data.merges) && Array.isArray(data.specials) &&
     data.specials.every((s) => typeof s === 'string'),
   () => 'chat tokenizer: the file lacks pattern, merges or specials; it is truncated or corrupt');
   try {
     new RegExp(data.pattern, 'u');
   } catch (e) {
-    throw new GptLabError(`chat tokenizer: the split pattern does not compile (${(e as Error).message}); the file is corrupt`);
+    throw new GptLabError(
+      `chat tokenizer: the split pattern does not compile (${(e as Error).message}); the file is corrupt`);
   }
   return chatTokenizer(data.merges, data.pattern, data.specials);
 }
@@ -218,7 +227,8 @@ function chatTokenizer(merges: readonly Pair[], pattern: string, specials: reado
     decode(ids: ArrayLike<number>): string {
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i];
-        assert(Number.isInteger(id) && id >= 0 && id < vocabSize, () => `chat tokenizer: id ${id} at position ${i} is outside 0..${vocabSize - 1}`);
+        assert(Number.isInteger(id) && id >= 0 && id < vocabSize,
+          () => `chat tokenizer: id ${id} at position ${i} is outside 0..${vocabSize - 1}`);
       }
       return bpe.decode(ids);
     },

@@ -6,16 +6,21 @@
 
 export { utf8Encode, utf8Decode, toWellFormed, bytesKey } from './bytes';
 export { type Pair, getStats, merge, bestPair, trainBasic, encodeBasic, decodeBasic, vocabBytes } from './base';
-export { type PatternName, PATTERN_NAMES, ORIGINAL_PATTERNS, SPLIT_FLAGS, SPLIT_PATTERNS, splitText, splitRegex } from './patterns';
+export {
+  type PatternName, PATTERN_NAMES, ORIGINAL_PATTERNS, SPLIT_FLAGS, SPLIT_PATTERNS, splitText, splitRegex,
+} from './patterns';
 export { category, REFERENCE_UNICODE } from './unicode';
 export { type MergeEvent, countChunks, learnMerges } from './train';
 export { type SpecialSet, type EncodeOptions } from './special';
 export { Tokenizer, type MergeRule, type TrainOptions, train } from './tokenizer';
 export { type EncodingName, ENCODING_NAMES, getEncoding } from './pretrained';
-export { type TokenizerFile, type TiktokenOptions, saveTokenizer, loadTokenizer, trainFiles, toJSON, fromJSON, exportTiktoken, importTiktoken } from './io';
+export {
+  type TokenizerFile, type TiktokenOptions, saveTokenizer, loadTokenizer, trainFiles, toJSON, fromJSON, exportTiktoken,
+  importTiktoken,
+} from './io';
 export { type TextStats, countWords, measure, bytesPerToken, truncateVocab, longestTokens } from './stats';
 export {
-  type ChatBpeTokenizer, CHAT_BPE_SPECIALS, RESERVED_SPECIALS, CHAT_SPECIAL_USES, CHAT_SPLIT_PATTERN, CHAT_VOCAB_SIZE, splitChat,
-  trainChatTokenizer,
+  type ChatBpeTokenizer, CHAT_BPE_SPECIALS, RESERVED_SPECIALS, CHAT_SPECIAL_USES, CHAT_SPLIT_PATTERN, CHAT_VOCAB_SIZE,
+  splitChat, trainChatTokenizer,
   chatTokenizerFromJSON, worldTokenizerTexts,
 } from './chat';

@@ -48,7 +48,8 @@ export interface TokenizerFile {
  * The JSON form of a tokenizer.
  *
  *   toJSON(train('aaab', { vocabSize: 257, pattern: 'none', specialTokens: [] }))
- *   → { format: 'gpt-lab-tokenizer', version: 1, pattern: 'none', rule: 'merges', vocabSize: 257, merges: [[97, 97]], specialTokens: {} }
+ *   → { format: 'gpt-lab-tokenizer', version: 1, pattern: 'none', rule: 'merges', vocabSize: 257, merges: [[97, 97]],
+ *       specialTokens: {} }
  */
 export function toJSON(tok: Tokenizer): TokenizerFile {
   const base = { format: FILE_FORMAT, version: FILE_VERSION, pattern: tok.pattern, rule: tok.rule } as const;
@@ -56,7 +57,8 @@ export function toJSON(tok: Tokenizer): TokenizerFile {
   if (tok.merges !== undefined) {
     return { ...base, vocabSize: tok.learnedSize, merges: tok.merges.map(([a, b]) => [a, b]), specialTokens };
   }
-  const ranks = Array.from({ length: tok.learnedSize }, (_, id) => (tok.hasToken(id) ? toBase64(tok.tokenBytes(id)) : null));
+  const ranks = Array.from({ length: tok.learnedSize },
+    (_, id) => (tok.hasToken(id) ? toBase64(tok.tokenBytes(id)) : null));
   return { ...base, vocabSize: tok.learnedSize, ranks, specialTokens };
 }
 
@@ -75,22 +77,29 @@ export function fromJSON(data: unknown, source: string): Tokenizer {
 
 /** Checks format, version, pattern and rule, naming the file and the fix. */
 function checkHeader(data: unknown, source: string): TokenizerFile {
-  assert(typeof data === 'object' && data !== null && !Array.isArray(data), () => `${source} does not hold a JSON object; is it a gpt-lab tokenizer file?`);
+  assert(typeof data === 'object' && data !== null && !Array.isArray(data),
+    () => `${source} does not hold a JSON object; is it a gpt-lab tokenizer file?`);
   const f = data as Partial<TokenizerFile>;
-  assert(f.format === FILE_FORMAT, () => `${source} has format ${JSON.stringify(f.format)}, expected '${FILE_FORMAT}'; ` +
-    'is it a gpt-lab tokenizer file? (.tiktoken rank files load with loadTokenizer(path, { pattern }))');
+  assert(f.format === FILE_FORMAT,
+    () => `${source} has format ${JSON.stringify(f.format)}, expected '${FILE_FORMAT}'; ` +
+      'is it a gpt-lab tokenizer file? (.tiktoken rank files load with loadTokenizer(path, { pattern }))');
   assert(f.version === FILE_VERSION, () => typeof f.version === 'number' && f.version > FILE_VERSION
-    ? `${source} is version ${f.version}, written by a newer gpt-lab; this one reads version ${FILE_VERSION}: update gpt-lab`
+    ? `${source} is version ${f.version}, written by a newer gpt-lab; ` +
+      `this one reads version ${FILE_VERSION}: update gpt-lab`
     : `${source} has version ${JSON.stringify(f.version)}; this gpt-lab reads version ${FILE_VERSION}`);
-  assert(isPatternName(f.pattern), () => `${source} has pattern ${JSON.stringify(f.pattern)}; known: ${PATTERN_NAMES.join(', ')}`);
-  assert(f.rule === 'merges' || f.rule === 'ranks', () => `${source} has rule ${JSON.stringify(f.rule)}, expected 'merges' or 'ranks'`);
-  assert(Number.isInteger(f.vocabSize) && f.vocabSize! >= 256, () => `${source} has vocabSize ${JSON.stringify(f.vocabSize)}; ` +
-    'a byte-level vocabulary has at least 256 tokens (the file is corrupt)');
+  assert(isPatternName(f.pattern),
+    () => `${source} has pattern ${JSON.stringify(f.pattern)}; known: ${PATTERN_NAMES.join(', ')}`);
+  assert(f.rule === 'merges' || f.rule === 'ranks',
+    () => `${source} has rule ${JSON.stringify(f.rule)}, expected 'merges' or 'ranks'`);
+  assert(Number.isInteger(f.vocabSize) && f.vocabSize! >= 256,
+    () => `${source} has vocabSize ${JSON.stringify(f.vocabSize)}; ` +
+      'a byte-level vocabulary has at least 256 tokens (the file is corrupt)');
   return f as TokenizerFile;
 }
 
 function readSpecials(raw: unknown, source: string): Map<string, number> {
-  assert(typeof raw === 'object' && raw !== null && !Array.isArray(raw), () => `${source}: specialTokens must be an object {name: id}`);
+  assert(typeof raw === 'object' && raw !== null && !Array.isArray(raw),
+    () => `${source}: specialTokens must be an object {name: id}`);
   return new Map(Object.entries(raw as Record<string, number>));
 }
 
@@ -98,7 +107,8 @@ function readMerges(file: TokenizerFile, source: string): Pair[] {
   const merges = file.merges;
   assert(Array.isArray(merges), () => `${source}: rule 'merges' needs a merges array`);
   assert(256 + merges.length === file.vocabSize, () => `${source} says vocabSize ${file.vocabSize} but holds ` +
-    `${merges.length} merges (256 + ${merges.length} = ${256 + merges.length} tokens); the file is truncated or corrupt`);
+    `${merges.length} merges (256 + ${merges.length} = ${256 + merges.length} tokens); ` +
+    `the file is truncated or corrupt`);
   merges.forEach((m, i) => assert(Array.isArray(m) && m.length === 2 && m.every(Number.isInteger),
     () => `${source}: merges[${i}] is ${JSON.stringify(m)}, expected a pair of token ids [left, right]`));
   return merges;
@@ -107,8 +117,9 @@ function readMerges(file: TokenizerFile, source: string): Pair[] {
 function readRanks(file: TokenizerFile, source: string): (string | undefined)[] {
   const ranks = file.ranks;
   assert(Array.isArray(ranks), () => `${source}: rule 'ranks' needs a ranks array`);
-  assert(ranks.length === file.vocabSize, () => `${source} says vocabSize ${file.vocabSize} but holds ${ranks.length} ranks; ` +
-    'the file is truncated or corrupt');
+  assert(ranks.length === file.vocabSize,
+    () => `${source} says vocabSize ${file.vocabSize} but holds ${ranks.length} ranks; ` +
+      'the file is truncated or corrupt');
   return ranks.map((r, id) => {
     if (r === null) return undefined;
     const bytes = typeof r === 'string' ? base64Key(r) : undefined;
@@ -124,7 +135,8 @@ function readRanks(file: TokenizerFile, source: string): (string | undefined)[] 
  */
 export function exportTiktoken(tok: Tokenizer): string {
   const lines: string[] = [];
-  for (let id = 0; id < tok.learnedSize; id++) if (tok.hasToken(id)) lines.push(`${toBase64(tok.tokenBytes(id))} ${id}`);
+  for (let id = 0; id < tok.learnedSize; id++)
+    if (tok.hasToken(id)) lines.push(`${toBase64(tok.tokenBytes(id))} ${id}`);
   return lines.join('\n') + '\n';
 }
 
@@ -150,13 +162,16 @@ export function importTiktoken(text: string, options: TiktokenOptions, source: s
     const bytes = base64Key(b64);
     const rank = Number(rankText);
     assert(bytes !== undefined && Number.isInteger(rank) && rank >= 0 && extra === undefined,
-      () => `${source}: line ${i + 1} is '${line.slice(0, 60)}', expected '<base64 bytes> <rank>'; the file is corrupt or truncated`);
-    assert(tokens[rank] === undefined, () => `${source}: rank ${rank} appears twice (again on line ${i + 1}); the file is corrupt`);
+      () => `${source}: line ${i + 1} is '${line.slice(0, 60)}', expected '<base64 bytes> <rank>'; ` +
+        `the file is corrupt or truncated`);
+    assert(tokens[rank] === undefined,
+      () => `${source}: rank ${rank} appears twice (again on line ${i + 1}); the file is corrupt`);
     tokens[rank] = bytes;
     count++;
   });
-  assert(count >= 256, () => `${source} holds ${count} tokens; a byte-level vocabulary needs at least 256 (one per byte): ` +
-    'the file is truncated, or not a .tiktoken file');
+  assert(count >= 256,
+    () => `${source} holds ${count} tokens; a byte-level vocabulary needs at least 256 (one per byte): ` +
+      'the file is truncated, or not a .tiktoken file');
   return Tokenizer.fromRankKeys(tokens, options.pattern, options.specialTokens ?? new Map());
 }
 
@@ -181,7 +196,8 @@ export function loadTokenizer(path: string, tiktoken?: TiktokenOptions): Tokeniz
   const text = readText(path);
   if (path.endsWith('.tiktoken')) {
     assert(tiktoken !== undefined, () => `${path} is a .tiktoken file, which holds no split pattern: ` +
-      `say which one to use (${PATTERN_NAMES.join(', ')}), e.g. loadTokenizer(path, { pattern: 'gpt4' }) or --pattern gpt4`);
+      `say which one to use (${PATTERN_NAMES.join(', ')}), ` +
+      `e.g. loadTokenizer(path, { pattern: 'gpt4' }) or --pattern gpt4`);
     return importTiktoken(text, tiktoken, path);
   }
   let data: unknown;

@@ -40,7 +40,9 @@ const ENCODINGS: Record<EncodingName, EncodingSpec> = {
     },
     rankCount: 100256,
   },
-  o200k_base: { pattern: 'o200k', specialTokens: { '<|endoftext|>': 199999, '<|endofprompt|>': 200018 }, rankCount: 199998 },
+  o200k_base: {
+    pattern: 'o200k', specialTokens: { '<|endoftext|>': 199999, '<|endofprompt|>': 200018 }, rankCount: 199998,
+  },
 };
 
 /** Every EncodingName. */
@@ -93,11 +95,13 @@ export function parseCompactRanks(data: string, source: string): (string | undef
     if (line === '') return;
     const [, first, ...b64] = line.split(' ');
     const start = Number(first);
-    assert(Number.isInteger(start) && start >= tokens.length, () => `${source}: line ${i + 1} starts at rank '${first}', ` +
-      `expected an integer of at least ${tokens.length}; the data is corrupt, reinstall ${RANKS_PACKAGE}`);
+    assert(Number.isInteger(start) && start >= tokens.length,
+      () => `${source}: line ${i + 1} starts at rank '${first}', ` +
+        `expected an integer of at least ${tokens.length}; the data is corrupt, reinstall ${RANKS_PACKAGE}`);
     b64.forEach((s, k) => {
       const bytes = base64Key(s);
-      assert(bytes !== undefined, () => `${source}: token '${s}' on line ${i + 1} is not base64; reinstall ${RANKS_PACKAGE}`);
+      assert(bytes !== undefined,
+        () => `${source}: token '${s}' on line ${i + 1} is not base64; reinstall ${RANKS_PACKAGE}`);
       tokens[start + k] = bytes;
     });
   });
@@ -115,6 +119,7 @@ function readRankData(name: EncodingName): string {
     throw new GptLabError(`cannot load '${spec}' (${(e as Error).message.split('\n')[0]}); the pretrained ` +
       `encodings read their ranks from the npm package ${RANKS_PACKAGE}: run npm install ${RANKS_PACKAGE}`);
   }
-  assert(typeof mod.bpe_ranks === 'string', () => `'${spec}' has no bpe_ranks string; is ${RANKS_PACKAGE} too old or too new?`);
+  assert(typeof mod.bpe_ranks === 'string',
+    () => `'${spec}' has no bpe_ranks string; is ${RANKS_PACKAGE} too old or too new?`);
   return mod.bpe_ranks;
 }

@@ -67,10 +67,13 @@ export function splitOnSpecials(text: string, re: RegExp): string[] {
  *   resolveSpecial(['<|a|>', '<|b|>'], { allowedSpecial: new Set(['<|a|>']) })
  *   → { allowed: Set { '<|a|>' }, disallowed: Set { '<|b|>' } }
  */
-export function resolveSpecial(names: readonly string[], options: EncodeOptions): { allowed: Set<string>; disallowed: Set<string> } {
+export function resolveSpecial(
+  names: readonly string[], options: EncodeOptions,
+): { allowed: Set<string>; disallowed: Set<string> } {
   const allowed = expand(options.allowedSpecial ?? new Set(), names, 'allowedSpecial');
   const disallowed = expand(options.disallowedSpecial ?? 'all', names, 'disallowedSpecial');
-  if (options.disallowedSpecial === undefined || options.disallowedSpecial === 'all') for (const a of allowed) disallowed.delete(a);
+  if (options.disallowedSpecial === undefined || options.disallowedSpecial === 'all')
+    for (const a of allowed) disallowed.delete(a);
   return { allowed, disallowed };
 }
 
@@ -101,17 +104,20 @@ export function checkDisallowed(text: string, disallowed: ReadonlySet<string>): 
  * Checks a special-token table against the learned vocabulary: ids must be integers, unused by any
  * learned token (`isLearned(id)` false) and used once.
  *
- *   checkSpecialTokens(new Map([['<|endoftext|>', 100]]), (id) => id < 256) → throws: id 100 collides with a learned token
+ *   checkSpecialTokens(new Map([['<|endoftext|>', 100]]), (id) => id < 256)
+ *     → throws: id 100 collides with a learned token
  */
 export function checkSpecialTokens(specials: ReadonlyMap<string, number>, isLearned: (id: number) => boolean): void {
   const byId = new Map<number, string>();
   for (const [name, id] of specials) {
     assert(name.length > 0, () => 'a special token cannot be the empty string');
-    assert(Number.isInteger(id) && id >= 0 && id < MAX_ID, () => `special token '${name}' has id ${id}; ids are integers in 0..${MAX_ID - 1}`);
+    assert(Number.isInteger(id) && id >= 0 && id < MAX_ID,
+      () => `special token '${name}' has id ${id}; ids are integers in 0..${MAX_ID - 1}`);
     assert(!isLearned(id), () => `special token '${name}' has id ${id}, which collides with a learned token; ` +
       'give it an id that no learned token uses (the ids after the learned vocabulary are free)');
     const other = byId.get(id);
-    assert(other === undefined, () => `special tokens '${other}' and '${name}' share the id ${id}; give each its own id`);
+    assert(other === undefined,
+      () => `special tokens '${other}' and '${name}' share the id ${id}; give each its own id`);
     byId.set(id, name);
   }
 }

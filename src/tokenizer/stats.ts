@@ -76,7 +76,8 @@ export function truncateVocab(tok: Tokenizer, vocabSize: number): Tokenizer {
   assert(merges !== undefined, () => 'truncateVocab needs a tokenizer with merges (one trained here, rule ' +
     `'merges'); this one has rule '${tok.rule}', whose ranks are not a sequence of merges`);
   assert(Number.isInteger(vocabSize) && vocabSize >= 256 && vocabSize <= 256 + merges.length,
-    () => `vocabSize (${vocabSize}) must be an integer from 256 to ${256 + merges.length}, the size this tokenizer was trained to`);
+    () => `vocabSize (${vocabSize}) must be an integer from 256 to ${256 + merges.length}, ` +
+      `the size this tokenizer was trained to`);
   const specials = new Map([...tok.specialTokens.keys()].map((name, i) => [name, vocabSize + i]));
   return Tokenizer.fromMerges(merges.slice(0, vocabSize - 256), tok.pattern, specials);
 }

@@ -21,7 +21,9 @@ import { bytesKey, keyBytes, utf8Decode, utf8Encode } from './bytes';
 import { bpeMerge, NO_MERGE, PairTable } from './bpe';
 import { ChunkCache, hashRange } from './cache';
 import { isPatternName, PATTERN_NAMES, SPLIT_FLAGS, SPLIT_PATTERNS, splitRegex, type PatternName } from './patterns';
-import { checkDisallowed, checkSpecialTokens, MAX_ID, resolveSpecial, specialRegex, splitOnSpecials, type EncodeOptions } from './special';
+import {
+  checkDisallowed, checkSpecialTokens, MAX_ID, resolveSpecial, specialRegex, splitOnSpecials, type EncodeOptions,
+} from './special';
 import { countChunks, learnMerges, type MergeEvent } from './train';
 import { assert } from '../util/assert';
 
@@ -72,19 +74,23 @@ export class Tokenizer {
    *
    *   Tokenizer.fromMerges([[97, 97]], 'none').encodeOrdinary('aaa') → [256, 97]
    */
-  static fromMerges(merges: readonly Pair[], pattern: PatternName, specialTokens: ReadonlyMap<string, number> = new Map()): Tokenizer {
+  static fromMerges(
+    merges: readonly Pair[], pattern: PatternName, specialTokens: ReadonlyMap<string, number> = new Map(),
+  ): Tokenizer {
     const table = new PairTable(merges.length);
     const keys = Array.from({ length: 256 }, (_, b) => String.fromCharCode(b));
     merges.forEach(([a, b], i) => {
       const id = 256 + i;
       assert(Number.isInteger(a) && Number.isInteger(b) && a >= 0 && b >= 0 && a < id && b < id,
         () => `merge ${i} is [${a}, ${b}], but a merge can only join tokens made before it (ids 0..${id - 1})`);
-      assert(table.get(a, b) === NO_MERGE, () => `merge ${i} repeats the pair [${a}, ${b}] of merge ${table.get(a, b) - 256}`);
+      assert(table.get(a, b) === NO_MERGE,
+        () => `merge ${i} repeats the pair [${a}, ${b}] of merge ${table.get(a, b) - 256}`);
       table.set(a, b, id);
       keys.push(keys[a] + keys[b]);
     });
     const byteIds = Int32Array.from({ length: 256 }, (_, b) => b);
-    return new Tokenizer(pattern, 'merges', { vocab: new Vocab(keys), byteIds, table, merges: merges.slice(), specialTokens });
+    return new Tokenizer(pattern, 'merges',
+      { vocab: new Vocab(keys), byteIds, table, merges: merges.slice(), specialTokens });
   }
 
   /**
@@ -93,7 +99,10 @@ export class Tokenizer {
    *
    *   Tokenizer.fromRanks(bytes0to255.concat([Uint8Array.of(97, 97)]), 'none').encodeOrdinary('aa') → [256]
    */
-  static fromRanks(tokens: readonly (Uint8Array | undefined)[], pattern: PatternName, specialTokens: ReadonlyMap<string, number> = new Map()): Tokenizer {
+  static fromRanks(
+    tokens: readonly (Uint8Array | undefined)[], pattern: PatternName,
+    specialTokens: ReadonlyMap<string, number> = new Map(),
+  ): Tokenizer {
     const keys: (string | undefined)[] = [];
     for (let id = 0; id < tokens.length; id++) keys.push(tokens[id] === undefined ? undefined : bytesKey(tokens[id]!));
     return Tokenizer.fromRankKeys(keys, pattern, specialTokens);
@@ -105,19 +114,24 @@ export class Tokenizer {
    *
    *   Tokenizer.fromRankKeys(chars0to255.concat(['aa']), 'none').encodeOrdinary('aa') → [256]
    */
-  static fromRankKeys(keys: readonly (string | undefined)[], pattern: PatternName, specialTokens: ReadonlyMap<string, number> = new Map()): Tokenizer {
+  static fromRankKeys(
+    keys: readonly (string | undefined)[], pattern: PatternName, specialTokens: ReadonlyMap<string, number> = new Map(),
+  ): Tokenizer {
     assert(keys.length < MAX_ID, () => `${keys.length} tokens is more than gpt-lab supports (${MAX_ID - 1})`);
     const wholeTokens = new Map<string, number>();
     for (let id = 0; id < keys.length; id++) {
       const key = keys[id];
       if (key === undefined) continue;
       const other = wholeTokens.get(key);
-      assert(other === undefined, () => `tokens ${other} and ${id} have the same bytes [${Array.from(keyBytes(key))}]; each token's bytes must be unique`);
+      assert(other === undefined,
+        () => `tokens ${other} and ${id} have the same bytes [${Array.from(keyBytes(key))}]; ` +
+          `each token's bytes must be unique`);
       wholeTokens.set(key, id);
     }
     const vocab = new Vocab(keys);
     const byteIds = singleByteIds(wholeTokens);
-    return new Tokenizer(pattern, 'ranks', { vocab, byteIds, table: rankTable(vocab, wholeTokens), wholeTokens, specialTokens });
+    return new Tokenizer(pattern, 'ranks',
+      { vocab, byteIds, table: rankTable(vocab, wholeTokens), wholeTokens, specialTokens });
   }
 
   /** One more than the largest id, special tokens included (tiktoken's n_vocab). */
@@ -286,7 +300,8 @@ export interface TrainOptions {
  */
 export function train(text: string | readonly string[], options: TrainOptions): Tokenizer {
   const { vocabSize, pattern = 'gpt4', specialTokens = ['<|endoftext|>'], onMerge } = options;
-  assert(new Set(specialTokens).size === specialTokens.length, () => `specialTokens lists a token twice: [${specialTokens.join(', ')}]`);
+  assert(new Set(specialTokens).size === specialTokens.length,
+    () => `specialTokens lists a token twice: [${specialTokens.join(', ')}]`);
   const docs = typeof text === 'string' ? [text] : text;
   const pieces = specialTokens.length === 0 ? docs
     : docs.flatMap((d) => splitOnSpecials(d, specialRegex(specialTokens)).filter((_, i) => i % 2 === 0));
@@ -348,6 +363,7 @@ function singleByteIds(wholeTokens: Map<string, number>): Int32Array {
  * demand: a vocabulary of 200k tokens has millions of such pairs, and text uses few of them.
  */
 function rankTable(vocab: Vocab, wholeTokens: Map<string, number>): PairTable {
-  const merged = (a: number, b: number) => wholeTokens.get(bytesKey(vocab.bytes(a)) + bytesKey(vocab.bytes(b))) ?? NO_MERGE;
+  const merged = (a: number, b: number) =>
+    wholeTokens.get(bytesKey(vocab.bytes(a)) + bytesKey(vocab.bytes(b))) ?? NO_MERGE;
   return new PairTable(1 << 16, merged);
 }

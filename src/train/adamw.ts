@@ -33,7 +33,9 @@ export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.99, eps: 1e-8, 
  * fused kernels of src/kernels are checked against).
  *   m' = β1·m + (1-β1)·g,  v' = β2·v + (1-β2)·g²,  p' = p·decay - lr · (m'/bc1) / (sqrt(v'/bc2) + eps)
  */
-export function adamwStep(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, s: AdamWStepScalars): [tf.Tensor, tf.Tensor, tf.Tensor] {
+export function adamwStep(
+  p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, s: AdamWStepScalars,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
   const m1 = tf.add(tf.mul(m, s.beta1), tf.mul(g, 1 - s.beta1)); // shape of p
   const v1 = tf.add(tf.mul(v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2)); // shape of p
   const stepDir = tf.div(tf.div(m1, s.bc1), tf.add(tf.sqrt(tf.div(v1, s.bc2)), s.eps)); // shape of p
@@ -55,7 +57,8 @@ export class AdamW {
   readonly v = new Map<string, tf.Variable>();
 
   constructor(readonly params: Map<string, tf.Variable>, readonly config: AdamWConfig = DEFAULT_ADAMW) {
-    assert(config.beta1 >= 0 && config.beta1 < 1 && config.beta2 >= 0 && config.beta2 < 1, () => `betas (${config.beta1}, ${config.beta2}) must be in [0, 1)`);
+    assert(config.beta1 >= 0 && config.beta1 < 1 && config.beta2 >= 0 && config.beta2 < 1,
+      () => `betas (${config.beta1}, ${config.beta2}) must be in [0, 1)`);
     // subtle: tf.variable keeps its own copy of the initial value; tidy frees the zeros it came from.
     tf.tidy(() => {
       for (const [name, p] of params) {
@@ -83,7 +86,9 @@ export class AdamW {
         const v = this.v.get(name)!;
         const decay = decays(p.shape) && weightDecay > 0 ? 1 - lr * weightDecay : 1;
         const s: AdamWStepScalars = { beta1, beta2, bc1, bc2, eps, lr, decay };
-        const [p1, m1, v1] = useFused('adamw', p.size) && g.dtype === 'float32' ? fusedAdamW(p, m, v, g, s) : adamwStep(p, m, v, g, s);
+        const [p1, m1, v1] = useFused('adamw', p.size) && g.dtype === 'float32'
+          ? fusedAdamW(p, m, v, g, s)
+          : adamwStep(p, m, v, g, s);
         p.assign(p1);
         m.assign(m1);
         v.assign(v1);

@@ -22,9 +22,11 @@ import { assert } from '../util/assert';
  *   bitsPerByte(2.0, 100, 350)    → 0.8244  (2 × 100 / 350 / 0.6931)
  */
 export function bitsPerByte(lossPerToken: number, tokens: number, bytes: number): number {
-  assert(Number.isFinite(lossPerToken) && lossPerToken >= 0, () => `bitsPerByte: the loss ${lossPerToken} must be a finite number of nats >= 0`);
+  assert(Number.isFinite(lossPerToken) && lossPerToken >= 0,
+    () => `bitsPerByte: the loss ${lossPerToken} must be a finite number of nats >= 0`);
   assert(Number.isInteger(tokens) && tokens > 0 && Number.isInteger(bytes) && bytes > 0,
-    () => `bitsPerByte: tokens (${tokens}) and bytes (${bytes}) must be positive integers: count them on the text the loss was measured on`);
+    () => `bitsPerByte: tokens (${tokens}) and bytes (${bytes}) must be positive integers: ` +
+      `count them on the text the loss was measured on`);
   return (lossPerToken * tokens) / bytes / Math.LN2;
 }
 
@@ -44,7 +46,8 @@ export function streamBytes(ids: ArrayLike<number>, byteLength: (id: number) => 
     let n = lengths.get(id);
     if (n === undefined) {
       n = byteLength(id);
-      assert(Number.isInteger(n) && n >= 0, () => `streamBytes: byteLength(${id}) is ${n}; it must be a whole number of bytes`);
+      assert(Number.isInteger(n) && n >= 0,
+        () => `streamBytes: byteLength(${id}) is ${n}; it must be a whole number of bytes`);
       lengths.set(id, n);
     }
     total += n;

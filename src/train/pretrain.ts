@@ -123,8 +123,9 @@ function diffSettings(from: object, to: object, prefix = ''): Difference[] {
  *   → { config: { ...saved, schedule: { ...saved.schedule, maxLr: 5e-4, minLr: 5e-5 } },
  *       changes: [{ step: 500, setting: 'schedule.maxLr', from: 1e-3, to: 5e-4 }, { ..., setting: 'schedule.minLr' }] }
  */
-export function resumeTrainConfig(saved: TrainConfig, step: number, opts: Pick<PretrainOptions, 'steps' | 'lr' | 'train'>,
-  where = 'the checkpoint'): { config: TrainConfig; changes: ResumeChange[] } {
+export function resumeTrainConfig(
+  saved: TrainConfig, step: number, opts: Pick<PretrainOptions, 'steps' | 'lr' | 'train'>, where = 'the checkpoint',
+): { config: TrainConfig; changes: ResumeChange[] } {
   const wanted = opts.train ?? {};
   const resumable = (setting: string) => (RESUMABLE_SETTINGS as readonly string[]).includes(setting.split('.')[0]);
   const refused = diffSettings(saved, wanted).filter(([setting]) => !resumable(setting));
@@ -159,7 +160,9 @@ export function trainConfigFor(preset: PresetName, steps?: number, overrides: Pa
 }
 
 /** Tiny Shakespeare as char ids, split 90/10, with its vocabulary. */
-export async function shakespeareCharData(opts: Pick<PretrainOptions, 'text' | 'fetch'> = {}): Promise<{ vocab: CharVocab; data: TrainData }> {
+export async function shakespeareCharData(
+  opts: Pick<PretrainOptions, 'text' | 'fetch'> = {},
+): Promise<{ vocab: CharVocab; data: TrainData }> {
   const text = opts.text ?? (await loadShakespeare(opts.fetch)).text;
   const vocab = charVocab(text);
   return { vocab, data: splitStream(streamFromIds(vocab.encode(text), vocab.vocabSize), 0.9) };
@@ -170,7 +173,8 @@ export async function shakespeareCharData(opts: Pick<PretrainOptions, 'text' | '
  * run.trainer.optimizer (dispose them when done).
  */
 export async function pretrain(opts: PretrainOptions): Promise<PretrainRun> {
-  assert((opts.data ?? 'shakespeare-char') === 'shakespeare-char', () => `data '${opts.data}' is not known; use one of: ${PRETRAIN_DATASETS.join(', ')}`);
+  assert((opts.data ?? 'shakespeare-char') === 'shakespeare-char',
+    () => `data '${opts.data}' is not known; use one of: ${PRETRAIN_DATASETS.join(', ')}`);
   const { vocab, data } = await shakespeareCharData(opts);
   let model: GPT;
   let trainer: Trainer;
@@ -180,11 +184,14 @@ export async function pretrain(opts: PretrainOptions): Promise<PretrainRun> {
   if (opts.out !== undefined && hasCheckpoint(opts.out)) {
     const ckpt = loadCheckpoint(opts.out);
     const saved = ckpt.state.vocab?.chars.join('');
-    assert(saved === undefined || saved === vocab.chars.join(''), () => `the checkpoint in ${opts.out} was trained on another vocabulary; use a new --out directory`);
+    assert(saved === undefined || saved === vocab.chars.join(''),
+      () => `the checkpoint in ${opts.out} was trained on another vocabulary; use a new --out directory`);
     const want = makeConfig(opts.preset, { vocabSize: vocab.vocabSize });
     const have = ckpt.state.config;
     assert((['nLayer', 'nHead', 'nEmbd', 'blockSize', 'dropout'] as const).every((k) => want[k] === have[k]),
-      () => `${opts.out} holds a checkpoint of another shape (nLayer ${have.nLayer}, nHead ${have.nHead}, nEmbd ${have.nEmbd}, blockSize ${have.blockSize}, dropout ${have.dropout}) than preset '${opts.preset}'; use a new --out directory or the matching preset`);
+      () => `${opts.out} holds a checkpoint of another shape (nLayer ${have.nLayer}, nHead ${have.nHead}, ` +
+        `nEmbd ${have.nEmbd}, blockSize ${have.blockSize}, dropout ${have.dropout}) than preset '${opts.preset}'; ` +
+        `use a new --out directory or the matching preset`);
     resumedFrom = ckpt.state.step;
     let config: TrainConfig;
     ({ config, changes } = resumeTrainConfig(ckpt.state.train as TrainConfig, resumedFrom, opts, opts.out));

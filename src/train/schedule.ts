@@ -34,9 +34,12 @@ export function tenthFloor(maxLr: number, warmupSteps: number, decaySteps: numbe
 
 /** Checks a schedule and returns it. */
 export function checkSchedule(s: LrSchedule): LrSchedule {
-  assert(s.maxLr > 0 && s.minLr >= 0 && s.minLr <= s.maxLr, () => `learning rates must satisfy 0 <= minLr (${s.minLr}) <= maxLr (${s.maxLr}) and maxLr > 0`);
-  assert(Number.isSafeInteger(s.warmupSteps) && s.warmupSteps >= 0, () => `warmupSteps (${s.warmupSteps}) must be a non-negative integer`);
-  assert(s.decaySteps >= s.warmupSteps, () => `decaySteps (${s.decaySteps}) must be at least warmupSteps (${s.warmupSteps})`);
+  assert(s.maxLr > 0 && s.minLr >= 0 && s.minLr <= s.maxLr,
+    () => `learning rates must satisfy 0 <= minLr (${s.minLr}) <= maxLr (${s.maxLr}) and maxLr > 0`);
+  assert(Number.isSafeInteger(s.warmupSteps) && s.warmupSteps >= 0,
+    () => `warmupSteps (${s.warmupSteps}) must be a non-negative integer`);
+  assert(s.decaySteps >= s.warmupSteps,
+    () => `decaySteps (${s.decaySteps}) must be at least warmupSteps (${s.warmupSteps})`);
   return s;
 }
 
@@ -67,5 +70,10 @@ export function withSteps<T extends { maxSteps?: number; schedule?: LrSchedule }
   if (steps === undefined) return train;
   assert(Number.isSafeInteger(steps) && steps > 0, () => `steps (${steps}) must be a positive integer`);
   const s = train.schedule;
-  return { ...train, maxSteps: steps, schedule: s === undefined ? undefined : { ...s, decaySteps: steps, warmupSteps: Math.min(s.warmupSteps, Math.floor(steps / 10)) } };
+  return {
+    ...train,
+    maxSteps: steps,
+    schedule: s === undefined ? undefined
+      : { ...s, decaySteps: steps, warmupSteps: Math.min(s.warmupSteps, Math.floor(steps / 10)) },
+  };
 }

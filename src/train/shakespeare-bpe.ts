@@ -50,7 +50,9 @@ export function shakespeareBpeSettings(prof: Profile): ShakespeareBpeSettings {
  *
  *   trainShakespeareBpe(shakespeare, shakespeareBpeSettings('ci')).learnedSize → 1024
  */
-export function trainShakespeareBpe(s: Shakespeare, settings: ShakespeareBpeSettings, onMerge?: (e: MergeEvent) => void): Tokenizer {
+export function trainShakespeareBpe(
+  s: Shakespeare, settings: ShakespeareBpeSettings, onMerge?: (e: MergeEvent) => void,
+): Tokenizer {
   const text = settings.chars === undefined ? s.split.train : s.split.train.slice(0, settings.chars);
   return train(text, { vocabSize: settings.vocabSize, onMerge });
 }
@@ -70,7 +72,8 @@ export function saveShakespeareTokenizer(tok: Tokenizer, prof: Profile): string 
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
   } catch (e) {
-    throw new GptLabError(`cannot create ${path.dirname(file)} (${(e as NodeJS.ErrnoException).code}); set GPTLAB_RUNS_DIR to a writable directory`);
+    throw new GptLabError(`cannot create ${path.dirname(file)} (${(e as NodeJS.ErrnoException).code}); ` +
+      `set GPTLAB_RUNS_DIR to a writable directory`);
   }
   const tmp = `${file}.tmp-${process.pid}`;
   saveTokenizer(tok, tmp);
@@ -100,7 +103,9 @@ export async function shakespeareTokenizer(prof: Profile, fetch: FetchOptions = 
  *
  *   shakespeareBpeData(shakespeare, tok) → { data, valTokens: ~30,000, valBytes: 111,540 }  (8192 tokens)
  */
-export function shakespeareBpeData(s: Shakespeare, tok: Tokenizer): { data: TrainData; valTokens: number; valBytes: number } {
+export function shakespeareBpeData(
+  s: Shakespeare, tok: Tokenizer,
+): { data: TrainData; valTokens: number; valBytes: number } {
   const data = shakespeareStreams(s, (t) => tok.encodeOrdinary(t), tok.vocabSize);
   const valBytes = streamBytes(data.val.tokens, (id) => tok.tokenBytes(id).length);
   return { data, valTokens: data.val.tokens.length, valBytes };
@@ -151,8 +156,9 @@ export async function trainAndMeasure(o: MeasureOptions): Promise<LevelResult> {
     const last = await trainer.run({ onStep: o.onStep });
     const valTokens = o.data.val.tokens.length;
     return {
-      level: o.level, seed: o.train.seed, vocabSize: config.vocabSize, parameters: paramCount(config).total, steps: trainer.step,
-      bytesPerToken: o.valBytes / valTokens, valLoss: last.valLoss, bitsPerByte: bitsPerByte(last.valLoss, valTokens, o.valBytes),
+      level: o.level, seed: o.train.seed, vocabSize: config.vocabSize, parameters: paramCount(config).total,
+      steps: trainer.step, bytesPerToken: o.valBytes / valTokens, valLoss: last.valLoss,
+      bitsPerByte: bitsPerByte(last.valLoss, valTokens, o.valBytes),
       seconds: (performance.now() - start) / 1000,
     };
   } finally {

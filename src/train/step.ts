@@ -3,7 +3,8 @@
 // stages after it (SFT's masked loss, a reward model's pairwise loss) hand in their own loss
 // closures and keep everything else the same.
 //
-//   const { loss, gradNorm } = optimizerStep(model.params.byName, adamw, [() => sftLoss(model, batch)], { lr: 1e-3, gradClip: 1 });
+//   const { loss, gradNorm } =
+//     optimizerStep(model.params.byName, adamw, [() => sftLoss(model, batch)], { lr: 1e-3, gradClip: 1 });
 //
 // Left out: the loop around it (batches, schedule, evaluation, checkpoints) — each stage has one.
 
@@ -40,7 +41,8 @@ export function optimizerStep(params: Map<string, tf.Variable>, optimizer: AdamW
     const { value, grads } = tf.variableGrads(() => tf.div(lossFn(), n) as tf.Scalar, vars);
     const g = vars.map((v) => {
       const grad = grads[v.name];
-      assert(grad !== undefined, () => `optimizerStep: the loss does not depend on ${v.name}; leave it out of params, or check the loss`);
+      assert(grad !== undefined,
+        () => `optimizerStep: the loss does not depend on ${v.name}; leave it out of params, or check the loss`);
       return grad;
     });
     if (sum === undefined) {

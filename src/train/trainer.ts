@@ -64,7 +64,8 @@ export const DEFAULT_TRAIN: TrainConfig = {
 /** DEFAULT_TRAIN with overrides, checked. */
 export function makeTrainConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   const c: TrainConfig = { ...DEFAULT_TRAIN, ...overrides };
-  const posInt = (name: string, v: number, min = 1) => assert(Number.isSafeInteger(v) && v >= min, () => `${name} (${v}) must be an integer >= ${min}`);
+  const posInt = (name: string, v: number, min = 1) =>
+    assert(Number.isSafeInteger(v) && v >= min, () => `${name} (${v}) must be an integer >= ${min}`);
   posInt('batchSize', c.batchSize);
   posInt('gradAccumSteps', c.gradAccumSteps);
   posInt('maxSteps', c.maxSteps, 0);
@@ -176,7 +177,8 @@ export class Trainer {
       const rate = this.model.config.dropout;
       const dropout = rate > 0 ? { rate, seed: hashSeed(this.config.seed, 0xd409, this.step, micro) } : undefined;
       // subtle: divide by accum so the accumulated gradient is that of the mean loss, as one big batch.
-      const { value, grads } = tf.variableGrads(() => tf.div(this.model.loss(x, y, { dropout }), accum) as tf.Scalar, vars);
+      const { value, grads } = tf.variableGrads(
+        () => tf.div(this.model.loss(x, y, { dropout }), accum) as tf.Scalar, vars);
       const g = vars.map((v) => grads[v.name]);
       if (sum === undefined) {
         sum = g;
@@ -233,8 +235,12 @@ export class Trainer {
   }
 
   /** Saves a checkpoint of the current state under dir. */
-  save(dir: string, extra: RunOptions['checkpointExtra'] = {}, metrics?: CheckpointState['metrics']): { dir: string; state: CheckpointState } {
-    const fields = { step: this.step, config: this.model.config, train: this.config, seed: this.config.seed, metrics, ...extra };
+  save(
+    dir: string, extra: RunOptions['checkpointExtra'] = {}, metrics?: CheckpointState['metrics'],
+  ): { dir: string; state: CheckpointState } {
+    const fields = {
+      step: this.step, config: this.model.config, train: this.config, seed: this.config.seed, metrics, ...extra,
+    };
     return { dir: saveCheckpoint(dir, fields, this.model, this.optimizer), state: checkpointState(fields) };
   }
 
@@ -244,8 +250,9 @@ export class Trainer {
     if (Number.isFinite(loss)) return;
     const step = dir !== undefined && hasCheckpoint(dir) ? loadCheckpointStep(dir) : undefined;
     const kept = step !== undefined ? ` The last good checkpoint in ${dir} (step ${step}) is kept.` : '';
-    throw new GptLabError(`${what} became ${loss} at step ${this.step} (learning rate ${lr.toExponential(2)}): training diverged. ` +
-      `Lower the learning rate (e.g. halve it), lengthen the warmup, or keep gradient clipping on.${kept}`);
+    throw new GptLabError(`${what} became ${loss} at step ${this.step} (learning rate ${lr.toExponential(2)}): ` +
+      `training diverged. Lower the learning rate (e.g. halve it), lengthen the warmup, ` +
+      `or keep gradient clipping on.${kept}`);
   }
 
   /**
@@ -271,9 +278,11 @@ export class Trainer {
     let last: EvalInfo | undefined;
     const evaluateAndSave = () => {
       last = this.evaluate();
-      this.checkFinite(last.valLoss, learningRate(Math.max(0, this.step - 1), this.config.schedule), 'the validation loss', opts.checkpointDir);
+      this.checkFinite(last.valLoss, learningRate(Math.max(0, this.step - 1), this.config.schedule),
+        'the validation loss', opts.checkpointDir);
       const final = this.step >= until && opts.saveAtEnd === false;
-      if (opts.checkpointDir !== undefined && !final) this.save(opts.checkpointDir, opts.checkpointExtra, { trainLoss: last.trainLoss, valLoss: last.valLoss });
+      if (opts.checkpointDir !== undefined && !final) this.save(opts.checkpointDir, opts.checkpointExtra,
+        { trainLoss: last.trainLoss, valLoss: last.valLoss });
       opts.onEval?.(last);
     };
     const firstAfterLoad = this.resumedFrom?.step === this.step ? this.step + 1 : -1;
@@ -290,7 +299,10 @@ export class Trainer {
         }
         this.checkFinite(value, lr, 'the training loss', opts.checkpointDir);
         const elapsedMs = performance.now() - start;
-        if (isLog || isEval) opts.onStep?.({ step: this.step, maxSteps: until, loss: value, gradNorm: norm, lr, elapsedMs, tokensPerSec: ((this.step - startStep) * tokensPerStep) / (elapsedMs / 1000) });
+        if (isLog || isEval) opts.onStep?.({
+          step: this.step, maxSteps: until, loss: value, gradNorm: norm, lr, elapsedMs,
+          tokensPerSec: ((this.step - startStep) * tokensPerStep) / (elapsedMs / 1000),
+        });
       } else {
         tf.dispose([loss, gradNorm]);
       }

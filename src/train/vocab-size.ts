@@ -48,15 +48,18 @@ export interface VocabSweepSettings {
 const SWEEP: Record<Profile, VocabSweepSettings> = {
   ci: {
     sizes: [384, 512], char: true, model: { nLayer: 1, nHead: 2, nEmbd: 32, blockSize: 64 }, batchSize: 8,
-    referenceSteps: 20, referenceSize: 512, corpus: { size: 600, seed: 7, arithmetic: 0.35, arithmeticDigits: 3 }, evalIters: 4, seed: 1,
+    referenceSteps: 20, referenceSize: 512, corpus: { size: 600, seed: 7, arithmetic: 0.35, arithmeticDigits: 3 },
+    evalIters: 4, seed: 1,
   },
   full: {
     sizes: [384, 512, 640, 864], char: true, model: { nLayer: 2, nHead: 2, nEmbd: 64, blockSize: 128 }, batchSize: 8,
-    referenceSteps: 300, referenceSize: 512, corpus: { size: 3000, seed: 7, arithmetic: 0.35, arithmeticDigits: 3 }, evalIters: 20, seed: 1,
+    referenceSteps: 300, referenceSize: 512, corpus: { size: 3000, seed: 7, arithmetic: 0.35, arithmeticDigits: 3 },
+    evalIters: 20, seed: 1,
   },
   workshop: { // full's models and corpus, a third of its budget, three sizes
     sizes: [384, 512, 864], char: true, model: { nLayer: 2, nHead: 2, nEmbd: 64, blockSize: 128 }, batchSize: 8,
-    referenceSteps: 100, referenceSize: 512, corpus: { size: 3000, seed: 7, arithmetic: 0.35, arithmeticDigits: 3 }, evalIters: 20, seed: 1,
+    referenceSteps: 100, referenceSize: 512, corpus: { size: 3000, seed: 7, arithmetic: 0.35, arithmeticDigits: 3 },
+    evalIters: 20, seed: 1,
   },
 };
 
@@ -95,7 +98,8 @@ export interface VocabSweepRow {
 export function worldData(world: World, tok: ChatTokenizer, corpus: Partial<CorpusConfig>):
   { data: TrainData; valTokens: number; valBytes: number; bytesPerToken: number } {
   const eot = tok.special('<|endoftext|>');
-  const stream = packDocuments(corpusTexts(pretrainingCorpus(world, corpus)), tok.encode, { eotId: eot, vocabSize: tok.vocabSize });
+  const stream = packDocuments(corpusTexts(pretrainingCorpus(world, corpus)), tok.encode,
+    { eotId: eot, vocabSize: tok.vocabSize });
   const data = splitStream(stream, 0.9);
   const bytesOf = (id: number) => (tok.isSpecial(id) ? 1 : byteLength(tok, id));
   const valBytes = streamBytes(data.val.tokens, bytesOf);
@@ -117,7 +121,8 @@ export async function measureChatVocab(s: VocabSweepSettings, onRow?: (row: Voca
   world: World = makeWorld()): Promise<VocabSweepRow[]> {
   assert(s.sizes.length > 0 || s.char, () => 'measureChatVocab: no sizes and no char row; give at least one size');
   const texts = worldTokenizerTexts(world);
-  const configOf = (vocabSize: number) => makeConfig('tiny', { ...s.model, vocabSize, seed: s.seed, dropout: 0, bias: false });
+  const configOf = (vocabSize: number) =>
+    makeConfig('tiny', { ...s.model, vocabSize, seed: s.seed, dropout: 0, bias: false });
   const tokensPerStep = s.batchSize * s.model.blockSize;
   const budget = flopsPerToken(configOf(s.referenceSize)).train * tokensPerStep * s.referenceSteps;
   const tokenizers: [VocabSweepRow['tokenizer'], ChatTokenizer][] = [
@@ -139,7 +144,8 @@ export async function measureChatVocab(s: VocabSweepSettings, onRow?: (row: Voca
     try {
       const { valLoss } = await trainer.run({ yieldEvery: 10 });
       const row: VocabSweepRow = {
-        tokenizer: kind, vocabSize: tok.vocabSize, bytesPerToken, parameters: paramCount(config).total, flopsPerToken: perToken, steps,
+        tokenizer: kind, vocabSize: tok.vocabSize, bytesPerToken, parameters: paramCount(config).total,
+        flopsPerToken: perToken, steps,
         trainFlops: steps * tokensPerStep * perToken, valLoss, bitsPerByte: bitsPerByte(valLoss, valTokens, valBytes),
         seconds: (performance.now() - start) / 1000,
       };

@@ -49,7 +49,9 @@ export interface BaseExtra {
  *
  *   worldCorpusData(makeWorld(), tok, { size: 2000 }).train.tokens.length → about 60,000 (BPE, vocab 512)
  */
-export function worldCorpusData(world: World, tok: ChatTokenizer, corpus: Partial<CorpusConfig> = {}, trainFraction = 0.9): TrainData {
+export function worldCorpusData(
+  world: World, tok: ChatTokenizer, corpus: Partial<CorpusConfig> = {}, trainFraction = 0.9,
+): TrainData {
   const stream = packDocuments(corpusTexts(pretrainingCorpus(world, corpus)), tok.encode, {
     eotId: tok.special('<|endoftext|>'), vocabSize: tok.vocabSize,
   });
@@ -105,7 +107,8 @@ export async function pretrainWorld(world: World, tok: ChatTokenizer, settings: 
     checkpointExtra: { ...record, extra: { done: false, corpus: settings.corpus } satisfies BaseExtra },
   });
   const extra: BaseExtra = { done: true, corpus: settings.corpus, seconds: (performance.now() - start) / 1000 };
-  const { state } = trainer.save(save.dir, { ...record, extra: { ...extra } }, { trainLoss: last.trainLoss, valLoss: last.valLoss });
+  const { state } = trainer.save(save.dir, { ...record, extra: { ...extra } },
+    { trainLoss: last.trainLoss, valLoss: last.valLoss });
   trainer.optimizer.dispose();
   return { model, state };
 }

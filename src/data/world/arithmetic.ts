@@ -60,7 +60,8 @@ export function stepLine(sum: string, value: number, carry: number): string {
 /**
  * Column addition, least significant column first.
  *
- *   addSteps(347, 85) → { steps: ['7+5=12, write 2, carry 1.', '4+8+1=13, write 3, carry 1.', '3+1=4, write 4.'], result: 432 }
+ *   addSteps(347, 85)
+ *     → { steps: ['7+5=12, write 2, carry 1.', '4+8+1=13, write 3, carry 1.', '3+1=4, write 4.'], result: 432 }
  *   addSteps(5, 7)    → { steps: ['5+7=12, write 2, carry 1.', 'write 1.'], result: 12 }
  */
 export function addSteps(a: number, b: number): Worked {
@@ -84,7 +85,8 @@ export function addSteps(a: number, b: number): Worked {
 /**
  * Multiplication by one digit, least significant column first.
  *
- *   mulSteps(47, 6) → { steps: ['7*6=42, write 2, carry 4.', '4*6+4=28, write 8, carry 2.', 'write 2.'], result: 282 }
+ *   mulSteps(47, 6)
+ *     → { steps: ['7*6=42, write 2, carry 4.', '4*6+4=28, write 8, carry 2.', 'write 2.'], result: 282 }
  */
 export function mulSteps(a: number, d: number): Worked {
   checkOperand(a);
@@ -133,7 +135,8 @@ export function arithmeticExample(a: number, op: ArithmeticOp, b: number, index 
 /**
  * The worked sum as plain prose, for pretraining documents.
  *
- *   arithmeticText(arithmeticExample(47, '*', 6)) → '47*6:\n7*6=42, write 2, carry 4.\n4*6+4=28, write 8, carry 2.\nwrite 2.\nSo 47*6=282.'
+ *   arithmeticText(arithmeticExample(47, '*', 6))
+ *     → '47*6:\n7*6=42, write 2, carry 4.\n4*6+4=28, write 8, carry 2.\nwrite 2.\nSo 47*6=282.'
  */
 export function arithmeticText(ex: ArithmeticExample): string {
   return `${ex.a}${ex.op}${ex.b}:\n${ex.steps.join('\n')}\nSo ${ex.a}${ex.op}${ex.b}=${ex.result}.`;
@@ -155,7 +158,8 @@ export function drawArithmetic(rng: Rng, digits: number, ops: readonly Arithmeti
  */
 export function makeArithmeticConfig(overrides: Partial<ArithmeticConfig> = {}): ArithmeticConfig {
   const c: ArithmeticConfig = { size: 1000, seed: 0, digits: 3, ops: ['+', '*'], ...overrides };
-  assert(Number.isInteger(c.digits) && c.digits >= 1 && c.digits <= 9, () => `arithmetic digits ${c.digits} must be an integer in 1..9`);
+  assert(Number.isInteger(c.digits) && c.digits >= 1 && c.digits <= 9,
+    () => `arithmetic digits ${c.digits} must be an integer in 1..9`);
   assert(c.ops.length > 0, () => "arithmetic ops is empty; pass e.g. ['+']");
   return c;
 }

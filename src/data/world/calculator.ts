@@ -32,7 +32,8 @@ export interface CalculatorExample extends QAExample {
 export function lexExpression(expr: string): string[] {
   const tokens = expr.match(/\d+|[-+*/()]|\S/g) ?? [];
   const bad = tokens.find((t) => !/^(\d+|[-+*/()])$/.test(t));
-  assert(bad === undefined, () => `calculator: '${bad}' in '${expr}' is not allowed; use integers, + - * / and parentheses`);
+  assert(bad === undefined,
+    () => `calculator: '${bad}' in '${expr}' is not allowed; use integers, + - * / and parentheses`);
   return tokens;
 }
 
@@ -46,7 +47,8 @@ export function calculate(expr: string): number {
   let pos = 0;
   const peek = () => tokens[pos];
   const expect = (t: string) => {
-    assert(tokens[pos] === t, () => `calculator: expected '${t}' at token ${pos} of '${expr}', found '${tokens[pos] ?? 'the end'}'`);
+    assert(tokens[pos] === t,
+      () => `calculator: expected '${t}' at token ${pos} of '${expr}', found '${tokens[pos] ?? 'the end'}'`);
     pos++;
   };
   // subtle: every intermediate value must be exact; a product past 2^53 would round silently and give a wrong answer.
@@ -67,7 +69,8 @@ export function calculate(expr: string): number {
       expect(')');
       return v;
     }
-    assert(t !== undefined && /^\d+$/.test(t), () => `calculator: expected a number at token ${pos} of '${expr}', found '${t ?? 'the end'}'`);
+    assert(t !== undefined && /^\d+$/.test(t),
+      () => `calculator: expected a number at token ${pos} of '${expr}', found '${t ?? 'the end'}'`);
     pos++;
     return exact(Number(t));
   };

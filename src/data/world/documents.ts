@@ -52,7 +52,8 @@ export interface CorpusConfig {
 /**
  * The store's document for an entity: its facts in document order.
  *
- *   entityDocument(world, world.towns[0]) → { id: 'town-0', title: 'Dusem', text: 'Dusem is in the north. Dusem was founded in 883.' }
+ *   entityDocument(world, world.towns[0])
+ *     → { id: 'town-0', title: 'Dusem', text: 'Dusem is in the north. Dusem was founded in 883.' }
  *   (world = makeWorld(), the 'small' preset with seed 1, in this and the examples below)
  */
 export function entityDocument(world: World, e: Entity): Doc {
@@ -94,10 +95,12 @@ export function contextPrompt(docs: readonly Doc[], question: string): string {
  */
 export function makeCorpusConfig(overrides: Partial<CorpusConfig> = {}): CorpusConfig {
   const c: CorpusConfig = { size: 1000, seed: 0, arithmetic: 0.2, arithmeticDigits: 3, ...overrides };
-  assert(Number.isInteger(c.size) && c.size >= 1 && c.size <= 10_000_000, () => `corpus size ${c.size} must be an integer in 1..10,000,000`);
+  assert(Number.isInteger(c.size) && c.size >= 1 && c.size <= 10_000_000,
+    () => `corpus size ${c.size} must be an integer in 1..10,000,000`);
   assert(Number.isSafeInteger(c.seed), () => `corpus seed ${c.seed} must be an integer`);
   assert(c.arithmetic >= 0 && c.arithmetic <= 1, () => `corpus arithmetic fraction ${c.arithmetic} must be in [0, 1]`);
-  assert(Number.isInteger(c.arithmeticDigits) && c.arithmeticDigits >= 1 && c.arithmeticDigits <= 9, () => `corpus arithmeticDigits ${c.arithmeticDigits} must be in 1..9`);
+  assert(Number.isInteger(c.arithmeticDigits) && c.arithmeticDigits >= 1 && c.arithmeticDigits <= 9,
+    () => `corpus arithmeticDigits ${c.arithmeticDigits} must be in 1..9`);
   return c;
 }
 
@@ -114,7 +117,8 @@ export function pretrainingCorpus(world: World, config: Partial<CorpusConfig> = 
   return {
     size: c.size,
     document(i: number): PretrainDoc {
-      assert(Number.isInteger(i) && i >= 0 && i < c.size, () => `corpus: document index ${i} is outside 0..${c.size - 1}`);
+      assert(Number.isInteger(i) && i >= 0 && i < c.size,
+        () => `corpus: document index ${i} is outside 0..${c.size - 1}`);
       if (i < pub.length) return { kind: 'entity', entityId: pub[i].id, text: entityDocument(world, pub[i]).text };
       const rng = new Rng(hashSeed(c.seed, hashString('corpus'), i));
       if (rng.chance(c.arithmetic)) {

@@ -50,9 +50,12 @@ function num(value: number): Expected {
  *         expected: { kind: 'word', value: 'Zufer', alternatives: [every town name] } }
  */
 export function fact(world: World, e: Entity, attribute: Attribute): Fact {
-  assert(ATTRIBUTES[e.kind].includes(attribute), () => `a ${e.kind} has no '${attribute}'; its attributes are ${ATTRIBUTES[e.kind].join(', ')}`);
+  assert(ATTRIBUTES[e.kind].includes(attribute),
+    () => `a ${e.kind} has no '${attribute}'; its attributes are ${ATTRIBUTES[e.kind].join(', ')}`);
   const n = e.name;
-  const make = (sentence: string, question: string, expected: Expected): Fact => ({ entityId: e.id, attribute, sentence, question, expected });
+  const make = (sentence: string, question: string, expected: Expected): Fact => ({
+    entityId: e.id, attribute, sentence, question, expected,
+  });
   const townNames = world.towns.map((t) => t.name);
   const peopleNames = world.people.map((p) => p.name);
   switch (e.kind) {
@@ -69,7 +72,8 @@ export function fact(world: World, e: Entity, attribute: Attribute): Fact {
       return make(`${n} likes the color ${e.color}.`, `What color does ${n} like?`, word(e.color, COLORS));
     }
     case 'animal': {
-      if (attribute === 'species') return make(`${n} is a ${e.species}.`, `What kind of animal is ${n}?`, word(e.species, SPECIES));
+      if (attribute === 'species') return make(`${n} is a ${e.species}.`, `What kind of animal is ${n}?`,
+        word(e.species, SPECIES));
       if (attribute === 'color') return make(`${n} is ${e.color}.`, `What color is ${n}?`, word(e.color, COLORS));
       const owner = entity(world, e.owner).name;
       return make(`${n} belongs to ${owner}.`, `Who owns ${n}?`, word(owner, peopleNames));

@@ -90,8 +90,10 @@ export function brevity(reply: string, config: LabelerConfig = DEFAULT_LABELER):
 /**
  * The labeler's verdict on one reply.
  *
- *   labelReply({ kind: 'number', value: 12 }, 'Sure! 5+7=12.') → { score: 1, correct: true, politeness: 1, brevity: 1 }
- *   labelReply({ kind: 'number', value: 12 }, 'It is 13.')     → { score: 0.3, correct: false, politeness: 0.5, brevity: 1 }
+ *   labelReply({ kind: 'number', value: 12 }, 'Sure! 5+7=12.')
+ *     → { score: 1, correct: true, politeness: 1, brevity: 1 }
+ *   labelReply({ kind: 'number', value: 12 }, 'It is 13.')
+ *     → { score: 0.3, correct: false, politeness: 0.5, brevity: 1 }
  */
 export function labelReply(expected: Expected, reply: string, config: LabelerConfig = DEFAULT_LABELER): Label {
   const correct = checkAnswer(expected, reply);
@@ -130,7 +132,8 @@ export interface ReplyStyle {
   padded: boolean;
 }
 
-const FILLER = 'I thought about this question for a long time. There are many things one could say about it, and I hope that this answer helps you.';
+const FILLER = 'I thought about this question for a long time. There are many things one could say about it, ' +
+  'and I hope that this answer helps you.';
 
 /** Replaces the last occurrence: replaceLast('12+12=24', '12', '13') → '12+13=24' */
 function replaceLast(text: string, find: string, by: string): string {
@@ -203,7 +206,9 @@ function drawStyle(rng: Rng): ReplyStyle {
  *   preferenceTask(makeWorld()).example(0)
  *     → { replies: ['Saro is a miller. I thought about this question ...', 'Saro is a fisher.'], preferred: 0, ... }
  */
-export function preferenceTask(world: World, config: Partial<TaskConfig> = {}, labeler: LabelerConfig = DEFAULT_LABELER): Task<PreferenceExample> {
+export function preferenceTask(
+  world: World, config: Partial<TaskConfig> = {}, labeler: LabelerConfig = DEFAULT_LABELER,
+): Task<PreferenceExample> {
   const c = makeTaskConfig({ seed: world.config.seed, ...config });
   const facts = factsTask(world, { size: c.size, seed: c.seed, split: 'train' });
   const sums = arithmeticTask({ size: c.size, seed: c.seed, digits: 2 });
@@ -219,11 +224,16 @@ export function preferenceTask(world: World, config: Partial<TaskConfig> = {}, l
       const source: QAExample = r.chance(0.5) ? facts.example(r.int(0, c.size)) : sums.example(r.int(0, c.size));
       let replies: [string, string] = ['', ''];
       let pref: Preference | undefined;
-      for (let tries = 0; tries < 50 && (pref === undefined || pref.labels[0].score === pref.labels[1].score); tries++) {
+      for (
+        let tries = 0; tries < 50 && (pref === undefined || pref.labels[0].score === pref.labels[1].score); tries++
+      ) {
         replies = [writeReply(source, drawStyle(r), r), writeReply(source, drawStyle(r), r)];
         pref = prefer(source.expected, replies[0], replies[1], labeler);
       }
-      return { task: 'preferences', index: i, source, prompt: promptFor(source), replies, labels: pref!.labels, preferred: pref!.preferred };
+      return {
+        task: 'preferences', index: i, source, prompt: promptFor(source), replies,
+        labels: pref!.labels, preferred: pref!.preferred,
+      };
     },
     evaluate: (example, answer) => choice(answer) === example.preferred,
     reward: (example, answer) => (choice(answer) === example.preferred ? 1 : 0),

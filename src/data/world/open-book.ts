@@ -36,10 +36,12 @@ export interface OpenBookExample extends FactExample {
  *   openBookTask(makeWorld(), { size: 10 }, 3).example(0).passages.length → 3
  */
 export function openBookTask(world: World, config: Partial<FactsConfig> = {}, passages = 3): Task<OpenBookExample> {
-  assert(Number.isInteger(passages) && passages >= 1, () => `openBookTask: passages ${passages} must be a positive integer`);
+  assert(Number.isInteger(passages) && passages >= 1,
+    () => `openBookTask: passages ${passages} must be a positive integer`);
   const base = retrievalTask(world, { ...config, distractors: 0 });
   const store = documentStore(world);
-  assert(passages <= store.length, () => `openBookTask: ${passages} passages, but the store holds ${store.length} documents`);
+  assert(passages <= store.length,
+    () => `openBookTask: ${passages} passages, but the store holds ${store.length} documents`);
   const seed = config.seed ?? world.config.seed;
   return {
     ...base,
@@ -64,7 +66,9 @@ export function openBookTask(world: World, config: Partial<FactsConfig> = {}, pa
  *     → [bos, user_start, passage_start, ...doc, passage_end, ...'Question: Where is Dusem?', user_end,
  *        assistant_start, ...'Dusem is in the north.', assistant_end]
  */
-export function renderOpenBook(tok: ChatTokenizer, passages: readonly Doc[], question: string, reply?: string): RenderedConversation {
+export function renderOpenBook(
+  tok: ChatTokenizer, passages: readonly Doc[], question: string, reply?: string,
+): RenderedConversation {
   const s = (name: string) => tok.special(name);
   const ids: number[] = [s('<|bos|>'), s('<|user_start|>')];
   for (const p of passages) ids.push(s('<|passage_start|>'), ...tok.encode(p.text), s('<|passage_end|>'));

@@ -57,18 +57,22 @@ export function factPool(world: World, heldOut: boolean, split: FactSplit): Fact
     .filter((e) => e.heldOut === heldOut)
     .flatMap((e) => factsOf(world, e))
     .filter((f) => split === 'all' || isTestFact(world, f) === (split === 'test'));
-  assert(pool.length > 0, () => `no ${heldOut ? 'held-out' : 'public'} facts in split '${split}' of this world; use a bigger world (more people) or split 'all'`);
+  assert(pool.length > 0,
+    () => `no ${heldOut ? 'held-out' : 'public'} facts in split '${split}' of this world; ` +
+      `use a bigger world (more people) or split 'all'`);
   return pool;
 }
 
 /**
  * Fills defaults (1000 examples, the world's seed, split 'all', no distractors) and checks them.
  *
- *   makeFactsConfig(world, { split: 'test' }) → { size: 1000, seed: world.config.seed, split: 'test', distractors: 0 }
+ *   makeFactsConfig(world, { split: 'test' })
+ *     → { size: 1000, seed: world.config.seed, split: 'test', distractors: 0 }
  */
 export function makeFactsConfig(world: World, overrides: Partial<FactsConfig> = {}): FactsConfig {
   const c: FactsConfig = { size: 1000, seed: world.config.seed, split: 'all', distractors: 0, ...overrides };
-  assert(Number.isInteger(c.distractors) && c.distractors >= 0, () => `distractors ${c.distractors} must be a non-negative integer`);
+  assert(Number.isInteger(c.distractors) && c.distractors >= 0,
+    () => `distractors ${c.distractors} must be a non-negative integer`);
   return c;
 }
 
@@ -87,7 +91,8 @@ export function factExample(task: 'facts' | 'retrieval', i: number, f: Fact, use
 /**
  * Closed-book questions about public entities; the ideal reply is the fact's sentence.
  *
- *   factsTask(makeWorld()).example(0).conversation.messages → [user('Where is Fofum?'), assistant(say('Fofum is in the east.'))]
+ *   factsTask(makeWorld()).example(0).conversation.messages
+ *     → [user('Where is Fofum?'), assistant(say('Fofum is in the east.'))]
  */
 export function factsTask(world: World, config: Partial<FactsConfig> = {}): Task<FactExample> {
   const c = makeFactsConfig(world, config);
@@ -118,6 +123,7 @@ export function retrievalTask(world: World, config: Partial<FactsConfig> = {}): 
   const store = documentStore(world);
   return qaTask('retrieval', c, (i, rng) => {
     const f = rng.pick(pool);
-    return factExample('retrieval', i, f, contextPrompt(retrievedDocs(store, f.entityId, c.distractors, rng), f.question));
+    return factExample('retrieval', i, f,
+      contextPrompt(retrievedDocs(store, f.entityId, c.distractors, rng), f.question));
   });
 }

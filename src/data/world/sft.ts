@@ -46,10 +46,16 @@ export function pickWeighted<K extends string>(weights: Record<K, number>, u: nu
  *   makeSftConfig(world, { weights: { facts: 2, retrieval: 1, arithmetic: 1, calculator: 0 } }).size → 1000
  */
 export function makeSftConfig(world: World, overrides: Partial<SftConfig> = {}): SftConfig {
-  const c: SftConfig = { ...makeTaskConfig({ seed: world.config.seed, ...overrides }), weights: { facts: 1, retrieval: 1, arithmetic: 1, calculator: 1 }, ...overrides };
+  const c: SftConfig = {
+    ...makeTaskConfig({ seed: world.config.seed, ...overrides }),
+    weights: { facts: 1, retrieval: 1, arithmetic: 1, calculator: 1 },
+    ...overrides,
+  };
   const ws = Object.entries(c.weights) as [SftSource, number][];
-  assert(ws.every(([, w]) => w >= 0 && Number.isFinite(w)), () => `sft weights ${JSON.stringify(c.weights)} must be finite and non-negative`);
-  assert(ws.some(([, w]) => w > 0), () => `sft weights ${JSON.stringify(c.weights)} are all 0; give at least one source a positive weight`);
+  assert(ws.every(([, w]) => w >= 0 && Number.isFinite(w)),
+    () => `sft weights ${JSON.stringify(c.weights)} must be finite and non-negative`);
+  assert(ws.some(([, w]) => w > 0),
+    () => `sft weights ${JSON.stringify(c.weights)} are all 0; give at least one source a positive weight`);
   return c;
 }
 

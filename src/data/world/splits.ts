@@ -25,7 +25,9 @@ function* examplesOf<E>(task: { size: number; example(i: number): E }): Generato
  *
  *   distinctQuestions([q('a'), q('a'), q('b')], 2) → [q('a'), q('b')]
  */
-export function distinctQuestions<E extends QAExample>(examples: Iterable<E>, n: number, exclude: Set<string> = new Set()): E[] {
+export function distinctQuestions<E extends QAExample>(
+  examples: Iterable<E>, n: number, exclude: Set<string> = new Set(),
+): E[] {
   const seen = new Set<string>();
   const out: E[] = [];
   for (const ex of examples) {
@@ -70,12 +72,17 @@ export interface QuestionRanges {
  * into disjoint ranges: [0, prompts) train, then heldOut, then rewardHeldOut. A smaller request is a
  * prefix of a larger one.
  *
- *   questionRanges(world, { prompts: 32, heldOut: 8, rewardHeldOut: 8 }) → { train: 32, heldOut: 8, rewardHeldOut: 8 questions }
+ *   questionRanges(world, { prompts: 32, heldOut: 8, rewardHeldOut: 8 })
+ *     → { train: 32, heldOut: 8, rewardHeldOut: 8 questions }
  */
-export function questionRanges(world: World, sizes: QuestionRanges): { train: QAExample[]; heldOut: QAExample[]; rewardHeldOut: QAExample[] } {
+export function questionRanges(
+  world: World, sizes: QuestionRanges,
+): { train: QAExample[]; heldOut: QAExample[]; rewardHeldOut: QAExample[] } {
   const n = sizes.prompts + sizes.heldOut + sizes.rewardHeldOut;
   const all = distinctQuestions(examplesOf(factsTask(world, { split: 'train', size: 5000, seed: 606 })), n);
-  assert(all.length === n, () => `only ${all.length} distinct fact questions exist; ask for fewer than ${sizes.prompts} + ${sizes.heldOut} + ${sizes.rewardHeldOut}`);
+  assert(all.length === n,
+    () => `only ${all.length} distinct fact questions exist; ` +
+      `ask for fewer than ${sizes.prompts} + ${sizes.heldOut} + ${sizes.rewardHeldOut}`);
   const a = sizes.prompts;
   const b = a + sizes.heldOut;
   return { train: all.slice(0, a), heldOut: all.slice(a, b), rewardHeldOut: all.slice(b) };
@@ -87,9 +94,12 @@ export function questionRanges(world: World, sizes: QuestionRanges): { train: QA
  *
  *   practiceRanges(world, 4, 8, ranges).train → the first 4 RL prompts
  */
-export function practiceRanges(world: World, questions: number, rewardHeldOut: number, ranges: QuestionRanges): { train: QAExample[]; rewardHeldOut: QAExample[] } {
+export function practiceRanges(
+  world: World, questions: number, rewardHeldOut: number, ranges: QuestionRanges,
+): { train: QAExample[]; rewardHeldOut: QAExample[] } {
   assert(questions + rewardHeldOut <= ranges.prompts,
-    () => `practice: ${questions} practised + ${rewardHeldOut} held-out questions exceed the ${ranges.prompts} RL prompts; the scored questions come after them`);
+    () => `practice: ${questions} practised + ${rewardHeldOut} held-out questions ` +
+      `exceed the ${ranges.prompts} RL prompts; the scored questions come after them`);
   const q = questionRanges(world, { prompts: questions, heldOut: 0, rewardHeldOut });
   return { train: q.train, rewardHeldOut: q.rewardHeldOut };
 }

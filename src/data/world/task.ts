@@ -57,7 +57,8 @@ export interface QAExample {
  */
 export function makeTaskConfig(overrides: Partial<TaskConfig> = {}): TaskConfig {
   const c = { size: 1000, seed: 0, ...overrides };
-  assert(Number.isInteger(c.size) && c.size >= 1 && c.size <= 10_000_000, () => `task size ${c.size} must be an integer in 1..10,000,000`);
+  assert(Number.isInteger(c.size) && c.size >= 1 && c.size <= 10_000_000,
+    () => `task size ${c.size} must be an integer in 1..10,000,000`);
   assert(Number.isSafeInteger(c.seed), () => `task seed ${c.seed} must be an integer`);
   return c;
 }
@@ -68,7 +69,8 @@ export function makeTaskConfig(overrides: Partial<TaskConfig> = {}): TaskConfig 
  *   exampleRng('facts', { size: 10, seed: 1 }, 3).next() → the same number on every call
  */
 export function exampleRng(task: TaskName, config: TaskConfig, i: number): Rng {
-  assert(Number.isInteger(i) && i >= 0 && i < config.size, () => `${task}: example index ${i} is outside 0..${config.size - 1}; raise size or use a smaller index`);
+  assert(Number.isInteger(i) && i >= 0 && i < config.size,
+    () => `${task}: example index ${i} is outside 0..${config.size - 1}; raise size or use a smaller index`);
   return new Rng(hashSeed(config.seed, hashString(task), i));
 }
 
@@ -76,7 +78,9 @@ export function exampleRng(task: TaskName, config: TaskConfig, i: number): Rng {
  * A question-answering task from an example maker: evaluate checks the reply with checkAnswer, and
  * the reward is 1 for a right reply, 0 otherwise.
  */
-export function qaTask<E extends QAExample>(name: TaskName, config: TaskConfig, make: (i: number, rng: Rng) => E): Task<E> {
+export function qaTask<E extends QAExample>(
+  name: TaskName, config: TaskConfig, make: (i: number, rng: Rng) => E,
+): Task<E> {
   const c = makeTaskConfig(config);
   return {
     name,

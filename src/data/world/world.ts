@@ -106,10 +106,12 @@ export function makeWorldConfig(overrides: Partial<WorldConfig> = {}, preset: Wo
   const c = { ...WORLD_PRESETS[preset], ...overrides };
   assert(Number.isSafeInteger(c.seed), () => `world seed ${c.seed} must be an integer`);
   for (const key of ['towns', 'people', 'animals'] as const) {
-    assert(Number.isInteger(c[key]) && c[key] >= 1 && c[key] <= 2000, () => `world ${key} ${c[key]} must be an integer in 1..2000`);
+    assert(Number.isInteger(c[key]) && c[key] >= 1 && c[key] <= 2000,
+      () => `world ${key} ${c[key]} must be an integer in 1..2000`);
   }
   assert(c.heldOut >= 0 && c.heldOut < 1, () => `world heldOut ${c.heldOut} must be in [0, 1), e.g. 0.25`);
-  assert(c.people - heldOutCount(c.people, c.heldOut) >= 1, () => `world heldOut ${c.heldOut} leaves no public person among ${c.people}; lower heldOut or add people`);
+  assert(c.people - heldOutCount(c.people, c.heldOut) >= 1,
+    () => `world heldOut ${c.heldOut} leaves no public person among ${c.people}; lower heldOut or add people`);
   return c;
 }
 
@@ -162,7 +164,10 @@ export function makeWorld(config: WorldConfig = makeWorldConfig()): World {
   const used = new Set<string>([...JOBS, ...COLORS, ...REGIONS, ...SPECIES]);
   const towns: Town[] = [];
   for (let i = 0; i < c.towns; i++) {
-    towns.push({ kind: 'town', id: `town-${i}`, name: uniqueName(rng, used, true), region: rng.pick(REGIONS), founded: rng.int(100, 1000), heldOut: false });
+    towns.push({
+      kind: 'town', id: `town-${i}`, name: uniqueName(rng, used, true), region: rng.pick(REGIONS),
+      founded: rng.int(100, 1000), heldOut: false,
+    });
   }
   const publicPeople = c.people - heldOutCount(c.people, c.heldOut);
   const people: Person[] = [];
@@ -177,7 +182,10 @@ export function makeWorld(config: WorldConfig = makeWorldConfig()): World {
   for (let i = 0; i < c.animals; i++) {
     const heldOut = i >= publicAnimals;
     const owner = heldOut ? rng.pick(people) : people[rng.int(0, publicPeople)];
-    animals.push({ kind: 'animal', id: `animal-${i}`, name: uniqueName(rng, used, false), species: rng.pick(SPECIES), color: rng.pick(COLORS), owner: owner.id, heldOut });
+    animals.push({
+      kind: 'animal', id: `animal-${i}`, name: uniqueName(rng, used, false), species: rng.pick(SPECIES),
+      color: rng.pick(COLORS), owner: owner.id, heldOut,
+    });
   }
   const byId = new Map<string, Entity>([...towns, ...people, ...animals].map((e) => [e.id, e]));
   return { config: c, towns, people, animals, byId };
