@@ -52,7 +52,10 @@ const SETTINGS: Record<Profile, PipelineSettings> = {
     },
     sft: {
       examples: 400, valExamples: 32, mixture: { weights: { facts: 1, arithmetic: 2 }, digits: 2 },
-      train: { batchSize: 8, maxSteps: 20, evalEvery: 0, evalBatches: 2, logEvery: 5, schedule: tenthFloor(2e-3, 3, 20) },
+      train: {
+        batchSize: 8, maxSteps: 20, evalEvery: 0, evalBatches: 2, logEvery: 5,
+        schedule: tenthFloor(2e-3, 3, 20),
+      },
     },
     reward: {
       pairs: { train: 256, heldOut: 64 }, headSeed: 1337,
@@ -64,7 +67,10 @@ const SETTINGS: Record<Profile, PipelineSettings> = {
       sampling: { samples: 4, maxTokens: 24, temperature: 1, seed: 11 },
       train: { batchSize: 16, maxSteps: 20, evalEvery: 10, trainEvalPairs: 32, schedule: tenthFloor(1e-3, 2, 20) },
     },
-    practice: { questions: 4, samples: 4, rewardHeldOut: 8, rmSteps: 10, evalSamples: 2, rl: { steps: 3, promptsPerStep: 4, groupSize: 4, maxTokens: 24, lr: 1e-4, beta: 0.05 } },
+    practice: {
+      questions: 4, samples: 4, rewardHeldOut: 8, rmSteps: 10, evalSamples: 2,
+      rl: { steps: 3, promptsPerStep: 4, groupSize: 4, maxTokens: 24, lr: 1e-4, beta: 0.05 },
+    },
     rlhf: {
       evalSamples: 2,
       rl: { steps: 6, promptsPerStep: 2, groupSize: 4, maxTokens: 24, lr: 1e-4, beta: 0.05 },
@@ -78,13 +84,19 @@ const SETTINGS: Record<Profile, PipelineSettings> = {
       corpus: { size: 4000, arithmeticDigits: 2, arithmetic: 0.35 },
       // Subtle: at equal time (~80 s) 300 steps of 4 sequences beat 150 of 8 (val loss 1.53 vs 1.76) and 2 layers
       // of 128 (1.64); a learning rate of 6e-3 did not help (1.59); each then SFT for 120 steps, 57 questions a set.
-      train: { batchSize: 4, maxSteps: 300, evalEvery: 0, evalIters: 8, logEvery: 5, schedule: tenthFloor(3e-3, 20, 300) },
+      train: {
+        batchSize: 4, maxSteps: 300, evalEvery: 0, evalIters: 8, logEvery: 5,
+        schedule: tenthFloor(3e-3, 20, 300),
+      },
     },
     sft: {
       examples: 4000, valExamples: 32, mixture: { weights: { facts: 1, arithmetic: 2 }, digits: 2 },
       // Subtle: 120 steps of 16 (20 s) left the reply copying no name or digit from the question (held-out facts
       // and sums together 1-2% on two seeds); 450 steps of 8 at 4e-3 (40 s) copy them, 4-7%. 400 steps: 2-4%.
-      train: { batchSize: 8, maxSteps: 450, evalEvery: 0, evalBatches: 4, logEvery: 10, schedule: tenthFloor(4e-3, 10, 450) },
+      train: {
+        batchSize: 8, maxSteps: 450, evalEvery: 0, evalBatches: 4, logEvery: 10,
+        schedule: tenthFloor(4e-3, 10, 450),
+      },
     },
     reward: {
       pairs: { train: 1000, heldOut: 160 }, headSeed: 1337,
@@ -96,7 +108,10 @@ const SETTINGS: Record<Profile, PipelineSettings> = {
       sampling: { samples: 6, maxTokens: 24, temperature: 1, seed: 11 },
       train: { batchSize: 16, maxSteps: 40, evalEvery: 10, trainEvalPairs: 64, schedule: tenthFloor(3e-4, 4, 40) },
     },
-    practice: { questions: 8, samples: 12, rewardHeldOut: 16, rmSteps: 60, evalSamples: 6, rl: { steps: 16, promptsPerStep: 8, groupSize: 6, maxTokens: 24, lr: 1e-4, beta: 0.05 } },
+    practice: {
+      questions: 8, samples: 12, rewardHeldOut: 16, rmSteps: 60, evalSamples: 6,
+      rl: { steps: 16, promptsPerStep: 8, groupSize: 6, maxTokens: 24, lr: 1e-4, beta: 0.05 },
+    },
     rlhf: {
       evalSamples: 3,
       rl: { steps: 16, promptsPerStep: 4, groupSize: 4, maxTokens: 24, lr: 5e-5, beta: 0.05 },
@@ -108,11 +123,17 @@ const SETTINGS: Record<Profile, PipelineSettings> = {
     base: {
       preset: 'baby', model: { nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 256 },
       corpus: { size: 8000, arithmeticDigits: 2, arithmetic: 0.35 },
-      train: { batchSize: 8, maxSteps: 500, evalEvery: 100, evalIters: 10, logEvery: 10, schedule: tenthFloor(2e-3, 40, 500) },
+      train: {
+        batchSize: 8, maxSteps: 500, evalEvery: 100, evalIters: 10, logEvery: 10,
+        schedule: tenthFloor(2e-3, 40, 500),
+      },
     },
     sft: {
       examples: 4000, valExamples: 64, mixture: { weights: { facts: 1, arithmetic: 2 }, digits: 2 },
-      train: { batchSize: 16, maxSteps: 300, evalEvery: 100, evalBatches: 4, logEvery: 10, schedule: tenthFloor(1e-3, 20, 300) },
+      train: {
+        batchSize: 16, maxSteps: 300, evalEvery: 100, evalBatches: 4, logEvery: 10,
+        schedule: tenthFloor(1e-3, 20, 300),
+      },
     },
     reward: {
       pairs: { train: 2000, heldOut: 300 }, headSeed: 1337,
@@ -124,7 +145,10 @@ const SETTINGS: Record<Profile, PipelineSettings> = {
       sampling: { samples: 8, maxTokens: 32, temperature: 1, seed: 11 },
       train: { batchSize: 16, maxSteps: 60, evalEvery: 10, trainEvalPairs: 128, schedule: tenthFloor(3e-4, 6, 60) },
     },
-    practice: { questions: 16, samples: 16, rewardHeldOut: 21, rmSteps: 150, evalSamples: 8, rl: { steps: 30, promptsPerStep: 8, groupSize: 8, maxTokens: 32, lr: 1e-4, beta: 0.05 } },
+    practice: {
+      questions: 16, samples: 16, rewardHeldOut: 21, rmSteps: 150, evalSamples: 8,
+      rl: { steps: 30, promptsPerStep: 8, groupSize: 8, maxTokens: 32, lr: 1e-4, beta: 0.05 },
+    },
     rlhf: {
       evalSamples: 4,
       rl: { steps: 40, promptsPerStep: 4, groupSize: 4, maxTokens: 32, lr: 5e-5, beta: 0.05 },

@@ -30,7 +30,8 @@ export type EvalSets = Record<string, QAExample[]>;
 /**
  * Up to n questions per set (the 'small' world has 57 public facts in the test split).
  *
- *   evalSets(40, world, settings.sft) → { 'facts (test split)': [...], 'facts (train split)': [...], arithmetic: [...] }
+ *   evalSets(40, world, settings.sft)
+ *     → { 'facts (test split)': [...], 'facts (train split)': [...], arithmetic: [...] }
  */
 export function evalSets(n: number, world: World, sft: SftSettings): EvalSets {
   return {
@@ -92,9 +93,11 @@ export interface PooledGain {
  */
 export function pooledGain(cmp: Comparison, sets: readonly string[], from: string, to: string): PooledGain {
   for (const m of [from, to]) {
-    assert(cmp[m] !== undefined, () => `pooledGain: no model '${m}' in the comparison; it has ${Object.keys(cmp).join(', ')}`);
+    assert(cmp[m] !== undefined,
+      () => `pooledGain: no model '${m}' in the comparison; it has ${Object.keys(cmp).join(', ')}`);
     for (const set of sets) {
-      assert(cmp[m][set] !== undefined, () => `pooledGain: no set '${set}' for '${m}'; the sets are ${Object.keys(cmp[m]).join(', ')}`);
+      assert(cmp[m][set] !== undefined,
+        () => `pooledGain: no set '${set}' for '${m}'; the sets are ${Object.keys(cmp[m]).join(', ')}`);
     }
   }
   const outcomes = (m: string): number[] => sets.flatMap((set) => cmp[m][set].rows.map((r) => (r.correct ? 1 : 0)));
@@ -140,13 +143,18 @@ export function factPrefix(f: Fact): string {
  *
  *   knowledgeProbe(base, world, 'test', 60).accuracy → 0.4 (say): the ceiling for answering those facts
  */
-export function knowledgeProbe(m: ChatModel, world: World, split: 'train' | 'test', n: number, opts: ReplyOptions = {}): TaskScore {
+export function knowledgeProbe(
+  m: ChatModel, world: World, split: 'train' | 'test', n: number, opts: ReplyOptions = {},
+): TaskScore {
   const facts = factPool(world, false, split).slice(0, n);
   const prompts = facts.map(factPrefix);
   const outs = completeDocuments(m.model, m.tok, prompts, { maxTokens: 24, ...opts });
   const rows: ScoredRow[] = facts.map((f, i) => {
     const first = outs[i].split('.')[0];
-    return { question: prompts[i], expected: expectedText(f.expected), reply: outs[i], correct: checkAnswer(f.expected, first), stopped: true };
+    return {
+      question: prompts[i], expected: expectedText(f.expected), reply: outs[i],
+      correct: checkAnswer(f.expected, first), stopped: true,
+    };
   });
   return { accuracy: rows.length === 0 ? 0 : rows.filter((r) => r.correct).length / rows.length, rows };
 }
