@@ -14,7 +14,6 @@
 // Left out: each stage's own options (--steps, --from, --out, progress bars): `gpt-lab sft`,
 // `reward` and `rlhf` take those; a stage trained with other settings is not what the notebooks load.
 
-import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from './args';
 import { stageArgs } from './stage-args';
@@ -23,10 +22,9 @@ import { assert } from '../util/assert';
 import { checkOutputPath } from '../util/output-path';
 import { Profile, runSeed } from '../profile';
 import { tableText } from '../viz/table';
-import { SettingsFingerprint } from '../train/checkpoint';
 import {
-  getStage, peekState, PIPELINE, runsRoot, stageDir, stageFingerprint, stageSpec, StageName, StageResults, STAGES,
-  TOKENIZER_FILE,
+  getStage, PIPELINE, runsRoot, stageDir, stageFingerprint, stageSpec, StageName, StageResults, StageStatus, STAGES,
+  stageStatus,
 } from '../pipeline';
 
 /**
@@ -48,28 +46,6 @@ function parentDirOf(name: StageName, prof: Profile, seed?: number): string | un
   // think-verifier: from the seeded think-sft that was itself trained from the unseeded base
   if (UNSEEDED_PARENT.has(parent)) return stageDir(parent, prof, seed);
   return undefined;
-}
-
-/**
- * Where a stage stands: a finished checkpoint (the notebooks load it), one finished with other settings
- * than today's (stale: getStage refuses it, naming the fix), an interrupted one, or nothing.
- */
-export type StageStatus = 'finished' | 'stale' | 'unfinished' | 'missing';
-
-/**
- * The status of a stage's directory, from its state.json alone (the tokenizer: whether its file exists).
- *
- *   stageStatus('base', 'runs/ci/base') → 'missing' (nothing there), 'unfinished' (a checkpoint without
- *   extra.done, e.g. an interrupted run), 'finished'
- */
-export function stageStatus(name: StageName, dir: string, expected?: SettingsFingerprint): StageStatus {
-  if (name === 'tokenizer') return fs.existsSync(path.join(dir, TOKENIZER_FILE)) ? 'finished' : 'missing';
-  const state = peekState(dir);
-  if (state === undefined) return 'missing';
-  if (state.extra?.done !== true) return 'unfinished';
-  // a checkpoint from before fingerprints cannot be checked: it counts as finished, as getStage loads it
-  const stale = expected !== undefined && state.fingerprint !== undefined && state.fingerprint.hash !== expected.hash;
-  return stale ? 'stale' : 'finished';
 }
 
 /** A comma-separated option as its items: commaList(' a, b,,c ') → ['a', 'b', 'c']. */
@@ -126,8 +102,7 @@ export interface StageRow {
 export function stageRows(chosen: StageName[], prof: Profile, seed?: number): StageRow[] {
   return PIPELINE.filter((s) => chosen.includes(s.name)).map((s) => {
     const dir = stageDir(s.name, prof, seed);
-    const expected = s.name === 'tokenizer' ? undefined
-      : stageFingerprint(s.name, { profile: prof, seed, from: parentDirOf(s.name, prof, seed) });
+    const expected = stageFingerprint(s.name, { profile: prof, seed, from: parentDirOf(s.name, prof, seed) });
     const status = stageStatus(s.name, dir, expected);
     return { stage: s.name, from: s.from ?? null, notebook: s.notebook, code: s.code, dir, status };
   });

@@ -335,22 +335,49 @@ function tokenizerFingerprint(dir: string): SettingsFingerprint | undefined {
   }
 }
 
-/** A checkpoint getStage would load (finished) or resume (unfinished), and the fingerprint it records. */
+/** A stage's checkpoint in a directory, finished or not, and the fingerprint it records. */
 interface FoundCheckpoint {
   what: 'finished' | 'unfinished';
   recorded?: SettingsFingerprint;
 }
 
-/** The checkpoint getStage would load or resume in dir; undefined when none. */
-function checkpointToUse(name: StageName, dir: string): FoundCheckpoint | undefined {
+/** The checkpoint in dir (state.json, or the tokenizer's files, alone); undefined when none. */
+function checkpointIn(name: StageName, dir: string): FoundCheckpoint | undefined {
   if (name === 'tokenizer') {
     if (!fs.existsSync(path.join(dir, TOKENIZER_FILE))) return undefined;
     return { what: 'finished', recorded: tokenizerFingerprint(dir) };
   }
   const state = peekState(dir);
   if (state === undefined) return undefined;
-  if (state.extra?.done === true) return { what: 'finished', recorded: state.fingerprint };
-  return RESUMES.includes(name) ? { what: 'unfinished', recorded: state.fingerprint } : undefined;
+  return { what: state.extra?.done === true ? 'finished' : 'unfinished', recorded: state.fingerprint };
+}
+
+/** The checkpoint getStage would load (finished) or resume (unfinished) in dir; undefined when none. */
+function checkpointToUse(name: StageName, dir: string): FoundCheckpoint | undefined {
+  const found = checkpointIn(name, dir);
+  return found?.what === 'unfinished' && !RESUMES.includes(name) ? undefined : found;
+}
+
+/**
+ * Where a stage stands: a finished checkpoint (the notebooks load it), one finished with other settings
+ * than today's (stale: getStage refuses it, naming the fix), an interrupted one, or nothing.
+ */
+export type StageStatus = 'finished' | 'stale' | 'unfinished' | 'missing';
+
+/**
+ * The status of a stage's directory, from its small state files alone, against the fingerprint of the
+ * settings it would be got with; the same test getStage applies before loading (checkSettings).
+ *
+ *   stageStatus('base', 'runs/ci/base', stageFingerprint('base', { profile: 'ci' })) → 'missing' (nothing
+ *   there), 'unfinished' (a checkpoint without extra.done, e.g. an interrupted run), 'stale' or 'finished'
+ */
+export function stageStatus(name: StageName, dir: string, expected?: SettingsFingerprint): StageStatus {
+  const found = checkpointIn(name, dir);
+  if (found === undefined) return 'missing';
+  if (found.what === 'unfinished') return 'unfinished';
+  // a checkpoint from before fingerprints cannot be checked: it counts as finished, as getStage loads it
+  const stale = expected !== undefined && found.recorded !== undefined && !sameFingerprint(found.recorded, expected);
+  return stale ? 'stale' : 'finished';
 }
 
 /**

@@ -8,8 +8,8 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { selectStages, stageStatus } from '../../src/cli/stages';
-import { PIPELINE, STAGES, stageDir } from '../../src/pipeline';
+import { selectStages } from '../../src/cli/stages';
+import { PIPELINE, STAGES, stageDir, stageStatus } from '../../src/pipeline';
 import { readCheckpointState, resolveCheckpointDir } from '../../src/train/checkpoint';
 import { gptLab } from '../helpers/cli';
 import { useTempRunsDir } from '../helpers/runs-dir';
@@ -171,6 +171,19 @@ describe('gpt-lab stages: training and listing (ci profile)', function () {
       fs.writeFileSync(file, saved);
     }
     expect((await statuses('--only', 'base')).base).to.equal('finished');
+    // the tokenizer too: its fingerprint lives in fingerprint.json beside tokenizer.json, and getStage checks it
+    const tokFile = path.join(stageDir('tokenizer', 'ci'), 'fingerprint.json');
+    const tokSaved = fs.readFileSync(tokFile, 'utf8');
+    fs.writeFileSync(tokFile, JSON.stringify({ ...JSON.parse(tokSaved), hash: '000000000000' }));
+    try {
+      expect((await statuses('--only', 'tokenizer')).tokenizer).to.equal('stale');
+      const r = await gptLab('stages', '--profile', 'ci', '--backend', 'wasm', '--only', 'tokenizer');
+      expect(r.code).to.equal(1);
+      expect(r.err).to.match(/tokenizer: .*settings changed since it was trained/);
+    } finally {
+      fs.writeFileSync(tokFile, tokSaved);
+    }
+    expect((await statuses('--only', 'tokenizer')).tokenizer).to.equal('finished');
     // the seeded think-verifier (from the seeded think-sft, itself from the unseeded base) is not stale either
     expect(await statuses('--seed', '5', '--only', 'think-sft,think-verifier'))
       .to.deep.equal({ 'think-sft': 'finished', 'think-verifier': 'finished' });
