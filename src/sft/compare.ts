@@ -20,6 +20,7 @@ import { QAExample } from '../data/world/task';
 import { World } from '../data/world/world';
 import { ChatModel, completeDocuments, ReplyOptions } from '../sample/chat';
 import { Interval, bootstrapPairedDifference } from '../think/bootstrap';
+import { mean } from '../think/report';
 import { assert } from '../util/assert';
 import { evaluateTask, ScoredRow, TaskScore } from './eval';
 import { sftQuestions, SftSettings } from './stage';
@@ -104,7 +105,6 @@ export function pooledGain(cmp: Comparison, sets: readonly string[], from: strin
   const a = outcomes(from);
   const b = outcomes(to);
   assert(a.length > 0, () => `pooledGain: the sets ${sets.join(', ')} hold no questions`);
-  const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
   return { questions: a.length, from: mean(a), to: mean(b), gain: bootstrapPairedDifference(b, a) };
 }
 
